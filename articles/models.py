@@ -1,0 +1,389 @@
+"""The newsroom's content: sections, topics, authors, agencies, photos, articles."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import ArticleQuerySet
+
+
+class AccessLevel(models.TextChoices):
+    FREE = "free", _("Free")
+    REGISTERED = "registered", _("Registered readers")
+    METERED = "metered", _("Metered")
+    PREMIUM = "premium", _("Premium")
+
+
+class Section(models.Model):
+    """A rubric of the paper (Ekonomi, Market, …); may sit under a parent."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    default_access_level = models.CharField(
+        _("default access level"),
+        max_length=16,
+        choices=AccessLevel.choices,
+        default=AccessLevel.FREE,
+        help_text=_("New articles in this section start with this access level."),
+    )
+    show_on_home = models.BooleanField(_("block on the home page"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    """A tag shared by articles; editors flag some as hot and order them."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_hot = models.BooleanField(_("hot topic"), default=False)
+    hot_order = models.PositiveSmallIntegerField(_("hot order"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        indexes = [models.Index(fields=["is_hot", "hot_order"], name="topic_hot_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    """A byline profile; linked to a staff account where the writer has one."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+    )
+    role_title = models.CharField(_("title"), max_length=120, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Agency(models.Model):
+    """A news or photo agency credited as a source (Reuters, Antara, …)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    url = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Photo(models.Model):
+    """One uploaded image with its caption, credit and generated renditions.
+
+    ``renditions`` maps a rendition name (``"w640.webp"``) to its storage
+    path; it lives on the row so a page shows every size with no extra query.
+    """
+
+    image = models.ImageField(
+        _("image"), upload_to="photos/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    caption = models.TextField(_("caption"), blank=True)
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    alt_text = models.CharField(_("alt text"), max_length=300, blank=True)
+    focal_x = models.FloatField(
+        _("focal point x"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+    focal_y = models.FloatField(
+        _("focal point y"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption[:60] or self.image.name
+
+    @property
+    def credit_line(self) -> str:
+        """ "Photographer / Agency" as the paper prints it."""
+        parts = [p for p in (self.credit, self.agency.name if self.agency_id else "") if p]
+        return " / ".join(parts)
+
+
+class Gallery(models.Model):
+    """Ordered photos with their own captions, published as a photo story."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    photos = models.ManyToManyField(Photo, through="GalleryPhoto", related_name="galleries")
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = _("gallery")
+        verbose_name_plural = _("galleries")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:gallery", kwargs={"slug": self.slug})
+
+
+class GalleryPhoto(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    caption = models.TextField(_("caption"), blank=True, help_text=_("Overrides the photo's."))
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["gallery", "photo"], name="gallery_photo_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gallery} #{self.position}"
+
+
+class Article(models.Model):
+    """A news story. Its row is the truth about whether it is live."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+
+    AccessLevel = AccessLevel
+
+    headline = models.CharField(_("headline"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=250, allow_unicode=False)
+    dek = models.TextField(_("dek"), blank=True, help_text=_("The standfirst under the headline."))
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    authors = models.ManyToManyField(Author, blank=True, related_name="articles")
+    editor = models.ForeignKey(
+        Author,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="edited_articles",
+        verbose_name=_("editor"),
+    )
+    lead_photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_of"
+    )
+    lead_photo_caption = models.TextField(
+        _("lead photo caption"), blank=True, help_text=_("Overrides the photo's caption.")
+    )
+    dateline_city = models.CharField(_("dateline city"), max_length=80, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    source_attribution = models.CharField(_("source attribution"), max_length=250, blank=True)
+    access_level = models.CharField(
+        _("access level"), max_length=16, choices=AccessLevel.choices, default=AccessLevel.FREE
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True, help_text=_("When a scheduled article goes live.")
+    )
+    embargo_until = models.DateTimeField(
+        _("embargo until"),
+        null=True,
+        blank=True,
+        help_text=_("Not shown to readers before this time, even when published."),
+    )
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Unpublished at this time.")
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    seo_title = models.CharField(_("SEO title"), max_length=120, blank=True)
+    seo_description = models.CharField(_("SEO description"), max_length=300, blank=True)
+    social_image = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    canonical_url = models.URLField(_("canonical URL"), blank=True)
+    is_editors_pick = models.BooleanField(_("editors' pick"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_created",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Bumped on every save; guards concurrent edits."
+    )
+    related = models.ManyToManyField(
+        "self",
+        through="RelatedArticle",
+        symmetrical=False,
+        related_name="+",
+        blank=True,
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_live_idx"),
+            models.Index(
+                fields=["section", "status", "-published_at"], name="article_section_live_idx"
+            ),
+            models.Index(fields=["access_level", "-published_at"], name="article_access_idx"),
+            models.Index(fields=["status", "publish_at"], name="article_due_idx"),
+            models.Index(fields=["is_editors_pick", "-published_at"], name="article_pick_idx"),
+        ]
+        permissions = [
+            ("submit_article", "Can submit an article for review"),
+            ("edit_any_article", "Can edit any article, not only their own"),
+            ("publish_article", "Can approve, schedule, publish and unpublish articles"),
+            ("preview_article", "Can preview unpublished articles"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        when = timezone.localtime(self.published_at or self.created_at)
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "section": self.section.slug if self.section_id else "berita",
+                "year": f"{when:%Y}",
+                "month": f"{when:%m}",
+                "day": f"{when:%d}",
+                "pk": self.pk,
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def caption(self) -> str:
+        """The lead photo's caption as this article prints it."""
+        if self.lead_photo_caption:
+            return self.lead_photo_caption
+        return self.lead_photo.caption if self.lead_photo_id else ""
+
+    def is_live(self, *, at=None) -> bool:
+        now = at or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= now
+            and (self.embargo_until is None or self.embargo_until <= now)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+
+class RelatedArticle(models.Model):
+    """One entry of an article's curated "related articles" list, in order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="related_once"),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("related")), name="related_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} → {self.related_id}"
+
+
+class ArticleTransition(models.Model):
+    """The publication log: every status change, who made it and why."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=16, choices=Article.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        by = self.by or "system"
+        return f"{self.article_id}: {self.from_status} → {self.to_status} by {by}"

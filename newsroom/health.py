@@ -1,0 +1,80 @@
+"""Health checks for /healthz: the database decides the status, the rest is reported."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+        return Check("database", False, f"unreachable: {exc.__class__.__name__}")
+    return Check("database", True, connection.vendor)
+
+
+def check_broker() -> Check:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        folder = settings.BROKER_DIR / "out"
+        ok = folder.is_dir()
+        return Check("broker", ok, "filesystem" if ok else f"missing folder {folder}")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        return Check("broker", False, f"unreachable: {exc.__class__.__name__}")
+    return Check("broker", True, "redis")
+
+
+def check_cache() -> Check:
+    if not settings.REDIS_URL:
+        return Check("cache", True, "local memory")
+    from django.core.cache import cache
+
+    try:
+        cache.set("healthz", "1", 5)
+    except Exception as exc:  # noqa: BLE001
+        return Check("cache", False, f"unreachable: {exc.__class__.__name__}")
+    return Check("cache", True, "redis")
+
+
+# Other apps append checks here (name, callable) from their AppConfig.ready().
+EXTRA_CHECKS: list = []
+
+
+def run_checks() -> list[Check]:
+    checks = [check_database(), check_broker(), check_cache()]
+    checks.extend(check() for check in EXTRA_CHECKS)
+    return checks
+
+
+def check_worker() -> Check:
+    """Report when a worker last ran the heartbeat task (beat sends one a minute)."""
+    from django.utils import timezone
+
+    from .models import ProcessHeartbeat
+
+    try:
+        beat = ProcessHeartbeat.objects.filter(name="worker").first()
+    except Exception as exc:  # noqa: BLE001
+        return Check("worker", False, f"unknown: {exc.__class__.__name__}")
+    if beat is None:
+        return Check("worker", False, "no heartbeat yet")
+    age = (timezone.now() - beat.seen_at).total_seconds()
+    return Check("worker", age < 180, f"last heartbeat {int(age)} s ago")
+
+
+EXTRA_CHECKS.append(check_worker)

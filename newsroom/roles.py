@@ -1,0 +1,76 @@
+"""Staff roles as Django groups, and the permissions each one holds.
+
+``sync_roles`` runs after every ``migrate`` (see ``NewsroomConfig.ready``), so
+permissions of models added later join their roles without a hand-written
+migration. Row-level rules (a reporter edits only their own drafts) live in
+the services, not here.
+"""
+
+from django.apps import apps as global_apps
+
+REPORTER = "Reporter"
+EDITOR = "Editor"
+CHIEF_EDITOR = "Chief editor"
+SUBSCRIPTION_STAFF = "Subscription staff"
+
+STAFF_ROLES = (REPORTER, EDITOR, CHIEF_EDITOR, SUBSCRIPTION_STAFF)
+
+# (app_label, codename) pairs; "*" stands for every permission of the app.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    REPORTER: [
+        ("articles", "view_article"),
+        ("articles", "add_article"),
+        ("articles", "change_article"),
+        ("articles", "submit_article"),
+        ("articles", "preview_article"),
+        ("articles", "view_photo"),
+        ("articles", "add_photo"),
+        ("articles", "change_photo"),
+        ("articles", "view_section"),
+        ("articles", "view_topic"),
+        ("articles", "view_author"),
+        ("articles", "view_agency"),
+        ("articles", "view_gallery"),
+    ],
+    EDITOR: [
+        ("articles", "*"),
+    ],
+    CHIEF_EDITOR: [
+        ("articles", "*"),
+        ("subscriptions", "view_plan"),
+        ("subscriptions", "add_plan"),
+        ("subscriptions", "change_plan"),
+        ("newsroom", "*"),
+    ],
+    SUBSCRIPTION_STAFF: [
+        ("subscriptions", "*"),
+        ("auth", "view_user"),
+    ],
+}
+
+# Editors do everything with content except the structure of the paper.
+EDITOR_EXCLUDED = {"delete_section", "add_section", "change_section"}
+
+
+def sync_roles(apps=global_apps) -> None:
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, rules in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = set()
+        for app_label, codename in rules:
+            perms = Permission.objects.filter(content_type__app_label=app_label)
+            if codename != "*":
+                perms = perms.filter(codename=codename)
+            elif role == EDITOR:
+                perms = perms.exclude(codename__in=EDITOR_EXCLUDED)
+            wanted.update(perms.values_list("pk", flat=True))
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
+    sync_roles()

@@ -1,0 +1,149 @@
+"""Fixtures shared by the whole suite."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from newsroom.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One queue per test session (and xdist worker): a real worker started by a
+# test never picks up messages left by another run on the same broker.
+TEST_QUEUE = f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_queue():
+    celery_app.conf.task_default_queue = TEST_QUEUE
+    return
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the database this test runs on, for a process we start."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = db.get("USER") or "postgres"
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url_for_subprocess(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_DIR": str(settings.BROKER_DIR),
+            "CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
+            "NEWSROOM_TESTING": "1",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    """A real ``celery worker`` process on the test database and broker."""
+
+    def __init__(self, log_path: Path, **env: str):
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "newsroom",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--pool=prefork",
+                "-Q",
+                TEST_QUEUE,
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"{TEST_QUEUE}@%h",
+            ],
+            cwd=ROOT,
+            env=subprocess_env(**env),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.output()}")
+            if " ready." in self.output():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready in {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Start a real worker; tests that use it must commit what the worker reads."""
+    worker = WorkerProcess(tmp_path / "worker.log")
+    yield worker
+    worker.stop()
+
+
+def wait_for(predicate, *, timeout: float = 20, interval: float = 0.2):
+    """Poll until ``predicate()`` is truthy; return its value or fail with a reason."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+requires_postgres = pytest.mark.skipif(
+    not settings.IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)"
+)
+requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
