@@ -3,14 +3,9 @@
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from subscriptions.access import Reader, decide, visible_body
+from subscriptions.access import access_for_request, visible_body
 
 from .models import Article, Author, Gallery, Section, Topic
-
-
-def _reader(request) -> Reader:
-    user = request.user if request.user.is_authenticated else None
-    return Reader(user=user)
 
 
 def home(request):
@@ -51,7 +46,7 @@ def article_detail(request, section, year, month, day, pk, slug):
     )
     if request.path != article.get_absolute_url():
         return redirect(article.get_absolute_url(), permanent=True)
-    decision = decide(reader=_reader(request), article=article)
+    decision = access_for_request(request, article)
     return render(
         request,
         "articles/detail.html",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles.body import teaser_blocks
 
 from .entitlements import entitlements_for
-from .plans import PREMIUM_CONTENT
+from .plans import AD_FREE, PREMIUM_CONTENT
 
 TEASER_PARAGRAPHS = 2
 
@@ -74,3 +74,37 @@ def visible_body(article, decision: AccessDecision) -> str:
     if decision.granted:
         return article.body
     return "\n".join(teaser_blocks(article.body, paragraphs=TEASER_PARAGRAPHS))
+
+
+# --- Request-facing helpers: what views, the API and feeds call ----------------
+
+
+def reader_from_request(request) -> Reader:
+    """The Reader behind an HTTP request (the meter key comes from its signed cookie)."""
+    user = getattr(request, "user", None)
+    return Reader(user=user if user is not None and user.is_authenticated else None)
+
+
+def access_for_request(request, article, *, now: datetime | None = None) -> AccessDecision:
+    """Decide for the reader behind ``request`` and record a metered read if one was granted.
+
+    Pages and API detail endpoints call this; lists, feeds and search call
+    ``decide`` with the reader (they show teasers only and never spend the meter).
+    """
+    return decide(reader=reader_from_request(request), article=article, now=now)
+
+
+def entitlement_class(request) -> str:
+    """What a cached page may vary by: never the reader, only what they may see.
+
+    One of ``anonymous``, ``registered``, ``ad_free``, ``premium``.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    entitlements = entitlements_for(user)
+    if PREMIUM_CONTENT in entitlements:
+        return "premium"
+    if AD_FREE in entitlements:
+        return "ad_free"
+    return "registered"
