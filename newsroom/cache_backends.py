@@ -1,0 +1,86 @@
+"""A Redis cache that degrades to "always a miss" while Redis is down.
+
+Readers keep getting pages (rendered from the database) when Redis stops;
+after a failure the backend stops trying for a few seconds, so a dead Redis
+costs one connect timeout per process every few seconds, not one per call.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+RETRY_AFTER_SECONDS = 5.0
+
+
+class TolerantRedisCache(RedisCache):
+    _down_until = 0.0
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        if self._available():
+            logger.warning("cache unavailable, serving without it: %s", exc.__class__.__name__)
+        self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def _try(self, call, fallback):
+        if not self._available():
+            return fallback
+        try:
+            return call()
+        except OUTAGE_ERRORS as exc:
+            self._failed(exc)
+            return fallback
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(TolerantRedisCache, self).add(key, value, timeout, version), False
+        )
+
+    def get(self, key, default=None, version=None):
+        return self._try(
+            lambda: super(TolerantRedisCache, self).get(key, default, version), default
+        )
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(TolerantRedisCache, self).set(key, value, timeout, version), None
+        )
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(TolerantRedisCache, self).touch(key, timeout, version), False
+        )
+
+    def delete(self, key, version=None):
+        return self._try(lambda: super(TolerantRedisCache, self).delete(key, version), False)
+
+    def get_many(self, keys, version=None):
+        return self._try(lambda: super(TolerantRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key, version=None):
+        return self._try(lambda: super(TolerantRedisCache, self).has_key(key, version), False)
+
+    def incr(self, key, delta=1, version=None):
+        result = self._try(lambda: super(TolerantRedisCache, self).incr(key, delta, version), None)
+        if result is None:
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return result
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(TolerantRedisCache, self).set_many(data, timeout, version), list(data)
+        )
+
+    def delete_many(self, keys, version=None):
+        return self._try(lambda: super(TolerantRedisCache, self).delete_many(keys, version), None)
+
+    def clear(self):
+        return self._try(lambda: super(TolerantRedisCache, self).clear(), False)
