@@ -36,5 +36,11 @@ test: install lint migrations-check
 	$(BIN)/python manage.py check
 	$(BIN)/python -m pytest -p no:cacheprovider -q
 
+# Browser journeys in Debian's Chromium (installed here when missing; needs root or sudo).
+e2e: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,e2e]'
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m e2e tests/e2e
+
 clean:
 	rm -rf $(VENV) var staticfiles
