@@ -110,3 +110,28 @@ def test_a_task_enqueued_here_runs_in_a_real_worker_process(celery_worker_proces
     beat = wait_for(lambda: ProcessHeartbeat.objects.filter(name=name).first(), timeout=30)
     assert beat.detail == "sent by the test process"
     assert "newsroom.tasks.heartbeat" in celery_worker_process.output()
+
+
+def test_log_lines_carry_the_request_id_and_no_secrets():
+    import logging
+
+    from newsroom.logging import RequestIdFilter, request_id_var
+
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "connect postgres://news:hunter2@db/news failed; password=hunter2 token: abc123",
+        None,
+        None,
+    )
+    token = request_id_var.set("req-42")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        request_id_var.reset(token)
+    assert record.request_id == "req-42"
+    assert "hunter2" not in record.getMessage()
+    assert "abc123" not in record.getMessage()
+    assert "postgres://news:***@db/news" in record.getMessage()
