@@ -167,6 +167,9 @@ class StripeProvider(PaymentProvider):
 
         obj = (event.payload.get("data") or {}).get("object") or {}
         kind = event.type
+        user_id = str((obj.get("metadata") or {}).get("user_id") or "")
+        if user_id.isdigit():
+            event.user_id = int(user_id)  # shown on the subscriber's admin page
         if kind == "checkout.session.completed":
             return self._checkout_completed(obj, event, now=now)
         if kind.startswith("customer.subscription."):

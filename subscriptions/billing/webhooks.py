@@ -64,7 +64,7 @@ def webhook_process(*, event_pk: int, now: datetime) -> str:
             )
             event.processed_at = now
             event.last_error = ""
-        event.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+        event.save(update_fields=["status", "attempts", "last_error", "processed_at", "user"])
     if error is not None:
         logger.warning("webhook %s %s failed: %s", event.provider, event.event_id, error)
         raise error
