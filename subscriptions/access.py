@@ -224,7 +224,14 @@ def access_for_request(request, article, *, now: datetime | None = None) -> Acce
     A read is counted once per article per period, never for HEAD, prefetch,
     prerender or crawler requests.
     """
-    now = now or timezone.now()
+    decision = _access_for_request(request, article, now=now or timezone.now())
+    if decision.entitled_text or decision.reason in METER_REASONS:
+        # MeterCookieMiddleware makes the response private whatever the view sets.
+        request.paywall_private = True
+    return decision
+
+
+def _access_for_request(request, article, *, now: datetime) -> AccessDecision:
     reader = reader_from_request(request)
     decision = decide(reader=reader, article=article, now=now)
     if decision.reason != "metered":

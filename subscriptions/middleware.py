@@ -23,6 +23,10 @@ class MeterCookieMiddleware:
     it), so tampering can never hand out a fresh allowance. A new visitor gets
     no cookie until their first metered read (``access_for_request`` issues
     it), which keeps ordinary pages cookie-free and cacheable.
+
+    It also enforces the caching rule on every surface that asked
+    ``access_for_request``: a response carrying entitled or metered text is
+    ``Cache-Control: private`` whatever the view set.
     """
 
     def __init__(self, get_response):
@@ -39,7 +43,11 @@ class MeterCookieMiddleware:
                 key = meter.new_anonymous_key(exhausted_in=meter.period_start(timezone.now()))
                 request.meter_key = key
                 request.meter_cookie_value = key
+        request.paywall_private = False
         response = self.get_response(request)
+        if request.paywall_private:
+            # Text only this reader may see: no shared cache may keep it.
+            patch_cache_control(response, private=True)
         if request.meter_cookie_value:
             response.set_cookie(
                 settings.PAYWALL_METER_COOKIE,
