@@ -16,7 +16,10 @@ def plans(db):
     return {
         "free": PlanFactory(code="free", name="Gratis", price_monthly=0, price_yearly=0),
         "adfree": PlanFactory(
-            code="adfree", name="Bebas Iklan", price_monthly=25_000, price_yearly=250_000,
+            code="adfree",
+            name="Bebas Iklan",
+            price_monthly=25_000,
+            price_yearly=250_000,
             trial_days=7,
         ),
         "premium": PlanFactory(code="premium", name="Premium", trial_days=14),

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from subscriptions import meter
@@ -239,7 +239,7 @@ def test_concurrent_requests_for_the_last_free_read_grant_it_once(settings):
             barrier.wait()
             outcomes.append(meter.meter_consume(reader=reader, article=article))
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=attempt, args=(a,)) for a in contenders]
     for t in threads:
@@ -264,7 +264,7 @@ def test_concurrent_reads_of_one_article_count_once():
             barrier.wait()
             outcomes.append(meter.meter_consume(reader=reader, article=article))
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=attempt) for _ in range(6)]
     for t in threads:
