@@ -351,6 +351,8 @@ def subscription_renew(
         sub = change.sub
         if sub.status == S.EXPIRED:
             raise SubscriptionError("An expired subscription cannot be renewed; start a new one.")
+        if payment_id is None and sub.status != S.PAST_DUE and sub.current_period_end > now:
+            return sub  # not due yet: a repeated call renews nothing
         payment_id = payment_id or f"renewal_{sub.pk}_{sub.current_period_end:%Y%m%d%H%M}"
         if Payment.objects.filter(provider=sub.provider, provider_payment_id=payment_id).exists():
             return sub
