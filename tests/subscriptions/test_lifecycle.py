@@ -27,18 +27,22 @@ def test_trial_then_paid_renewal_then_past_due_then_expired(plans):
     user = UserFactory()
     now = timezone.now()
     sub = services.subscription_start(user=user, plan=plans["premium"], now=now, actor=user)
-    assert sub.status == S.TRIALING and sub.trial_end == now + timedelta(days=14)
-    assert last_audit(sub).action == "start" and last_audit(sub).actor == user
+    assert sub.status == S.TRIALING
+    assert sub.trial_end == now + timedelta(days=14)
+    assert last_audit(sub).action == "start"
+    assert last_audit(sub).actor == user
     # A second subscription to the same plan gets no second trial.
     assert not services.has_had_trial(UserFactory(), plans["premium"])
     assert services.has_had_trial(user, plans["premium"])
 
     later = sub.current_period_end + timedelta(minutes=1)
     sub = services.subscription_renew(subscription_id=sub.pk, now=later)
-    assert sub.status == S.ACTIVE and Payment.objects.filter(subscription=sub).count() == 1
+    assert sub.status == S.ACTIVE
+    assert Payment.objects.filter(subscription=sub).count() == 1
     entry = last_audit(sub)
     assert entry.action == "renew"
-    assert entry.before["status"] == "trialing" and entry.after["status"] == "active"
+    assert entry.before["status"] == "trialing"
+    assert entry.after["status"] == "active"
     # The same renewal again (a retried task) charges nothing more.
     services.subscription_renew(subscription_id=sub.pk, now=later, payment_id=None)
     assert Payment.objects.filter(subscription=sub).count() == 1
@@ -47,7 +51,8 @@ def test_trial_then_paid_renewal_then_past_due_then_expired(plans):
     sub = services.subscription_mark_past_due(
         subscription_id=sub.pk, now=failed_at, payment_id="fail_1"
     )
-    assert sub.status == S.PAST_DUE and sub.grace_until == failed_at + timedelta(days=7)
+    assert sub.status == S.PAST_DUE
+    assert sub.grace_until == failed_at + timedelta(days=7)
     assert "premium_content" in entitlements_for(fresh(user), now=failed_at + timedelta(days=6))
     assert last_audit(sub).action == "past_due"
 
@@ -72,13 +77,16 @@ def test_cancel_at_period_end_keeps_access_then_resume(plans):
     user = sub.user
     now = timezone.now()
     sub = services.subscription_cancel(subscription_id=sub.pk, actor=user, now=now)
-    assert sub.status == S.CANCELED and sub.cancel_at_period_end
+    assert sub.status == S.CANCELED
+    assert sub.cancel_at_period_end
     assert "premium_content" in entitlements_for(fresh(user))
     assert last_audit(sub).action == "cancel_at_period_end"
     sub = services.subscription_resume(subscription_id=sub.pk, actor=user, now=now)
-    assert sub.status == S.ACTIVE and not sub.cancel_at_period_end
+    assert sub.status == S.ACTIVE
+    assert not sub.cancel_at_period_end
     entry = last_audit(sub)
-    assert entry.action == "resume" and entry.before["cancel_at_period_end"] is True
+    assert entry.action == "resume"
+    assert entry.before["cancel_at_period_end"] is True
 
 
 def test_canceled_subscription_expires_when_the_paid_period_ends(plans):
@@ -110,7 +118,8 @@ def test_upgrade_is_immediate_and_charges_the_prorated_difference(plans):
     sub = services.subscription_change_plan(
         subscription_id=sub.pk, plan=plans["premium"], actor=sub.user, now=now
     )
-    assert sub.plan.code == "premium" and sub.scheduled_plan is None
+    assert sub.plan.code == "premium"
+    assert sub.scheduled_plan is None
     charge = Payment.objects.get(subscription=sub)
     assert 0 < charge.amount < 65_000 - 25_000 + 1
     assert last_audit(sub).action == "upgrade"
@@ -123,11 +132,13 @@ def test_downgrade_waits_for_the_period_end(plans):
     sub = services.subscription_change_plan(
         subscription_id=sub.pk, plan=plans["adfree"], actor=sub.user, now=now
     )
-    assert sub.plan.code == "premium" and sub.scheduled_plan.code == "adfree"
+    assert sub.plan.code == "premium"
+    assert sub.scheduled_plan.code == "adfree"
     assert "premium_content" in entitlements_for(fresh(sub.user))
     assert last_audit(sub).action == "downgrade_scheduled"
     sub = services.subscription_renew(subscription_id=sub.pk, now=sub.current_period_end)
-    assert sub.plan.code == "adfree" and sub.scheduled_plan is None
+    assert sub.plan.code == "adfree"
+    assert sub.scheduled_plan is None
 
 
 def test_staff_changes_need_a_reason_and_are_audited(plans):
@@ -183,7 +194,8 @@ def test_refund_once_with_a_reason(plans):
     again = services.payment_refund(
         payment_id=charge.pk, actor=staff, reason="Tagihan ganda", now=timezone.now()
     )
-    assert refund.pk == again.pk and refund.amount == 65_000
+    assert refund.pk == again.pk
+    assert refund.amount == 65_000
     charge.refresh_from_db()
     assert charge.status == Payment.Status.REFUNDED
     assert AuditEntry.objects.filter(action="refund", reason="Tagihan ganda").count() == 1
@@ -237,4 +249,5 @@ def test_retry_stuck_webhooks_requeues_old_unprocessed_events(monkeypatch):
         created=timezone.now(),
         payload={},
     )
-    assert tasks.retry_stuck_webhooks() == 1 and sent == [old.pk]
+    assert tasks.retry_stuck_webhooks() == 1
+    assert sent == [old.pk]

@@ -182,7 +182,9 @@ def test_registered_allowance_and_period_rollover(settings):
     july = june + timedelta(hours=1, minutes=1)
     assert meter.period_start(july).month == 7
     outcome = meter.meter_consume(reader=reader, article=a, now=july)
-    assert outcome.granted and outcome.counted and outcome.left == 1
+    assert outcome.granted
+    assert outcome.counted
+    assert outcome.left == 1
     assert meter.meter_state(reader, july).used == 1
 
 
@@ -196,7 +198,8 @@ def test_anonymous_reads_carry_over_at_login(client):
     )
     assert response.status_code == 302
     state = meter.meter_state(Reader(user=user))
-    assert state.used == 2 and state.left == settings.PAYWALL_METER_REGISTERED - 2
+    assert state.used == 2
+    assert state.left == settings.PAYWALL_METER_REGISTERED - 2
     # A re-read after login is free.
     assert SECRET in read(client, a).content.decode()
     assert meter.meter_state(Reader(user=user)).used == 2
