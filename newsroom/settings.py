@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "subscriptions.middleware.MeterCookieMiddleware",
     "newsroom.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -202,6 +203,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),
     }
 else:
     # Tasks with an ETA beyond the visibility timeout would be redelivered;
@@ -221,6 +223,40 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "newsroom-heartbeat": {"task": "newsroom.tasks.heartbeat", "schedule": 60.0},
 }
+
+# --- Paywall and billing (subscriptions) ------------------------------------------
+PAYWALL_METER_ANONYMOUS = int(os.environ.get("PAYWALL_METER_ANONYMOUS", "3"))
+PAYWALL_METER_REGISTERED = int(os.environ.get("PAYWALL_METER_REGISTERED", "10"))
+PAYWALL_METER_COOKIE = "nr_meter"
+# Dotted path to a callable(request) -> bool that proves a crawler is who it claims
+# (e.g. "subscriptions.crawlers.reverse_dns_verifier"); empty = nobody is verified.
+PAYWALL_CRAWLER_VERIFIER = os.environ.get("PAYWALL_CRAWLER_VERIFIER", "")
+SUBSCRIPTION_GRACE_DAYS = int(os.environ.get("SUBSCRIPTION_GRACE_DAYS", "7"))
+SUBSCRIPTION_REMINDER_DAYS = int(os.environ.get("SUBSCRIPTION_REMINDER_DAYS", "3"))
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "demo")  # demo | stripe
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "subscriptions-renew-due": {"task": "subscriptions.tasks.renew_due", "schedule": 900.0},
+        "subscriptions-expire-lapsed": {
+            "task": "subscriptions.tasks.expire_lapsed",
+            "schedule": 900.0,
+        },
+        "subscriptions-renewal-reminders": {
+            "task": "subscriptions.tasks.send_renewal_reminders",
+            "schedule": 3600.0,
+        },
+        "subscriptions-trial-ending": {
+            "task": "subscriptions.tasks.send_trial_ending_notices",
+            "schedule": 3600.0,
+        },
+        "subscriptions-retry-webhooks": {
+            "task": "subscriptions.tasks.retry_stuck_webhooks",
+            "schedule": 300.0,
+        },
+    }
+)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

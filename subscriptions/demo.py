@@ -1,7 +1,5 @@
 """Demo plans and accounts (all with the password ``newsroom-demo``)."""
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -75,6 +73,26 @@ def seed_plans() -> dict[str, Plan]:
     return plans
 
 
+def _subscribe(user, plan: Plan, *, now) -> Subscription:
+    """A paid month through the service layer, so the demo has an audit trail and a payment."""
+    from . import services
+
+    sub = services.subscription_start(
+        user=user, plan=plan, now=now, allow_trial=False, reason="demo seed"
+    )
+    services.payment_record(
+        user=user,
+        subscription=sub,
+        amount=plan.price_monthly,
+        provider="demo",
+        provider_payment_id=f"demo_seed_{sub.pk}",
+        status="succeeded",
+        description=f"{plan.name} (demo)",
+        now=now,
+    )
+    return sub
+
+
 def seed_accounts(plans: dict[str, Plan], *, now=None) -> list[str]:
     now = now or timezone.now()
     User = get_user_model()
@@ -96,19 +114,8 @@ def seed_accounts(plans: dict[str, Plan], *, now=None) -> list[str]:
         user.save()
         if role:
             user.groups.set([Group.objects.get(name=role)])
-        if (
-            plan_code
-            and not Subscription.objects.filter(
-                user=user, plan=plans[plan_code], status=Subscription.Status.ACTIVE
-            ).exists()
-        ):
-            Subscription.objects.create(
-                user=user,
-                plan=plans[plan_code],
-                status=Subscription.Status.ACTIVE,
-                current_period_start=now,
-                current_period_end=now + timedelta(days=30),
-            )
+        if plan_code and not Subscription.objects.filter(user=user, plan=plans[plan_code]).exists():
+            _subscribe(user, plans[plan_code], now=now)
         made.append(username)
     # Link the staff writers to their byline profiles.
     from articles.models import Author

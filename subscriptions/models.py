@@ -1,6 +1,9 @@
 """Plans, and the subscriptions that tie a reader to one."""
 
+import uuid
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -67,6 +70,16 @@ class Subscription(models.Model):
     provider = models.CharField(max_length=20, default="demo")
     provider_customer_id = models.CharField(max_length=120, blank=True)
     provider_subscription_id = models.CharField(max_length=120, blank=True, db_index=True)
+    # A downgrade waits for the end of the paid period.
+    scheduled_plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The provider event time of the last snapshot applied: older ones are stale.
+    provider_synced_at = models.DateTimeField(null=True, blank=True)
+    renewal_reminder_for = models.DateTimeField(
+        null=True, blank=True, help_text="The period end a renewal reminder was sent for."
+    )
+    trial_reminder_sent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +88,261 @@ class Subscription(models.Model):
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
         indexes = [models.Index(fields=["user", "status"], name="subscription_user_idx")]
+        constraints = [
+            # One of our rows per provider subscription, even when two webhooks race.
+            models.UniqueConstraint(
+                fields=["provider", "provider_subscription_id"],
+                condition=~models.Q(provider_subscription_id=""),
+                name="subscription_provider_id_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.plan} · {self.status}"
+
+    def grants_access(self, now) -> bool:
+        """The rule ``entitlements.current_subscriptions`` applies in SQL, for one row."""
+        S = self.Status
+        if self.status in (S.TRIALING, S.ACTIVE, S.CANCELED):
+            return self.current_period_end > now
+        if self.status == S.PAST_DUE:
+            return bool(self.grace_until and self.grace_until > now)
+        return False
+
+    def snapshot(self) -> dict:
+        """The fields an audit entry records before and after a change."""
+        return {
+            "plan": self.plan.code if self.plan_id else None,
+            "status": self.status,
+            "billing_period": self.billing_period,
+            "current_period_end": self.current_period_end.isoformat()
+            if self.current_period_end
+            else None,
+            "trial_end": self.trial_end.isoformat() if self.trial_end else None,
+            "grace_until": self.grace_until.isoformat() if self.grace_until else None,
+            "cancel_at_period_end": self.cancel_at_period_end,
+            "scheduled_plan": self.scheduled_plan.code if self.scheduled_plan_id else None,
+        }
+
+
+# --- Lifecycle extras, payments, webhooks, audit ---------------------------------------
+
+
+class Payment(models.Model):
+    """Money that moved (or tried to): a charge or a refund, as the provider reported it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Charge")
+        REFUND = "refund", _("Refund")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payments"
+    )
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHARGE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    amount = models.PositiveIntegerField(_("amount (IDR)"))
+    currency = models.CharField(max_length=3, default="IDR")
+    description = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(max_length=20, default="demo")
+    # Unique per provider: a charge reported twice is recorded once.
+    provider_payment_id = models.CharField(max_length=120)
+    refund_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"], name="payment_provider_id_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} Rp{self.amount:,} · {self.status}"
+
+
+class CheckoutSession(models.Model):
+    """A reader on their way to paying for a plan, through one provider."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkouts"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    billing_period = models.CharField(
+        max_length=8, choices=Subscription.Period.choices, default=Subscription.Period.MONTH
+    )
+    amount = models.PositiveIntegerField(default=0)
+    provider = models.CharField(max_length=20, default="demo")
+    provider_session_id = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.plan} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """A provider's webhook delivery, stored before it is processed (once per event id)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored (stale or unknown)")
+        FAILED = "failed", _("Failed, will retry")
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text=_("When the provider created the event."))
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="webhook_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"
+
+
+class AuditEntry(models.Model):
+    """One change to a reader's subscription: who, what, why, before and after."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription_audit"
+    )
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the system or the payment provider made the change."),
+    )
+    source = models.CharField(max_length=20, default="system")  # reader, staff, provider, system
+    action = models.CharField(max_length=40)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} ({self.source})"
+
+
+# --- The meter ---------------------------------------------------------------------
+
+
+class Meter(models.Model):
+    """A free-article allowance owner: one per account, one per anonymous cookie id."""
+
+    token = models.UUIDField(null=True, blank=True, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meter",
+    )
+    # A meter born from a tampered cookie starts the month with nothing left.
+    exhausted_period = models.DateField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token__isnull=False) | models.Q(user__isnull=False),
+                name="meter_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"meter {self.user or self.token}"
+
+
+class MeterRead(models.Model):
+    """One metered article read in one period. The unique row makes a re-read free."""
+
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="reads")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField(help_text=_("First day of the meter's calendar month."))
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("metered read")
+        verbose_name_plural = _("metered reads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meter", "article", "period"], name="meter_read_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id}:{self.article_id}@{self.period}"
+
+
+class Subscriber(User):
+    """Readers as subscription staff see them (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")

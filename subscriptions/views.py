@@ -1,0 +1,216 @@
+"""Reader pages: sign-up, account, plans, checkout, and the webhook endpoint. Thin."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .billing import WebhookSignatureError, get_provider
+from .billing.webhooks import webhook_receive
+from .forms import ChangePlanForm, CheckoutForm, SignupForm
+from .models import CheckoutSession, Plan, Subscription
+
+logger = logging.getLogger(__name__)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("subscriptions:account")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        # login() rotates the session key and carries the anonymous meter over.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your free account is ready."))
+        return redirect(_safe_next(request, reverse("subscriptions:account")))
+    return render(
+        request, "registration/signup.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@never_cache
+@login_required
+def account(request):
+    summary = selectors.reader_summary(request.user)
+    context = {
+        "summary": summary,
+        "payments": selectors.payment_history(request.user),
+        "plans": selectors.plans_on_sale(),
+        "portal_url": None,
+    }
+    sub = summary.subscription
+    if sub is not None and sub.provider == "stripe":
+        context["portal_url"] = get_provider("stripe").portal_url(
+            subscription=sub, return_url=request.build_absolute_uri()
+        )
+    return render(request, "subscriptions/account.html", context)
+
+
+def plans(request):
+    current = None
+    if request.user.is_authenticated:
+        current = services.current_subscription_for(request.user)
+    response = render(
+        request,
+        "subscriptions/plans.html",
+        {"plans": selectors.plans_on_sale(), "current": current},
+    )
+    if request.user.is_authenticated:
+        response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def checkout_start(request, code):
+    plan = get_object_or_404(Plan, code=code, is_active=True)
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose monthly or yearly billing."))
+        return redirect("subscriptions:plans")
+    current = services.current_subscription_for(request.user)
+    if current is not None and current.status != Subscription.Status.CANCELED:
+        messages.info(request, _("You already subscribe; change your plan here."))
+        return redirect("subscriptions:account")
+    try:
+        session = services.checkout_create(
+            user=request.user,
+            plan=plan,
+            billing_period=form.cleaned_data["billing_period"],
+            provider=get_provider().name,
+            now=timezone.now(),
+        )
+        url = get_provider(session.provider).start_checkout(
+            session=session,
+            success_url=request.build_absolute_uri(reverse("subscriptions:account")),
+            cancel_url=request.build_absolute_uri(reverse("subscriptions:plans")),
+        )
+    except services.SubscriptionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("subscriptions:plans")
+    return redirect(url)
+
+
+@never_cache
+@login_required
+def demo_checkout(request, session_id):
+    """The demo provider's payment page: pay or fail with one click."""
+    session = get_object_or_404(
+        CheckoutSession.objects.select_related("plan"),
+        pk=session_id,
+        user=request.user,
+        provider="demo",
+    )
+    if request.method == "POST":
+        now = timezone.now()
+        if request.POST.get("outcome") == "pay":
+            try:
+                services.checkout_complete(session_id=session.pk, now=now)
+            except services.SubscriptionError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("subscriptions:plans")
+            request.session.cycle_key()  # new rights, new session key
+            messages.success(request, _("Payment received. Thank you for subscribing!"))
+            return redirect("subscriptions:account")
+        services.checkout_fail(session_id=session.pk, now=now)
+        messages.error(request, _("The payment failed. Nothing was charged."))
+        return redirect("subscriptions:plans")
+    return render(request, "subscriptions/demo_checkout.html", {"session": session})
+
+
+def _own_subscription(request, pk) -> Subscription:
+    return get_object_or_404(Subscription, pk=pk, user=request.user)
+
+
+@never_cache
+@login_required
+@require_POST
+def cancel(request, pk):
+    sub = _own_subscription(request, pk)
+    services.subscription_cancel(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    messages.success(request, _("Your subscription will end at the end of the paid period."))
+    return redirect("subscriptions:account")
+
+
+@never_cache
+@login_required
+@require_POST
+def resume(request, pk):
+    sub = _own_subscription(request, pk)
+    try:
+        services.subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    except services.SubscriptionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your subscription continues."))
+    return redirect("subscriptions:account")
+
+
+@never_cache
+@login_required
+@require_POST
+def change_plan(request, pk):
+    sub = _own_subscription(request, pk)
+    form = ChangePlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a plan that is on sale."))
+        return redirect("subscriptions:account")
+    try:
+        updated = services.subscription_change_plan(
+            subscription_id=sub.pk,
+            plan=form.cleaned_data["plan"],
+            actor=request.user,
+            now=timezone.now(),
+        )
+    except services.SubscriptionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("subscriptions:account")
+    request.session.cycle_key()  # rights changed: rotate the session key
+    if updated.scheduled_plan_id:
+        messages.success(request, _("Your plan changes at the end of the paid period."))
+    else:
+        messages.success(request, _("Your plan has changed."))
+    return redirect("subscriptions:account")
+
+
+@csrf_exempt
+@require_POST
+def webhook(request, provider):
+    """A payment provider's webhook: verify the raw body, store the event once, 200.
+
+    Bad or missing signature: 400 and nothing is stored. Processing runs in
+    Celery (``tasks.process_webhook_event``).
+    """
+    try:
+        handler = get_provider(provider)
+    except LookupError:
+        return HttpResponseNotFound("unknown provider")
+    try:
+        event = handler.parse_webhook(payload=request.body, headers=request.headers)
+    except WebhookSignatureError as exc:
+        logger.info("rejected %s webhook: %s", provider, exc)
+        return HttpResponseBadRequest(f"invalid webhook: {exc}")
+    stored, created = webhook_receive(provider=handler.name, event=event, now=timezone.now())
+    return HttpResponse("ok" if created else "duplicate", content_type="text/plain")
