@@ -38,11 +38,13 @@ def test_home_shows_every_block_and_links_the_feed(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<link rel="alternate" type="application/rss+xml"' in html
-    assert top.headline in html and pick.headline in html
+    assert top.headline in html
+    assert pick.headline in html
     for block in ("Berita utama", "Berita terbaru", "Terpopuler", "Pilihan redaksi"):
         assert block in html
-    assert "Topik hangat" in html and "#Harga Emas" in html
-    assert 'id="section-%d-title"' % economy.pk in html
+    assert "Topik hangat" in html
+    assert "#Harga Emas" in html
+    assert f'id="section-{economy.pk}-title"' in html
     assert "Galeri Pelabuhan" in html
     assert "E-paper hari ini" in html
     assert 'data-ad-slot="home-top"' in html
@@ -55,7 +57,8 @@ def test_home_in_english_is_translated_and_says_so(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="en">' in html
-    assert "Latest news" in html and "Berita terbaru" not in html
+    assert "Latest news" in html
+    assert "Berita terbaru" not in html
     assert 'href="/en/' in html  # links stay in English
 
 
@@ -99,17 +102,21 @@ def test_article_page_has_the_anatomy_of_the_design(client):
     assert "#Suku Bunga" in html
     assert '<h1 id="headline">Bank Sentral Menahan Suku Bunga</h1>' in html
     assert "Keputusan diambil untuk menjaga rupiah." in html
-    assert "Rina Paramitha" in html and "Editor: Maya Kartika" in html
+    assert "Rina Paramitha" in html
+    assert "Editor: Maya Kartika" in html
     assert " WIB</time>" in html
-    assert "<figcaption>" in html and article.lead_photo.caption in html
+    assert "<figcaption>" in html
+    assert article.lead_photo.caption in html
     assert "Foto: Fotografer Uji" in html
     assert '<span class="dateline">Warta Niaga, JAKARTA –</span>' in html
     assert "data-article-body" in html
     assert "Dikutip dari Reuters" in html
     assert "Ikuti kami di Google News" in html
-    assert "Artikel terkait" in html and related.headline in html
+    assert "Artikel terkait" in html
+    assert related.headline in html
     assert same_section.headline in html
-    assert "Berita terbaru" in html and "Pilihan redaksi" not in html  # no picks yet
+    assert "Berita terbaru" in html
+    assert "Pilihan redaksi" not in html
     assert 'data-ad-slot="article-middle"' in html
     assert "E-paper hari ini" in html
     assert 'rel="canonical"' in html
@@ -145,8 +152,10 @@ def test_section_page_lists_subsections_and_their_articles_with_pagination(clien
     second = client.get("/rubrik/internasional/?page=2").content.decode()
 
     assert "Bisnis Global" in first  # subsection navigation
-    assert "Kabar Dunia 00" in first and "Kabar Dunia 01" in first  # own and child's
-    assert "Kabar Dunia 21" not in first and "Kabar Dunia 21" in second
+    assert "Kabar Dunia 00" in first
+    assert "Kabar Dunia 01" in first
+    assert "Kabar Dunia 21" not in first
+    assert "Kabar Dunia 21" in second
     assert "Halaman 2 dari 2" in second
     assert client.get("/rubrik/internasional/?page=3").status_code == 404
     assert client.get("/rubrik/internasional/?page=abc").status_code == 404
@@ -160,9 +169,11 @@ def test_topic_and_author_pages_list_their_articles(client):
     other = ArticleFactory(headline="Berita Lain Sama Sekali")
     topic_html = client.get("/topik/kendaraan-listrik/").content.decode()
     author_html = client.get("/penulis/dimas-prakoso/").content.decode()
-    assert mine.headline in topic_html and other.headline not in topic_html
-    assert mine.headline in author_html and other.headline not in author_html
-    assert '/rss/topik/kendaraan-listrik/' in topic_html
+    assert mine.headline in topic_html
+    assert other.headline not in topic_html
+    assert mine.headline in author_html
+    assert other.headline not in author_html
+    assert "/rss/topik/kendaraan-listrik/" in topic_html
 
 
 def test_gallery_page_shows_photos_in_order_with_captions_and_credits(client):
@@ -190,12 +201,14 @@ def test_not_found_page_is_in_the_site_design(client):
     response = client.get("/tidak/ada/halaman/ini/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "Halaman tidak ditemukan" in html and 'class="site-header"' in html
+    assert "Halaman tidak ditemukan" in html
+    assert 'class="site-header"' in html
 
 
 def test_server_error_page_renders_without_a_request():
     html = render_to_string("500.html")
-    assert "Terjadi gangguan" in html and "site.css" in html
+    assert "Terjadi gangguan" in html
+    assert "site.css" in html
 
 
 def test_ad_free_reader_sees_no_ad_slot_anywhere(client, adfree_reader):
