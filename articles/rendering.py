@@ -145,8 +145,7 @@ def picture_html(
             return mark_safe("")  # noqa: S308 - a constant empty string
         width, height = _fallback_size(photo, max_width)
         return format_html(
-            '<img class="{}" src="{}" alt="{}" width="{}" height="{}" loading="{}"'
-            ' decoding="async"{}>',
+            '<img class="{}" src="{}" alt="{}" width="{}" height="{}" loading="{}"{}>',
             css_class,
             photo.image.url,
             alt_text,
@@ -165,7 +164,7 @@ def picture_html(
         )
     return format_html(
         '<picture>{}<img class="{}" src="{}" srcset="{}" sizes="{}" alt="{}" width="{}"'
-        ' height="{}" loading="{}" decoding="async"{}></picture>',
+        ' height="{}" loading="{}"{}></picture>',
         sources,
         css_class,
         default.url,
