@@ -27,6 +27,10 @@ urlpatterns = [
     path("topik/<slug:slug>/", views.topic, name="topic"),
     path("penulis/<slug:slug>/", views.author, name="author"),
     path("foto/<slug:slug>/", views.gallery, name="gallery"),
+    path("search/", views.search, name="search"),
+    path("halaman/<slug:slug>/", views.static_page, name="page"),
+    path("preview/<int:pk>/", views.preview, name="preview"),
+    path("keluar/", views.signout, name="signout"),
     path(
         "<slug:section>/<yyyy:year>/<nn:month>/<nn:day>/<int:pk>/<slug:slug>/",
         views.article_detail,

@@ -302,3 +302,21 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Reader site ----------------------------------------------------------------
+INSTALLED_APPS += ["readersite"]  # page-cache invalidation receivers, search indexes
+# Whole pages are cached per variant (language, entitlement class, access
+# outcome), never per reader; purges are generation bumps (articles/cache.py).
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_ARTICLE_SECONDS = int(os.environ.get("PAGE_CACHE_ARTICLE_SECONDS", "300"))
+PAGE_CACHE_LIST_SECONDS = int(os.environ.get("PAGE_CACHE_LIST_SECONDS", "120"))
+# What a shared cache (CDN) may keep a public page for, and browsers.
+HTTP_CACHE_S_MAXAGE = int(os.environ.get("HTTP_CACHE_S_MAXAGE", "300"))
+HTTP_CACHE_MAX_AGE = int(os.environ.get("HTTP_CACHE_MAX_AGE", "60"))
+# "Follow us" channels under every article: (label, URL).
+FOLLOW_US_CHANNELS = [
+    ("Google News", os.environ.get("FOLLOW_GOOGLE_NEWS_URL", "https://news.google.com/")),
+    ("WhatsApp Channel", os.environ.get("FOLLOW_WHATSAPP_URL", "https://whatsapp.com/channel/")),
+    ("Instagram", os.environ.get("FOLLOW_INSTAGRAM_URL", "https://www.instagram.com/")),
+    ("X", os.environ.get("FOLLOW_X_URL", "https://x.com/")),
+]

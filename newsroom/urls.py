@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+
+from articles import feeds, sitemaps
 
 from . import views
 from .api import api
@@ -11,8 +14,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("subscriptions.urls")),
-    path("", include("articles.urls")),
+    # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-news.xml", sitemaps.news, name="sitemap-news"),
+    path("sitemap-<section>.xml", sitemaps.section, name="sitemap-section"),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path("rss/", feeds.LatestFeed(), name="feed-latest"),
+    path("rss/rubrik/<slug:slug>/", feeds.SectionFeed(), name="feed-section"),
+    path("rss/topik/<slug:slug>/", feeds.TopicFeed(), name="feed-topic"),
 ]
+# Reader pages: Indonesian at the root, English under /en/ (a URL per language
+# keeps every page cacheable by a CDN without varying on cookies).
+urlpatterns += i18n_patterns(path("", include("articles.urls")), prefix_default_language=False)
 
 if settings.DEBUG:
     urlpatterns.insert(0, path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

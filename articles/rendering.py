@@ -1,0 +1,258 @@
+"""Turning stored content into the reader's HTML: photos and the article body.
+
+The body arrives here already cut by the paywall (``visible_body``), so only
+text the reader may see is ever expanded. Placeholders the editor inserts as
+top-level blocks become real markup:
+
+- ``<figure data-photo-id="N"></figure>`` → a responsive figure with caption
+  and credit;
+- ``<aside data-read-also="N"></aside>`` → a "Read also" link block.
+
+Every photo and every read-also article of one body is fetched in one query
+each, so a body with twenty photos costs what a body with one does.
+"""
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+
+import nh3
+from django.core.files.storage import default_storage
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from .body import split_blocks
+from .models import Article, Photo
+
+RENDITION_WIDTHS = (160, 320, 640, 960, 1280)
+FALLBACK_MAX_WIDTH = 1280
+
+_PHOTO_BLOCK = re.compile(r'^\s*<figure\s+data-photo-id="(\d+)"\s*>\s*</figure>\s*$', re.I)
+_READ_ALSO_BLOCK = re.compile(r'^\s*<aside\s+data-read-also="(\d+)"\s*>\s*</aside>\s*$', re.I)
+
+# What may appear in a body block once the placeholders are expanded; the
+# content side sanitizes on save, this is the second, render-time pass.
+BODY_TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "footer",
+    "cite",
+    "q",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "br",
+    "hr",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "abbr",
+    "mark",
+    "small",
+}
+BODY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+
+
+def sanitize_block(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=BODY_TAGS,
+        attributes=BODY_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
+
+
+# --- Photos -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendition:
+    width: int
+    height: int
+    fmt: str
+    url: str
+
+
+def renditions_of(photo: Photo) -> list[Rendition]:
+    """The photo's generated 16:9 renditions, smallest first.
+
+    Keys look like ``"640.webp"`` (``"w640.webp"`` is accepted too).
+    """
+    found = []
+    for key, name in (photo.renditions or {}).items():
+        size, _dot, fmt = str(key).lstrip("w").partition(".")
+        if not size.isdigit() or fmt not in {"webp", "jpg", "jpeg", "avif"} or not name:
+            continue
+        width = int(size)
+        found.append(Rendition(width, round(width * 9 / 16), fmt, default_storage.url(name)))
+    return sorted(found, key=lambda r: (r.width, r.fmt))
+
+
+def _fallback_size(photo: Photo, max_width: int) -> tuple[int, int]:
+    width = photo.width or max_width
+    height = photo.height or round(width * 9 / 16)
+    if width > max_width:
+        height = round(height * max_width / width)
+        width = max_width
+    return width, height
+
+
+def picture_html(
+    photo: Photo | None,
+    *,
+    sizes: str = "(min-width: 1024px) 760px, 100vw",
+    alt: str | None = None,
+    eager: bool = False,
+    max_width: int = 960,
+    css_class: str = "",
+) -> SafeString:
+    """A ``<picture>`` with WebP and JPEG ``srcset`` and fixed width/height.
+
+    Without renditions (not generated yet) the original image is shown with
+    its aspect ratio at a bounded size, so the reader never sees a broken image.
+    """
+    if photo is None:
+        return mark_safe("")  # noqa: S308 - a constant empty string
+    alt_text = photo.alt_text if alt is None else alt
+    loading = "eager" if eager else "lazy"
+    priority = ' fetchpriority="high"' if eager else ""
+    renditions = renditions_of(photo)
+    webp = [r for r in renditions if r.fmt == "webp"]
+    jpeg = [r for r in renditions if r.fmt in {"jpg", "jpeg"}]
+    fallback_set = jpeg or webp
+    if not fallback_set:
+        if not photo.image:
+            return mark_safe("")  # noqa: S308 - a constant empty string
+        width, height = _fallback_size(photo, max_width)
+        return format_html(
+            '<img class="{}" src="{}" alt="{}" width="{}" height="{}" loading="{}"{}>',
+            css_class,
+            photo.image.url,
+            alt_text,
+            width,
+            height,
+            loading,
+            mark_safe(priority),  # noqa: S308 - one of two constant strings
+        )
+    default = next((r for r in fallback_set if r.width >= max_width), fallback_set[-1])
+    sources = ""
+    if webp and jpeg:
+        sources = format_html(
+            '<source type="image/webp" srcset="{}" sizes="{}">',
+            ", ".join(f"{r.url} {r.width}w" for r in webp),
+            sizes,
+        )
+    return format_html(
+        '<picture>{}<img class="{}" src="{}" srcset="{}" sizes="{}" alt="{}" width="{}"'
+        ' height="{}" loading="{}"{}></picture>',
+        sources,
+        css_class,
+        default.url,
+        ", ".join(f"{r.url} {r.width}w" for r in fallback_set),
+        sizes,
+        alt_text,
+        default.width,
+        default.height,
+        loading,
+        mark_safe(priority),  # noqa: S308 - one of two constant strings
+    )
+
+
+def photo_figure_html(photo: Photo, *, caption: str | None = None, eager: bool = False) -> str:
+    """A figure with the picture, its caption and its credit line."""
+    caption = photo.caption if caption is None else caption
+    credit = photo.credit_line
+    credit_html = (
+        format_html('<span class="credit">{} {}</span>', _("Photo:"), credit) if credit else ""
+    )
+    return format_html(
+        '<figure class="photo">{}<figcaption>{} {}</figcaption></figure>',
+        picture_html(photo, eager=eager),
+        caption,
+        credit_html,
+    )
+
+
+# --- The body ---------------------------------------------------------------
+
+
+def render_body(html: str, *, dateline: str = "") -> SafeString:
+    """Expand photo and read-also placeholders in (already paywall-cut) body HTML.
+
+    ``dateline`` ("Warta Niaga, JAKARTA –") opens the first paragraph.
+    """
+    blocks = split_blocks(html)
+    photo_ids, article_ids = set(), set()
+    for block in blocks:
+        if match := _PHOTO_BLOCK.match(block):
+            photo_ids.add(int(match.group(1)))
+        elif match := _READ_ALSO_BLOCK.match(block):
+            article_ids.add(int(match.group(1)))
+    photos = Photo.objects.select_related("agency").in_bulk(list(photo_ids)) if photo_ids else {}
+    articles = (
+        Article.objects.published().select_related("section").in_bulk(list(article_ids))
+        if article_ids
+        else {}
+    )
+    out = []
+    for block in blocks:
+        if match := _PHOTO_BLOCK.match(block):
+            photo = photos.get(int(match.group(1)))
+            if photo is not None:
+                out.append(photo_figure_html(photo))
+        elif match := _READ_ALSO_BLOCK.match(block):
+            related = articles.get(int(match.group(1)))
+            if related is not None:
+                out.append(read_also_html(related))
+        else:
+            clean = sanitize_block(block)
+            if dateline and clean.startswith("<p>"):
+                clean = format_html('<p><span class="dateline">{}</span> ', dateline) + clean[3:]
+                dateline = ""
+            out.append(clean)
+    return mark_safe("\n".join(out))  # noqa: S308 - every block is built escaped or sanitized
+
+
+def read_also_html(article: Article) -> str:
+    return format_html(
+        '<aside class="read-also" aria-label="{label}"><span class="read-also-label">{label}'
+        '</span> <a href="{url}">{headline}</a></aside>',
+        label=_("Read also"),
+        url=article.get_absolute_url(),
+        headline=article.headline,
+    )
+
+
+def plain_text(html: str) -> str:
+    """Visible text of some HTML, for snippets and descriptions."""
+    text = nh3.clean(html or "", tags=set())
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+def feed_html(html: str) -> str:
+    """Body HTML for a feed: sanitized blocks, placeholders dropped (no queries)."""
+    return "\n".join(
+        sanitize_block(block)
+        for block in split_blocks(html)
+        if not (_PHOTO_BLOCK.match(block) or _READ_ALSO_BLOCK.match(block))
+    )
