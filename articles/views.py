@@ -199,7 +199,8 @@ def gallery(request, slug):
 
 
 def _outcome(decision) -> str:
-    return f"{int(decision.granted)}:{decision.reason}"
+    # Full text or teaser, why, and the meter count the page shows.
+    return decision.cache_variant
 
 
 def _article_meta(article: Article) -> dict:
@@ -336,15 +337,16 @@ class PreviewUser:
     is_staff = False
     pk = id = None
 
-    def __init__(self, entitlements):
-        # entitlements_for() reads this memo before touching the database.
-        self._newsroom_entitlements = frozenset(entitlements)
-
 
 PREVIEW_READERS = {
-    "anonymous": (lambda: ANONYMOUS, True),
-    "registered": (lambda: Reader(user=PreviewUser([])), True),
-    "premium": (lambda: Reader(user=PreviewUser([AD_FREE, PREMIUM_CONTENT])), False),
+    "anonymous": (lambda: Reader(preview_entitlements=frozenset()), True),
+    "registered": (lambda: Reader(user=PreviewUser(), preview_entitlements=frozenset()), True),
+    "premium": (
+        lambda: Reader(
+            user=PreviewUser(), preview_entitlements=frozenset({AD_FREE, PREMIUM_CONTENT})
+        ),
+        False,
+    ),
 }
 
 

@@ -129,3 +129,18 @@ def test_preview_is_closed_to_readers(client):
     assert client.get(url).status_code == 404
     client.force_login(preview_user())
     assert client.get(f"/preview/{draft.pk}/?as=nobody").status_code == 400
+
+
+def test_metered_reader_sees_the_free_articles_left_and_the_cache_keeps_counts_apart(client):
+    from tests.factories import ArticleFactory as Make
+
+    first, second = Make(access_level="metered"), Make(access_level="metered")
+    page = client.get(first.get_absolute_url())
+    assert b'data-meter-left="2"' in page.content
+    page = client.get(second.get_absolute_url())
+    assert b'data-meter-left="1"' in page.content
+    # Another anonymous reader with a fresh meter must not get the cached "1 left".
+    other = type(client)()
+    page = other.get(second.get_absolute_url())
+    assert b'data-meter-left="2"' in page.content
+    assert b"RAHASIA-PARAGRAF-TIGA" in page.content
