@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -45,8 +46,8 @@ MARKUP_MARKERS = (b"<script", b"<?php", b"<html", b"<svg", b"<iframe", b"<!docty
 KEEP_INFO = {"transparency", "duration", "loop", "background"}
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+def _size(n: int) -> str:
+    return filesizeformat(n)
 
 
 def _jpeg_end(data: bytes) -> int:
@@ -143,8 +144,8 @@ def validate_upload(file) -> ContentFile:
     size = getattr(file, "size", None)
     if size is not None and size > limit:
         raise ValidationError(
-            _("The file is %(size)s MB; photos may be at most %(limit)s MB.")
-            % {"size": _megabytes(size), "limit": _megabytes(limit)},
+            _("The file is %(size)s; photos may be at most %(limit)s.")
+            % {"size": _size(size), "limit": _size(limit)},
             code="too_large",
         )
     if hasattr(file, "seek"):
@@ -152,7 +153,7 @@ def validate_upload(file) -> ContentFile:
     data = file.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            _("The file is larger than %(limit)s MB.") % {"limit": _megabytes(limit)},
+            _("The file is larger than %(limit)s.") % {"limit": _size(limit)},
             code="too_large",
         )
     if not data:
