@@ -12,6 +12,7 @@ from datetime import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -145,12 +146,12 @@ def _bulk_action(action: str, description: str):
     def run(modeladmin, request, queryset):
         done, failed = 0, []
         now = timezone.now()
-        for article in queryset.only("pk", "headline"):
+        for pk, headline in queryset.values_list("pk", "headline"):
             try:
-                run_transition(action=action, article_id=article.pk, by=request.user, now=now)
+                run_transition(action=action, article_id=pk, by=request.user, now=now)
                 done += 1
             except (ValidationError, PermissionDenied) as error:
-                failed.append(f"“{article.headline}”: {_errors(error)}")
+                failed.append(f"“{headline}”: {_errors(error)}")
         if done:
             modeladmin.message_user(request, _("%(n)d article(s) done.") % {"n": done})
         for line in failed:
@@ -164,8 +165,27 @@ def _bulk_action(action: str, description: str):
 # --- Articles -----------------------------------------------------------------
 
 
+class RelatedArticleFormSet(BaseInlineFormSet):
+    """Refuse on the form what the service would refuse: itself, or one story twice."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            related = data.get("related")
+            if data.get("DELETE") or related is None:
+                continue
+            if self.instance.pk is not None and related.pk == self.instance.pk:
+                form.add_error("related", _("An article cannot be related to itself."))
+            elif related.pk in seen:
+                form.add_error("related", _("This article is already in the list."))
+            seen.add(related.pk)
+
+
 class RelatedArticleInline(admin.TabularInline):
     model = RelatedArticle
+    formset = RelatedArticleFormSet
     fk_name = "article"
     fields = ("position", "related")
     autocomplete_fields = ("related",)
@@ -345,6 +365,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         related: list[tuple[int, int]] = []
         for formset in formsets:
+            # The service writes the list; the admin's change message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             if formset.model is not RelatedArticle:
                 continue
             for inline in formset.forms:

@@ -205,12 +205,19 @@ def body_diff(before: str, after: str) -> list[BlockChange]:
             changes.extend(BlockChange("same", text, text) for text in a[i1:i2])
             continue
         old, new = a[i1:i2], b[j1:j2]
-        paired = min(len(old), len(new)) if op == "replace" else 0
-        for x, y in zip(old[:paired], new[:paired], strict=True):
+        # A block edited in place shows its word changes; a rewritten one shows as
+        # removed and added, which reads better than a diff of unrelated words.
+        while old and new and _similar(old[0], new[0]):
+            x, y = old.pop(0), new.pop(0)
             changes.append(BlockChange("changed", x, y, _word_diff(x, y)))
-        changes.extend(BlockChange("removed", before=text) for text in old[paired:])
-        changes.extend(BlockChange("added", after=text) for text in new[paired:])
+        changes.extend(BlockChange("removed", before=text) for text in old)
+        changes.extend(BlockChange("added", after=text) for text in new)
     return changes
+
+
+def _similar(before: str, after: str) -> bool:
+    matcher = difflib.SequenceMatcher(a=before.split(), b=after.split(), autojunk=False)
+    return matcher.ratio() >= 0.5
 
 
 def revision_diff(older: Revision, newer: Revision) -> RevisionDiff:

@@ -87,7 +87,8 @@ def test_renditions_are_upright_and_carry_no_metadata():
         exif = image.getexif()
         assert not exif.get_ifd(ExifTags.IFD.GPSInfo), key
         assert ExifTags.Base.Orientation not in exif, key
-        assert "exif" not in image.info and "icc_profile" not in image.info, key
+        assert "exif" not in image.info, key
+        assert "icc_profile" not in image.info, key
     # Upright the picture is 400 × 1200 (portrait): its 16:9 crop is 400 wide.
     assert sorted(photo.renditions) == ["160.jpg", "160.webp", "320.jpg", "320.webp"]
 
@@ -143,8 +144,13 @@ def test_the_admin_enqueues_renditions_on_upload_and_focal_change_only(
     queued = []
     monkeypatch.setattr(tasks.generate_photo_renditions, "delay", queued.append)
     client.force_login(UserFactory(role="Editor"))
-    form = {"caption": "Pasar", "credit": "Uji", "alt_text": "Pasar", "focal_x": "0.5",
-            "focal_y": "0.5"}
+    form = {
+        "caption": "Pasar",
+        "credit": "Uji",
+        "alt_text": "Pasar",
+        "focal_x": "0.5",
+        "focal_y": "0.5",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/admin/articles/photo/add/",
@@ -152,7 +158,8 @@ def test_the_admin_enqueues_renditions_on_upload_and_focal_change_only(
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     photo = Photo.objects.get()
-    assert photo.image.name.endswith(".png") and photo.width == 800
+    assert photo.image.name.endswith(".png")
+    assert photo.width == 800
     assert queued == [photo.pk]
     url = f"/admin/articles/photo/{photo.pk}/change/"
     with django_capture_on_commit_callbacks(execute=True):

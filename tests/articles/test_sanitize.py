@@ -57,7 +57,7 @@ def test_editorial_markup_is_kept():
         "<h2>Sub judul</h2><p>Teks <strong>tebal</strong>, <em>miring</em> dan "
         '<a href="https://contoh.id/a" title="Sumber">tautan</a>.</p>'
         "<blockquote><p>“Kutipan.”</p><footer>— Juru bicara</footer></blockquote>"
-        "<ul><li>satu</li></ul><ol start=\"3\"><li>tiga</li></ol>"
+        '<ul><li>satu</li></ul><ol start="3"><li>tiga</li></ol>'
     )
     clean = clean_body(html)
     assert "<h2>Sub judul</h2>" in clean

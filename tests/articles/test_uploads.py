@@ -13,7 +13,9 @@ from tests.factories import UserFactory
 
 from .images import animated_gif, gps_exif, noise_png, picture, png_claiming
 
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
 
 
 def upload(data: bytes, name: str = "foto.jpg") -> SimpleUploadedFile:
