@@ -170,3 +170,19 @@ def test_the_admin_enqueues_renditions_on_upload_and_focal_change_only(
         response = client.post(url, {**form, "focal_x": "0.8"})
     assert response.status_code == 302
     assert queued == [photo.pk, photo.pk]
+
+
+@pytest.mark.worker
+def test_an_upload_gets_its_renditions_from_a_real_worker(celery_worker_process):
+    from tests.conftest import wait_for
+
+    photo = services.photo_create(
+        by=None,
+        image=SimpleUploadedFile("pekerja.jpg", picture(size=(1600, 1000))),
+        caption="Dibuat oleh pekerja",
+        credit="Uji",
+        alt_text="Foto",
+    )
+    renditions = wait_for(lambda: Photo.objects.get(pk=photo.pk).renditions, timeout=60)
+    assert "1280.webp" in renditions
+    assert default_storage.exists(renditions["640.jpg"])
