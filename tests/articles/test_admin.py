@@ -325,3 +325,35 @@ def test_a_related_article_cannot_be_itself(client):
     assert "cannot be related to itself" in response.content.decode()
     assert not article.related_links.exists()
     assert not article.revisions.exists()
+
+
+def test_a_reporter_writes_a_new_draft_in_the_admin(client):
+    from articles.models import AccessLevel
+
+    reporter = UserFactory(role=REPORTER)
+    client.force_login(reporter)
+    section = SectionFactory(default_access_level=AccessLevel.REGISTERED)
+    response = client.post(
+        "/admin/articles/article/add/",
+        {
+            "headline": "Startup Logistik Raih Pendanaan",
+            "slug": "",
+            "section": section.pk,
+            "access_level": "",
+            "body": "<p>Paragraf pertama.</p><p>Paragraf kedua.</p>",
+            "related_links-TOTAL_FORMS": "0",
+            "related_links-INITIAL_FORMS": "0",
+            "related_links-MIN_NUM_FORMS": "0",
+            "related_links-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article = Article.objects.get()
+    assert article.created_by == reporter
+    assert article.status == Status.DRAFT
+    assert article.slug == "startup-logistik-raih-pendanaan"
+    assert article.access_level == AccessLevel.REGISTERED
+    assert article.revisions.get().created_by == reporter
+    # ... and may submit it, being its writer.
+    client.post(f"/admin/articles/article/{article.pk}/workflow/submit/")
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
