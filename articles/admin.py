@@ -92,6 +92,10 @@ WORKFLOW = [
 
 def workflow_actions(user, article: Article) -> list[dict]:
     """The transitions this user may try on this article now (the service decides)."""
+    if not user.has_perm("articles.edit_any_article") and not services.is_own_article(
+        user, article
+    ):
+        return []
     return [
         {"name": name, "label": label}
         for name, label, sources, perm in WORKFLOW
@@ -396,7 +400,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
         if object_id and request.method == "GET":
-            article = Article.objects.filter(pk=object_id).only("pk", "status").first()
+            article = (
+                Article.objects.filter(pk=object_id).only("pk", "status", "created_by").first()
+            )
             if article is not None:
                 extra_context["workflow_actions"] = workflow_actions(request.user, article)
                 extra_context["can_preview"] = request.user.has_perm("articles.preview_article")

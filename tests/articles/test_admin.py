@@ -169,6 +169,7 @@ def test_a_reporter_sees_someone_elses_article_read_only(client):
     page = client.get(change_url(article))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
+    assert "/workflow/" not in page.content.decode()
     response = client.post(change_url(article), form_data(article, headline="Diam-diam"))
     assert response.status_code == 403
     assert Article.objects.get(pk=article.pk).headline != "Diam-diam"
