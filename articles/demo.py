@@ -277,6 +277,12 @@ def seed_photos(agencies: list[Agency]) -> list[Photo]:
         photo.width, photo.height = 1600, 1000
         photo.save()
         photos.append(photo)
+    # Renditions synchronously: the demo must show real pictures before any worker runs.
+    from .images import photo_generate_renditions
+
+    for photo in photos:
+        if not photo.renditions:
+            photo.renditions = photo_generate_renditions(photo.pk)
     return sorted(photos, key=lambda p: p.image.name)
 
 

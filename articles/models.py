@@ -387,3 +387,36 @@ class ArticleTransition(models.Model):
     def __str__(self) -> str:
         by = self.by or "system"
         return f"{self.article_id}: {self.from_status} → {self.to_status} by {by}"
+
+
+class Revision(models.Model):
+    """One saved state of an article: who saved it, when, and everything editorial.
+
+    ``data`` holds the editorial fields (foreign keys and lists as ids, the
+    related list in order) so a revision can be compared field by field and
+    restored; ``body`` is kept apart for the paragraph-level diff.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField(help_text="The article's version this revision saved.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version", "-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "version"], name="revision_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.version}"

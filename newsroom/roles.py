@@ -1,9 +1,10 @@
 """Staff roles as Django groups, and the permissions each one holds.
 
-``sync_roles`` runs after every ``migrate`` (see ``NewsroomConfig.ready``), so
-permissions of models added later join their roles without a hand-written
-migration. Row-level rules (a reporter edits only their own drafts) live in
-the services, not here.
+The groups are created by a data migration (``articles/migrations/
+0003_staff_roles.py``) and ``sync_roles`` runs again after every ``migrate``
+(see ``NewsroomConfig.ready``), so permissions of models added later join
+their roles without a hand-written migration. Row-level rules (a reporter
+edits only their own drafts) live in ``articles.services``, not here.
 """
 
 from django.apps import apps as global_apps
@@ -23,6 +24,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("articles", "change_article"),
         ("articles", "submit_article"),
         ("articles", "preview_article"),
+        # The curated related list is an inline of the article form.
+        ("articles", "view_relatedarticle"),
+        ("articles", "add_relatedarticle"),
+        ("articles", "change_relatedarticle"),
+        ("articles", "delete_relatedarticle"),
+        ("articles", "view_revision"),
+        ("articles", "view_articletransition"),
         ("articles", "view_photo"),
         ("articles", "add_photo"),
         ("articles", "change_photo"),
@@ -31,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("articles", "view_author"),
         ("articles", "view_agency"),
         ("articles", "view_gallery"),
+        ("articles", "view_galleryphoto"),
     ],
     EDITOR: [
         ("articles", "*"),
@@ -48,11 +57,21 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-# Editors do everything with content except the structure of the paper.
+# Editors do everything with content except the structure of the paper; a
+# revision or a transition log entry is never edited by hand, by anyone.
 EDITOR_EXCLUDED = {"delete_section", "add_section", "change_section"}
+NEVER_GRANTED = {
+    "add_revision",
+    "change_revision",
+    "delete_revision",
+    "add_articletransition",
+    "change_articletransition",
+    "delete_articletransition",
+}
 
 
 def sync_roles(apps=global_apps) -> None:
+    """Create the staff groups and give each exactly the permissions listed above."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, rules in ROLE_PERMISSIONS.items():
@@ -64,8 +83,20 @@ def sync_roles(apps=global_apps) -> None:
                 perms = perms.filter(codename=codename)
             elif role == EDITOR:
                 perms = perms.exclude(codename__in=EDITOR_EXCLUDED)
+            perms = perms.exclude(codename__in=NEVER_GRANTED)
             wanted.update(perms.values_list("pk", flat=True))
         group.permissions.set(wanted)
+
+
+def sync_roles_in_migration(apps, schema_editor) -> None:
+    """The data migration's step: permissions first (post_migrate has not run yet)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+        app_config.models_module = None
+    sync_roles(apps)
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:

@@ -1,0 +1,253 @@
+"""The article body's allow-list, and the editor's shortcodes for embedded blocks.
+
+The stored body is sanitized HTML whose top-level elements are the blocks a
+reader sees (see ``articles.body``). Two blocks are placeholders that the
+reader site expands at render time:
+
+- ``<figure data-photo-id="N"></figure>``: an inline photo (the site prints
+  the photo's own caption and credit),
+- ``<aside data-read-also="N"></aside>``: a "Read also" link to article N.
+
+The rich-text editor in the admin cannot hold those empty elements, so
+editors write a paragraph that holds only a shortcode instead, and
+``clean_body`` turns it into the placeholder:
+
+    [[foto:12]]        (or [[photo:12]])       an inline photo
+    [[baca-juga:34]]   (or [[read-also:34]])   a "Read also" block
+
+``body_for_editor`` turns placeholders back into shortcodes to edit again.
+``clean_body`` is idempotent and runs on save and, on the reader site, on
+render, so a row written around the services is still safe to print.
+"""
+
+import re
+from html import escape
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "footer",
+    "cite",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "a",
+    "br",
+    "hr",
+    "figure",
+    "aside",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "figure": {"data-photo-id"},
+    "aside": {"data-read-also"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Block-level elements that may stand at the top level; any other top-level
+# content (loose text, a bare <strong>) is wrapped in a paragraph.
+TOP_LEVEL_BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "ul", "ol", "hr", "figure", "aside"}
+PLACEHOLDERS = {"figure": "data-photo-id", "aside": "data-read-also"}
+
+SHORTCODE = re.compile(
+    r"^\s*\[\[\s*(?P<kind>foto|photo|baca-juga|read-also)\s*:\s*(?P<id>\d{1,12})\s*\]\]\s*$",
+    re.IGNORECASE,
+)
+SHORTCODE_KIND = {"foto": "figure", "photo": "figure", "baca-juga": "aside", "read-also": "aside"}
+NESTED_PLACEHOLDER = re.compile(r"<(figure|aside)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
+PLACEHOLDER_BLOCK = re.compile(
+    r'^<(figure) data-photo-id="(\d+)"></figure>$|^<(aside) data-read-also="(\d+)"></aside>$'
+)
+
+
+def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
+    # Placeholder ids are plain numbers; anything else would be a way to smuggle text.
+    if attr in ("data-photo-id", "data-read-also"):
+        return value if value.strip().isdigit() else None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    # Script and style bodies go away with their tags, not left behind as text.
+    clean_content_tags={"script", "style", "template", "iframe", "object", "noscript"},
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+    attribute_filter=_keep_attribute,
+)
+
+
+class _TopLevel(HTMLParser):
+    """Cuts already-sanitized HTML into top-level segments: blocks and inline runs."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.html = html
+        self.segments: list[tuple[str, str, dict]] = []  # (kind, html, attrs)
+        self.depth = 0
+        self.block_start: int | None = None
+        self.block_tag = ""
+        self.block_attrs: dict = {}
+        self.inline_start: int | None = None
+        self._lines = [0]
+        for line in html.splitlines(keepends=True):
+            self._lines.append(self._lines[-1] + len(line))
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self._lines[line - 1] + col
+
+    def _inline(self) -> None:
+        if self.depth == 0 and self.block_start is None and self.inline_start is None:
+            self.inline_start = self._offset()
+
+    def _end_inline(self, at: int) -> None:
+        if self.inline_start is not None:
+            self.segments.append(("inline", self.html[self.inline_start : at], {}))
+            self.inline_start = None
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0 and tag in TOP_LEVEL_BLOCKS:
+            start = self._offset()
+            self._end_inline(start)
+            if tag == "hr":
+                self.segments.append(("block", "<hr>", {}))
+                return
+            self.block_start, self.block_tag, self.block_attrs = start, tag, dict(attrs)
+            self.depth = 1
+            return
+        if self.depth == 0:
+            self._inline()
+            return
+        if tag not in ("br", "hr"):
+            self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.depth == 0:
+            if tag == "hr":
+                self._end_inline(self._offset())
+                self.segments.append(("block", "<hr>", {}))
+            else:
+                self._inline()
+
+    def handle_endtag(self, tag):
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth == 0 and self.block_start is not None:
+            end = self.html.find(">", self._offset()) + 1
+            self.segments.append(
+                (self.block_tag, self.html[self.block_start : end], self.block_attrs)
+            )
+            self.block_start = None
+
+    def handle_data(self, data):
+        if self.depth == 0 and data.strip():
+            self._inline()
+
+    def handle_entityref(self, name):
+        self._inline()
+
+    def handle_charref(self, name):
+        self._inline()
+
+    def close(self):
+        super().close()
+        self._end_inline(len(self.html))
+
+
+def _text(html: str) -> str:
+    return TAG.sub("", html)
+
+
+def _placeholder(kind: str, ident: str) -> str:
+    attr = PLACEHOLDERS[kind]
+    return f'<{kind} {attr}="{int(ident)}"></{kind}>'
+
+
+def clean_body(html: str) -> str:
+    """Sanitize an article body and normalize it into top-level blocks, one per line.
+
+    Strips everything off the allow-list (scripts, event handlers, styles,
+    iframes, ``javascript:`` links however they are spelled), keeps only the
+    two placeholder attributes, empties placeholders, drops placeholders that
+    are not top-level blocks and turns shortcode paragraphs into placeholders.
+    """
+    cleaned = _cleaner.clean(html or "")
+    parser = _TopLevel(cleaned)
+    parser.feed(cleaned)
+    parser.close()
+    blocks: list[str] = []
+    for kind, segment, attrs in parser.segments:
+        if kind in PLACEHOLDERS:
+            ident = attrs.get(PLACEHOLDERS[kind]) or ""
+            if ident.isdigit():
+                blocks.append(_placeholder(kind, ident))
+            continue
+        segment = NESTED_PLACEHOLDER.sub("", segment)
+        if kind == "inline":
+            if not _text(segment).strip():
+                continue
+            segment = f"<p>{segment.strip()}</p>"
+        if kind == "p":
+            match = SHORTCODE.match(_text(segment))
+            if match:
+                blocks.append(_placeholder(SHORTCODE_KIND[match["kind"].lower()], match["id"]))
+                continue
+            if not _text(segment).strip() and "<br" not in segment:
+                continue  # the editor's empty paragraphs
+        blocks.append(segment.strip())
+    return "\n".join(blocks)
+
+
+def body_references(html: str) -> tuple[list[int], list[int]]:
+    """The photo ids and the "Read also" article ids a clean body refers to, in order."""
+    photos, articles = [], []
+    for line in (html or "").splitlines():
+        match = PLACEHOLDER_BLOCK.match(line.strip())
+        if match:
+            if match[1]:
+                photos.append(int(match[2]))
+            else:
+                articles.append(int(match[4]))
+    return photos, articles
+
+
+def body_for_editor(html: str) -> str:
+    """The stored body with each placeholder shown as its shortcode paragraph."""
+    lines = []
+    for line in (html or "").splitlines():
+        match = PLACEHOLDER_BLOCK.match(line.strip())
+        if match and match[1]:
+            lines.append(f"<p>[[foto:{match[2]}]]</p>")
+        elif match:
+            lines.append(f"<p>[[baca-juga:{match[4]}]]</p>")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def shortcode_for_photo(photo_id: int) -> str:
+    return escape(f"[[foto:{photo_id}]]")
+
+
+def shortcode_for_article(article_id: int) -> str:
+    return escape(f"[[baca-juga:{article_id}]]")
