@@ -34,7 +34,7 @@ migrations-check: install
 
 test: install lint migrations-check
 	$(BIN)/python manage.py check
-	$(BIN)/python -m pytest -p no:cacheprovider -q
+	$(BIN)/python -m pytest -p no:cacheprovider -q -n 2
 
 # Browser journeys in Debian's Chromium (installed here when missing; needs root or sudo).
 e2e: install
