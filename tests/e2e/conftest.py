@@ -92,6 +92,28 @@ class Site:
             timeout=600,
         )
 
+    def query(self, code: str) -> str:
+        """Run Python in a Django shell on the site's database; return what it prints."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return result.stdout.strip()
+
+    def article_urls(self, access_level: str, count: int) -> list[str]:
+        code = (
+            "from articles.models import Article\n"
+            f"qs = Article.objects.published().filter(access_level={access_level!r})\n"
+            f"qs = qs.order_by('-published_at')[:{count}]\n"
+            "print('\\n'.join(a.get_absolute_url() for a in qs))"
+        )
+        return [self.url + path for path in self.query(code).splitlines()]
+
     def start(self, name: str, *command: str) -> None:
         log = self.tmp / f"{name}.log"
         self.logs.append(log)
