@@ -4,12 +4,12 @@ from django.urls import include, path
 from django.views.static import serve
 
 from . import views
-from .api import api
+from .api import urls as api_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls),
     path("", include("subscriptions.urls")),
     path("", include("articles.urls")),
 ]
