@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 from pydantic import Field
@@ -489,7 +489,7 @@ def editor_article(request, article_id: int):
 def editor_create(request, payload: DraftIn):
     """A new draft, written by the token's user. Body HTML is sanitized."""
     article = draft_create(by=request.user, fields=payload.model_dump())
-    return 201, present_draft(_reload(article.pk))
+    return Status(201, present_draft(_reload(article.pk)))
 
 
 @editor_router.patch(
@@ -598,4 +598,4 @@ def editor_upload_photo(
         credit=credit,
         alt_text=alt_text,
     )
-    return 201, present_photo(photo)
+    return Status(201, present_photo(photo))
