@@ -5,10 +5,9 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.responses import codes_4xx
 
 from newsroom.api_http import mark_personal
-from newsroom.api_schemas import ErrorOut
+from newsroom.api_schemas import ERRORS, id_path
 
 from .auth import READER
 from .models import ApiToken
@@ -49,7 +48,7 @@ def present_token(token: ApiToken) -> dict:
     }
 
 
-@router.get("/me/tokens", response={200: TokenListOut, codes_4xx: ErrorOut}, summary="My tokens")
+@router.get("/me/tokens", response={200: TokenListOut, **ERRORS}, summary="My tokens")
 def my_tokens(request):
     """Every token of the signed-in user, revoked ones included."""
     mark_personal(request)
@@ -58,10 +57,10 @@ def my_tokens(request):
 
 @router.delete(
     "/me/tokens/{token_id}",
-    response={200: TokenOut, codes_4xx: ErrorOut},
+    response={200: TokenOut, **ERRORS},
     summary="Revoke one of my tokens",
 )
-def revoke_my_token(request, token_id: int):
+def revoke_my_token(request, token_id: int = id_path("token")):
     """Revoke a token at once; someone else's token id is "not found"."""
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     return present_token(token_revoke(token=token))

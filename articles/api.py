@@ -16,12 +16,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.responses import codes_4xx
 from pydantic import Field
 
 from apitokens.auth import EDITOR_PUBLISH, EDITOR_READ, EDITOR_WRITE, PUBLIC, PUBLIC_SECURITY
 from newsroom.api_http import ApiError, mark_personal, mark_shareable
-from newsroom.api_schemas import ErrorOut
+from newsroom.api_schemas import ERRORS, MAX_ID, id_path
 from subscriptions.access import access_for_request, visible_body
 
 from . import services
@@ -58,8 +57,6 @@ from .selectors import related_articles
 
 router = Router(tags=["content"], auth=PUBLIC)
 editor_router = Router(tags=["editor"])
-
-ERRORS = {codes_4xx: ErrorOut}
 
 
 def responses(ok_status: int, schema) -> dict:
@@ -189,6 +186,8 @@ def decode_cursor(cursor: str, *, kinds: tuple) -> list:
             elif kind is int:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise ValueError
+                if not 0 < value <= MAX_ID:
+                    raise ValueError
                 out.append(value)
             else:
                 out.append(str(value))
@@ -257,7 +256,7 @@ def article_list(request, filters: Query[ArticleFilters]):
     summary="Read one article",
     openapi_extra=PUBLIC_SECURITY,
 )
-def article_detail(request, article_id: int):
+def article_detail(request, article_id: int = id_path("article")):
     """The article with the body the reader is entitled to.
 
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
@@ -283,7 +282,9 @@ def article_detail(request, article_id: int):
     summary="Related articles",
     openapi_extra=PUBLIC_SECURITY,
 )
-def article_related(request, article_id: int, limit: int = Query(5, ge=1, le=20)):
+def article_related(
+    request, article_id: int = id_path("article"), limit: int = Query(5, ge=1, le=20)
+):
     """Curated related articles first, then others sharing a topic. Cards only."""
     mark_shareable(request)
     article = get_object_or_404(Article.objects.published().only("pk"), pk=article_id)
@@ -461,7 +462,7 @@ def _reload(article_id: int) -> Article:
     auth=EDITOR_READ,
     summary="Open an article in the editor",
 )
-def editor_article(request, article_id: int):
+def editor_article(request, article_id: int = id_path("article")):
     """Every field and the whole body of an article you may edit."""
     return present_draft(_editable_or_404(request, article_id))
 
@@ -498,7 +499,7 @@ def editor_create(request, payload: DraftIn):
     auth=EDITOR_WRITE,
     summary="Edit an article",
 )
-def editor_update(request, article_id: int, payload: DraftPatchIn):
+def editor_update(request, payload: DraftPatchIn, article_id: int = id_path("article")):
     """Change the fields you send. A stale ``version`` is refused with 409."""
     _editable_or_404(request, article_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -521,7 +522,7 @@ def editor_update(request, article_id: int, payload: DraftPatchIn):
     auth=EDITOR_WRITE,
     summary="Set curated related articles",
 )
-def editor_set_related(request, article_id: int, payload: RelatedIn):
+def editor_set_related(request, payload: RelatedIn, article_id: int = id_path("article")):
     """Replace the curated related list; the automatic fill by topic comes after it."""
     _editable_or_404(request, article_id)
     related_set(article_id=article_id, by=request.user, related_ids=payload.article_ids)
@@ -534,7 +535,7 @@ def editor_set_related(request, article_id: int, payload: RelatedIn):
     auth=EDITOR_WRITE,
     summary="Submit for review",
 )
-def editor_submit(request, article_id: int, payload: TransitionIn):
+def editor_submit(request, payload: TransitionIn, article_id: int = id_path("article")):
     """Hand the draft to the editors."""
     _editable_or_404(request, article_id)
     services.article_submit(
@@ -549,7 +550,7 @@ def editor_submit(request, article_id: int, payload: TransitionIn):
     auth=EDITOR_PUBLISH,
     summary="Schedule publication",
 )
-def editor_schedule(request, article_id: int, payload: ScheduleIn):
+def editor_schedule(request, payload: ScheduleIn, article_id: int = id_path("article")):
     """Set the time the article goes live. Editors only."""
     _editable_or_404(request, article_id)
     services.article_schedule(
@@ -568,7 +569,7 @@ def editor_schedule(request, article_id: int, payload: ScheduleIn):
     auth=EDITOR_PUBLISH,
     summary="Publish now",
 )
-def editor_publish(request, article_id: int, payload: TransitionIn):
+def editor_publish(request, payload: TransitionIn, article_id: int = id_path("article")):
     """Publish the article now. Editors only; a reporter's token gets 403."""
     _editable_or_404(request, article_id)
     services.article_publish(

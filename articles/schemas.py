@@ -9,6 +9,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from newsroom.api_schemas import Id
+
 AccessLevelName = Literal["free", "registered", "metered", "premium"]
 StatusName = Literal["draft", "in_review", "scheduled", "published", "unpublished"]
 
@@ -182,9 +184,9 @@ class DraftIn(Schema):
 
     headline: str = Field(min_length=1, max_length=250, examples=["Rupiah menguat pagi ini"])
     dek: str = Field("", max_length=2000)
-    section_id: int | None = None
-    topic_ids: list[int] = Field(default_factory=list, max_length=50)
-    author_ids: list[int] = Field(default_factory=list, max_length=20)
+    section_id: Id | None = None
+    topic_ids: list[Id] = Field(default_factory=list, max_length=50)
+    author_ids: list[Id] = Field(default_factory=list, max_length=20)
     body: str = Field(
         "",
         max_length=500_000,
@@ -194,7 +196,7 @@ class DraftIn(Schema):
     access_level: AccessLevelName = "free"
     dateline_city: str = Field("", max_length=80)
     source_attribution: str = Field("", max_length=250)
-    lead_photo_id: int | None = None
+    lead_photo_id: Id | None = None
     lead_photo_caption: str = Field("", max_length=2000)
     seo_title: str = Field("", max_length=120)
     seo_description: str = Field("", max_length=300)
@@ -203,17 +205,19 @@ class DraftIn(Schema):
 class DraftPatchIn(Schema):
     """Changes to an article. ``version`` must be the one you read, or 409."""
 
-    version: int = Field(ge=1, description="The version you edited; guards concurrent edits.")
+    version: int = Field(
+        ge=1, le=2**31, description="The version you edited; guards concurrent edits."
+    )
     headline: str | None = Field(None, min_length=1, max_length=250)
     dek: str | None = Field(None, max_length=2000)
-    section_id: int | None = None
-    topic_ids: list[int] | None = Field(None, max_length=50)
-    author_ids: list[int] | None = Field(None, max_length=20)
+    section_id: Id | None = None
+    topic_ids: list[Id] | None = Field(None, max_length=50)
+    author_ids: list[Id] | None = Field(None, max_length=20)
     body: str | None = Field(None, max_length=500_000)
     access_level: AccessLevelName | None = None
     dateline_city: str | None = Field(None, max_length=80)
     source_attribution: str | None = Field(None, max_length=250)
-    lead_photo_id: int | None = None
+    lead_photo_id: Id | None = None
     lead_photo_caption: str | None = Field(None, max_length=2000)
     seo_title: str | None = Field(None, max_length=120)
     seo_description: str | None = Field(None, max_length=300)
@@ -249,7 +253,7 @@ class DraftOut(Schema):
 class RelatedIn(Schema):
     """The curated related articles, in order (replaces the current list)."""
 
-    article_ids: list[int] = Field(max_length=20, examples=[[12, 7]])
+    article_ids: list[Id] = Field(max_length=20, examples=[[12, 7]])
 
 
 class TransitionIn(Schema):

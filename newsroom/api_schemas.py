@@ -1,8 +1,8 @@
 """Schemas every part of the API shares."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 
 
 class ErrorBody(Schema):
@@ -19,3 +19,18 @@ class ErrorOut(Schema):
     """The one error shape of every 4xx and 5xx response."""
 
     error: ErrorBody
+
+
+# The 4xx answers any operation may give, all in the ErrorOut shape; a 5xx is a bug.
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 422, 429})
+ERRORS = {ERROR_STATUSES: ErrorOut}
+
+# Ids are positive and fit a 64-bit column: a larger number is a 422, not a
+# database overflow (a 500) — SQLite and PostgreSQL both refuse past 2**63 - 1.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def id_path(what: str):
+    """A path parameter holding an id (use as the parameter's default)."""
+    return Path(..., ge=1, le=MAX_ID, description=f"The {what}'s id.")

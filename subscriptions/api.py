@@ -11,11 +11,10 @@ from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.responses import codes_4xx
 
 from apitokens.auth import PUBLIC, PUBLIC_SECURITY, READER
 from newsroom.api_http import mark_personal, mark_shareable
-from newsroom.api_schemas import ErrorOut
+from newsroom.api_schemas import ERRORS, id_path
 
 from .access import decide, entitlement_class, reader_from_request
 from .entitlements import current_subscriptions, entitlements_for
@@ -24,8 +23,6 @@ from .plans import PREMIUM_CONTENT
 
 router = Router(tags=["reader"], auth=READER)
 plans_router = Router(tags=["plans"], auth=PUBLIC)
-
-ERRORS = {codes_4xx: ErrorOut}
 
 
 class MeOut(Schema):
@@ -196,7 +193,7 @@ def my_subscriptions(request):
     response={200: SubscriptionOut, **ERRORS},
     summary="One of my subscriptions",
 )
-def my_subscription_detail(request, subscription_id: int):
+def my_subscription_detail(request, subscription_id: int = id_path("subscription")):
     """Another reader's subscription id is "not found", never "forbidden"."""
     mark_personal(request)
     subscription = get_object_or_404(

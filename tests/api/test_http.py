@@ -152,3 +152,9 @@ def test_docs_page_loads_no_external_assets(client):
     external = re.findall(r"""(?:src|href)=["'](?:https?:)?//[^"']+""", html)
     assert external == []
     assert "cdn" not in html.lower()
+
+
+def test_ids_past_the_database_range_are_422_not_500(client):
+    huge = 2**70
+    assert_error(client.get(f"{API}/articles/{huge}"), 422, "invalid_input")
+    assert_error(client.get(f"{API}/articles/0"), 422, "invalid_input")
