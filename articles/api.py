@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from typing import Annotated
 
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, prefetch_related_objects
@@ -20,7 +21,7 @@ from pydantic import Field
 
 from apitokens.auth import EDITOR_PUBLISH, EDITOR_READ, EDITOR_WRITE, PUBLIC, PUBLIC_SECURITY
 from newsroom.api_http import ApiError, mark_personal, mark_shareable
-from newsroom.api_schemas import ERRORS, MAX_ID, id_path
+from newsroom.api_schemas import ERRORS, MAX_ID, Text, id_path
 from subscriptions.access import access_for_request, visible_body
 
 from . import services
@@ -190,7 +191,9 @@ def decode_cursor(cursor: str, *, kinds: tuple) -> list:
                     raise ValueError
                 out.append(value)
             else:
-                out.append(str(value))
+                if not isinstance(value, str) or "\x00" in value:
+                    raise ValueError
+                out.append(value)
         return out
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
@@ -208,13 +211,13 @@ def aware(value: datetime | None) -> datetime | None:
 class ArticleFilters(Schema):
     """Filters of the article list (all optional, combined with AND)."""
 
-    section: str | None = Field(None, max_length=80, description="Section slug.")
-    topic: str | None = Field(None, max_length=80, description="Topic slug.")
-    author: str | None = Field(None, max_length=120, description="Author slug.")
+    section: Text | None = Field(None, max_length=80, description="Section slug.")
+    topic: Text | None = Field(None, max_length=80, description="Topic slug.")
+    author: Text | None = Field(None, max_length=120, description="Author slug.")
     access_level: AccessLevelName | None = None
     published_since: datetime | None = None
     published_until: datetime | None = None
-    cursor: str | None = Field(None, max_length=200)
+    cursor: Text | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=50)
 
 
@@ -330,7 +333,7 @@ def topic_list(
 )
 def author_list(
     request,
-    cursor: str | None = Query(None, max_length=200),
+    cursor: Annotated[Text | None, Query(max_length=200)] = None,
     limit: int = Query(50, ge=1, le=200),
 ):
     """Byline profiles by name, with cursor pagination."""
@@ -400,7 +403,7 @@ def gallery_list(request, limit: int = Query(10, ge=1, le=50)):
 )
 def search(
     request,
-    q: str = Query(..., min_length=2, max_length=100, examples=["rupiah"]),
+    q: Annotated[Text, Query(min_length=2, max_length=100, examples=["rupiah"])],
     limit: int = Query(20, ge=1, le=50),
 ):
     """Published articles matching every word of ``q`` in the headline or dek."""
@@ -592,6 +595,8 @@ def editor_upload_photo(
     alt_text: Form[str] = "",
 ):
     """A JPEG, PNG, WebP or GIF, checked by its content, within the size and pixel caps."""
+    if any("\x00" in value for value in (caption, credit, alt_text)):
+        raise ApiError(422, "invalid_input", "NUL characters are not allowed.")
     photo = photo_create(
         uploaded=file,
         by=request.user,

@@ -9,7 +9,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from newsroom.api_schemas import Id
+from newsroom.api_schemas import Id, Text
 
 AccessLevelName = Literal["free", "registered", "metered", "premium"]
 StatusName = Literal["draft", "in_review", "scheduled", "published", "unpublished"]
@@ -182,24 +182,24 @@ class GalleryListOut(Schema):
 class DraftIn(Schema):
     """A new draft. Ids must name existing sections, topics, authors and photos."""
 
-    headline: str = Field(min_length=1, max_length=250, examples=["Rupiah menguat pagi ini"])
-    dek: str = Field("", max_length=2000)
+    headline: Text = Field(min_length=1, max_length=250, examples=["Rupiah menguat pagi ini"])
+    dek: Text = Field("", max_length=2000)
     section_id: Id | None = None
     topic_ids: list[Id] = Field(default_factory=list, max_length=50)
     author_ids: list[Id] = Field(default_factory=list, max_length=20)
-    body: str = Field(
+    body: Text = Field(
         "",
         max_length=500_000,
         description="HTML; sanitized with an allow-list on save.",
         examples=["<p>Paragraf pertama.</p><p>Paragraf kedua.</p>"],
     )
     access_level: AccessLevelName = "free"
-    dateline_city: str = Field("", max_length=80)
-    source_attribution: str = Field("", max_length=250)
+    dateline_city: Text = Field("", max_length=80)
+    source_attribution: Text = Field("", max_length=250)
     lead_photo_id: Id | None = None
-    lead_photo_caption: str = Field("", max_length=2000)
-    seo_title: str = Field("", max_length=120)
-    seo_description: str = Field("", max_length=300)
+    lead_photo_caption: Text = Field("", max_length=2000)
+    seo_title: Text = Field("", max_length=120)
+    seo_description: Text = Field("", max_length=300)
 
 
 class DraftPatchIn(Schema):
@@ -208,19 +208,19 @@ class DraftPatchIn(Schema):
     version: int = Field(
         ge=1, le=2**31, description="The version you edited; guards concurrent edits."
     )
-    headline: str | None = Field(None, min_length=1, max_length=250)
-    dek: str | None = Field(None, max_length=2000)
+    headline: Text | None = Field(None, min_length=1, max_length=250)
+    dek: Text | None = Field(None, max_length=2000)
     section_id: Id | None = None
     topic_ids: list[Id] | None = Field(None, max_length=50)
     author_ids: list[Id] | None = Field(None, max_length=20)
-    body: str | None = Field(None, max_length=500_000)
+    body: Text | None = Field(None, max_length=500_000)
     access_level: AccessLevelName | None = None
-    dateline_city: str | None = Field(None, max_length=80)
-    source_attribution: str | None = Field(None, max_length=250)
+    dateline_city: Text | None = Field(None, max_length=80)
+    source_attribution: Text | None = Field(None, max_length=250)
     lead_photo_id: Id | None = None
-    lead_photo_caption: str | None = Field(None, max_length=2000)
-    seo_title: str | None = Field(None, max_length=120)
-    seo_description: str | None = Field(None, max_length=300)
+    lead_photo_caption: Text | None = Field(None, max_length=2000)
+    seo_title: Text | None = Field(None, max_length=120)
+    seo_description: Text | None = Field(None, max_length=300)
 
 
 class DraftOut(Schema):
@@ -259,11 +259,11 @@ class RelatedIn(Schema):
 class TransitionIn(Schema):
     """A workflow step with an optional note for the publication log."""
 
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)
 
 
 class ScheduleIn(Schema):
     """When the article goes live (must be in the future)."""
 
     publish_at: datetime = Field(examples=["2030-06-20T14:05:00+07:00"])
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)

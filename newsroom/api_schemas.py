@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from ninja import Field, Path, Schema
+from pydantic import AfterValidator
 
 
 class ErrorBody(Schema):
@@ -34,3 +35,13 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 def id_path(what: str):
     """A path parameter holding an id (use as the parameter's default)."""
     return Path(..., ge=1, le=MAX_ID, description=f"The {what}'s id.")
+
+
+def _refuse_nul(value: str) -> str:
+    # PostgreSQL cannot store or even compare NUL; Django's forms refuse it too.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_refuse_nul)]
