@@ -161,6 +161,16 @@ def api_view(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method == "HEAD":
+            # HEAD is GET without the body (RFC 9110); ninja only routes GET.
+            request.method = "GET"
+            response = finish_response(request, view(request, *args, **kwargs))
+            request.method = "HEAD"
+            if not response.streaming:
+                length = len(response.content)
+                response.content = b""
+                response["Content-Length"] = str(length)
+            return response
         return finish_response(request, view(request, *args, **kwargs))
 
     return wrapped
