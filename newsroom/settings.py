@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "newsroom",
     "articles",
     "subscriptions",
+    "ninja",
+    "apitokens",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- JSON API ---------------------------------------------------------------------
+# Requests per minute, counted in the cache (Redis in production), per client
+# address for anonymous callers and per token (or session user) otherwise.
+API_RATE_ANONYMOUS = int(os.environ.get("API_RATE_ANONYMOUS", "120"))
+API_RATE_AUTHENTICATED = int(os.environ.get("API_RATE_AUTHENTICATED", "600"))
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

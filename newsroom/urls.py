@@ -7,12 +7,12 @@ from django.views.static import serve
 from articles import feeds, sitemaps
 
 from . import views
-from .api import api
+from .api import urls as api_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls),
     path("", include("subscriptions.urls")),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),

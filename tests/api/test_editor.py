@@ -1,0 +1,280 @@
+"""Editor endpoints: tokens with scopes, the same role rules and services as the admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from articles.models import Article, ArticleTransition, Photo, RelatedArticle
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    PhotoFactory,
+    SectionFactory,
+    TopicFactory,
+    UserFactory,
+    image_bytes,
+)
+
+from .conftest import assert_error, auth, make_token
+
+pytestmark = pytest.mark.django_db
+
+EDITOR = "/api/v1/editor"
+
+
+def post_json(client, url, data, token):
+    return client.post(url, data, content_type="application/json", **auth(token))
+
+
+def patch_json(client, url, data, token):
+    return client.patch(url, data, content_type="application/json", **auth(token))
+
+
+def test_reporter_creates_a_draft_with_sanitized_body(client, reporter):
+    token = make_token(reporter, "read", "write")
+    section, topic, author = SectionFactory(), TopicFactory(), AuthorFactory()
+
+    response = post_json(
+        client,
+        f"{EDITOR}/articles",
+        {
+            "headline": "Harga cabai naik",
+            "section_id": section.pk,
+            "topic_ids": [topic.pk],
+            "author_ids": [author.pk],
+            "body": '<p onclick="x()">Satu</p><script>alert(1)</script>'
+            '<p><a href="javascript:alert(1)">dua</a></p>',
+        },
+        token,
+    )
+
+    assert response.status_code == 201, response.content
+    draft = response.json()
+    article = Article.objects.get(pk=draft["id"])
+    assert article.status == "draft"
+    assert article.created_by == reporter
+    assert draft["topic_ids"] == [topic.pk]
+    assert draft["author_ids"] == [author.pk]
+    assert "script" not in article.body
+    assert "onclick" not in article.body
+    assert "javascript" not in article.body
+    assert "<p>Satu</p>" in article.body
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_unknown_ids_and_bad_input_are_422_and_write_nothing(client, reporter):
+    token = make_token(reporter, "write")
+    error = assert_error(
+        post_json(client, f"{EDITOR}/articles", {"headline": "X", "topic_ids": [999]}, token),
+        422,
+        "invalid_input",
+    )
+    assert "topic_ids" in error["details"]
+    assert_error(post_json(client, f"{EDITOR}/articles", {"headline": ""}, token), 422)
+    assert_error(
+        client.post(
+            f"{EDITOR}/articles", "{not json", content_type="application/json", **auth(token)
+        ),
+        400,
+    )
+    assert not Article.objects.exists()
+
+
+def test_read_scope_cannot_write(client, editor):
+    token = make_token(editor, "read")
+    assert_error(post_json(client, f"{EDITOR}/articles", {"headline": "X"}, token), 403)
+
+
+def test_reader_with_a_write_token_has_no_editor_rights(client, registered):
+    token = make_token(registered, "read", "write", "publish")
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    assert_error(post_json(client, f"{EDITOR}/articles", {"headline": "X"}, token), 403)
+    assert_error(client.get(f"{EDITOR}/articles/{article.pk}", **auth(token)), 404)
+
+
+def test_editor_endpoints_need_a_token_not_a_session(client, editor):
+    client.force_login(editor)
+    assert_error(post_json(client, f"{EDITOR}/articles", {"headline": "X"}, "nope"), 401)
+    assert_error(client.get(f"{EDITOR}/articles/1"), 401)
+
+
+def test_reporter_cannot_open_or_edit_another_writers_article(client, reporter):
+    other = ArticleFactory(status=Article.Status.DRAFT, created_by=UserFactory())
+    token = make_token(reporter, "read", "write")
+    assert_error(client.get(f"{EDITOR}/articles/{other.pk}", **auth(token)), 404)
+    assert_error(
+        patch_json(client, f"{EDITOR}/articles/{other.pk}", {"version": 1, "dek": "x"}, token),
+        404,
+    )
+
+
+def test_edit_with_a_stale_version_is_refused(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, body="<p>Awal</p>")
+    token = make_token(editor, "read", "write")
+    url = f"{EDITOR}/articles/{article.pk}"
+
+    first = patch_json(client, url, {"version": 1, "dek": "Versi editor A"}, token)
+    assert first.status_code == 200, first.content
+    assert first.json()["version"] == 2
+
+    second = patch_json(client, url, {"version": 1, "dek": "Versi editor B"}, token)
+    error = assert_error(second, 409, "version_conflict")
+    assert error["details"] == {"current_version": 2}
+    article.refresh_from_db()
+    assert article.dek == "Versi editor A"
+
+
+def test_reporters_token_cannot_publish_or_schedule(client, reporter):
+    article = ArticleFactory(status=Article.Status.DRAFT, created_by=reporter)
+    token = make_token(reporter, "read", "write", "publish")
+
+    error = assert_error(
+        post_json(client, f"{EDITOR}/articles/{article.pk}/publish", {}, token), 403, "forbidden"
+    )
+    assert "publish" in error["message"]
+    assert_error(
+        post_json(
+            client,
+            f"{EDITOR}/articles/{article.pk}/schedule",
+            {"publish_at": (timezone.now() + timedelta(days=1)).isoformat()},
+            token,
+        ),
+        403,
+    )
+    article.refresh_from_db()
+    assert article.status == "draft"
+
+
+def test_reporter_submits_and_editor_publishes(client, reporter, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, created_by=reporter, published_at=None)
+    reporter_token = make_token(reporter, "write")
+    editor_token = make_token(editor, "write", "publish")
+
+    submitted = post_json(
+        client, f"{EDITOR}/articles/{article.pk}/submit", {"note": "siap"}, reporter_token
+    )
+    assert submitted.json()["status"] == "in_review"
+
+    published = post_json(client, f"{EDITOR}/articles/{article.pk}/publish", {}, editor_token)
+    assert published.status_code == 200, published.content
+    assert published.json()["status"] == "published"
+    log = list(ArticleTransition.objects.filter(article=article).order_by("at", "pk"))
+    assert [(t.to_status, t.by) for t in log] == [("in_review", reporter), ("published", editor)]
+    assert client.get(f"/api/v1/articles/{article.pk}").status_code == 200
+
+
+def test_publish_scope_is_needed_even_for_an_editor(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    token = make_token(editor, "read", "write")
+    assert_error(post_json(client, f"{EDITOR}/articles/{article.pk}/publish", {}, token), 403)
+
+
+def test_editor_schedules_in_the_future_only(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    token = make_token(editor, "publish")
+    url = f"{EDITOR}/articles/{article.pk}/schedule"
+
+    past = post_json(client, url, {"publish_at": "2020-01-01T00:00:00+07:00"}, token)
+    assert_error(past, 422, "invalid_input")
+
+    when = timezone.now() + timedelta(hours=5)
+    response = post_json(client, url, {"publish_at": when.isoformat()}, token)
+    assert response.json()["status"] == "scheduled"
+    article.refresh_from_db()
+    assert article.publish_at == when
+
+
+def test_publishing_an_incomplete_article_explains_why(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, lead_photo=None)
+    token = make_token(editor, "publish")
+    error = assert_error(
+        post_json(client, f"{EDITOR}/articles/{article.pk}/publish", {}, token), 422
+    )
+    assert "lead photo" in error["message"]
+
+
+def test_set_related_articles_in_order(client, editor):
+    article = ArticleFactory()
+    a, b = ArticleFactory(), ArticleFactory()
+    token = make_token(editor, "write")
+    url = f"{EDITOR}/articles/{article.pk}/related"
+
+    response = client.put(
+        url, {"article_ids": [b.pk, a.pk]}, content_type="application/json", **auth(token)
+    )
+    assert response.json()["related_ids"] == [b.pk, a.pk]
+    assert list(
+        RelatedArticle.objects.filter(article=article).values_list("related_id", flat=True)
+    ) == [b.pk, a.pk]
+    public = client.get(f"/api/v1/articles/{article.pk}/related").json()["items"]
+    assert [i["id"] for i in public] == [b.pk, a.pk]
+
+    for bad in ([article.pk], [a.pk, a.pk], [987654]):
+        assert_error(
+            client.put(url, {"article_ids": bad}, content_type="application/json", **auth(token)),
+            422,
+        )
+    assert RelatedArticle.objects.filter(article=article).count() == 2
+
+
+def test_photo_upload_accepts_images_by_content(client, reporter):
+    token = make_token(reporter, "write")
+    upload = SimpleUploadedFile("foto.png", image_bytes(fmt="PNG"), content_type="image/png")
+
+    response = client.post(
+        f"{EDITOR}/photos",
+        {"file": upload, "caption": "Pasar pagi", "credit": "Ani", "alt_text": "Pedagang"},
+        **auth(token),
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["width"], body["height"]) == (800, 500)
+    assert body["caption"] == "Pasar pagi"
+    assert Photo.objects.get(pk=body["id"]).uploaded_by == reporter
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("foto.jpg", b"<?php echo 'bukan gambar'; ?>"),
+        ("foto.bmp", image_bytes(fmt="BMP", size=(10, 10))),
+        ("foto.jpg", b""),
+    ],
+)
+def test_photo_upload_refuses_what_is_not_an_allowed_image(client, reporter, name, content):
+    token = make_token(reporter, "write")
+    upload = SimpleUploadedFile(name, content, content_type="image/jpeg")
+    assert_error(client.post(f"{EDITOR}/photos", {"file": upload}, **auth(token)), 422)
+    assert not Photo.objects.exists()
+
+
+def test_photo_upload_caps_bytes_and_pixels(client, reporter, settings):
+    token = make_token(reporter, "write")
+    settings.PHOTO_MAX_BYTES = 1000
+    big = SimpleUploadedFile("a.jpg", image_bytes(size=(400, 400)), content_type="image/jpeg")
+    assert_error(client.post(f"{EDITOR}/photos", {"file": big}, **auth(token)), 422)
+    settings.PHOTO_MAX_BYTES = 10_000_000
+    settings.PHOTO_MAX_PIXELS = 100 * 100
+    wide = SimpleUploadedFile("b.png", image_bytes(size=(200, 200), fmt="PNG"))
+    error = assert_error(client.post(f"{EDITOR}/photos", {"file": wide}, **auth(token)), 422)
+    assert "pixels" in error["message"]
+    assert not Photo.objects.exists()
+
+
+def test_photo_upload_needs_the_add_photo_permission(client, registered):
+    token = make_token(registered, "write")
+    upload = SimpleUploadedFile("a.jpg", image_bytes(), content_type="image/jpeg")
+    assert_error(client.post(f"{EDITOR}/photos", {"file": upload}, **auth(token)), 403)
+
+
+def test_editor_sees_the_whole_draft(client, editor):
+    article = ArticleFactory(
+        status=Article.Status.DRAFT, access_level="premium", lead_photo=PhotoFactory()
+    )
+    token = make_token(editor, "read")
+    body = client.get(f"{EDITOR}/articles/{article.pk}", **auth(token)).json()
+    assert "RAHASIA-PARAGRAF-TIGA" in body["body"]
+    assert body["status"] == "draft"
