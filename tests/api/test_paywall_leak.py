@@ -63,9 +63,12 @@ def test_anonymous_reader_never_receives_hidden_paragraphs(client, gated):
     assert detail["access"]["reason"] == "premium_login"
 
 
-@pytest.mark.parametrize("reader_fixture", ["registered", "adfree_reader"])
+@pytest.mark.parametrize(
+    ("reader_fixture", "reason"),
+    [("registered", "subscription_required"), ("adfree_reader", "upgrade_required")],
+)
 def test_signed_in_readers_without_premium_never_receive_them(
-    client, gated, request, reader_fixture
+    client, gated, request, reader_fixture, reason
 ):
     article, other = gated
     reader = request.getfixturevalue(reader_fixture)
@@ -74,7 +77,7 @@ def test_signed_in_readers_without_premium_never_receive_them(
     detail = client.get(f"{API}/articles/{article.pk}").json()
     assert detail["access"] == {
         "granted": False,
-        "reason": "subscription_required",
+        "reason": reason,
         "meter_left": None,
     }
 
