@@ -8,6 +8,7 @@ from .api import api
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("ops/pipeline/", include("pipeline.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("subscriptions.urls")),
