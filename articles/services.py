@@ -51,7 +51,12 @@ def _check_can(user, perm: str, article: Article) -> None:
 
 
 def _lock(article_id: int) -> Article:
-    return Article.objects.select_for_update().select_related("lead_photo").get(pk=article_id)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the photo join.
+    return (
+        Article.objects.select_for_update(of=("self",))
+        .select_related("lead_photo")
+        .get(pk=article_id)
+    )
 
 
 def _move(article: Article, to: str, *, by, now: datetime, note: str = "") -> None:
