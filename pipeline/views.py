@@ -1,6 +1,7 @@
 """The staff status page: what is due, late, failing, and recently happened."""
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from .models import SideEffectRun, TaskFailure
 
 
 @staff_member_required
+@permission_required("pipeline.view_taskfailure", raise_exception=True)
 def status(request):
     now = timezone.now()
     context = {
@@ -32,6 +34,7 @@ def status(request):
 
 
 @staff_member_required
+@permission_required("pipeline.view_publicationlogentry", raise_exception=True)
 def article_log(request, article_id: int):
     article = get_object_or_404(Article, pk=article_id)
     context = {

@@ -67,12 +67,12 @@ class ProcessGroup:
         self.log.close()
 
 
-def start_worker(log_path: Path, **env: str) -> ProcessGroup:
+def start_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> ProcessGroup:
     worker = ProcessGroup(
         [
             "worker",
             "--loglevel=INFO",
-            "--concurrency=1",
+            f"--concurrency={concurrency}",
             "--pool=prefork",
             "-Q",
             TEST_QUEUE,

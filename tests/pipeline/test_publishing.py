@@ -318,10 +318,21 @@ def test_publication_status_command_lists_due_late_failed_and_upcoming(capsys):
     assert "Attention needed" in out.err
 
 
-def test_status_page_is_for_staff_only(client):
-    reader = UserFactory()
-    client.force_login(reader)
-    assert client.get("/ops/pipeline/status/").status_code == 302
+def test_status_page_is_for_editors_not_readers_or_subscription_staff(client):
+    client.force_login(UserFactory())
+    assert client.get("/ops/pipeline/status/").status_code == 302  # to the admin login
+    client.force_login(UserFactory(role="Subscription staff"))
+    assert client.get("/ops/pipeline/status/").status_code == 403
+    client.force_login(UserFactory(role="Editor"))
+    assert client.get("/ops/pipeline/status/").status_code == 200
+    assert client.get("/admin/pipeline/taskfailure/").status_code == 200
+
+
+def test_reporter_sees_an_article_log_but_not_failed_tasks(client):
+    client.force_login(UserFactory(role="Reporter"))
+    article = _draft()
+    assert client.get(f"/ops/pipeline/articles/{article.pk}/log/").status_code == 200
+    assert client.get("/ops/pipeline/status/").status_code == 403
 
 
 def test_status_page_shows_late_failures_and_the_log_in_constant_queries(

@@ -63,9 +63,11 @@ def test_duplicate_deliveries_publish_once_and_fire_each_side_effect_once(
     processes, tmp_path, webhook_receiver
 ):
     mail_dir = tmp_path / "mail"
+    # Three pool processes, so the three deliveries below really run at once.
     processes.append(
         start_worker(
             tmp_path / "worker.log",
+            concurrency=3,
             PIPELINE_WEBHOOK_URLS=webhook_receiver.url,
             PIPELINE_NOTIFY_EMAILS="desk@example.com",
             EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
