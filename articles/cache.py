@@ -213,3 +213,12 @@ def connect_invalidation() -> None:
             )
     for through in (Article.topics.through, Article.authors.through):
         m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}")
+
+
+def purge_feeds_and_sitemaps() -> None:
+    """Called by the pipeline after a publish.
+
+    Feeds and sitemaps are rendered per request (the CDN keeps them for the
+    few minutes their headers allow), so there is nothing to forget here.
+    """
+    return None

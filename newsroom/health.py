@@ -79,3 +79,30 @@ def check_worker() -> Check:
 
 
 EXTRA_CHECKS.append(check_worker)
+
+
+def check_publication_lag() -> Check:
+    """Scheduled articles more than two minutes past their time (reported and logged).
+
+    Registered by ``pipeline.apps``; a late article means the worker or beat
+    is down or stuck, which the sweep would otherwise have fixed.
+    """
+    import logging
+
+    from django.utils import timezone
+
+    from articles.publishing import late_articles
+
+    now = timezone.now()
+    try:
+        late = list(late_articles(now=now).values_list("pk", "headline", "publish_at")[:10])
+    except Exception as exc:  # noqa: BLE001
+        return Check("publication", False, f"unknown: {exc.__class__.__name__}")
+    if not late:
+        return Check("publication", True, "nothing late")
+    described = "; ".join(
+        f"#{pk} {headline[:40]!r} {int((now - at).total_seconds())} s late"
+        for pk, headline, at in late
+    )
+    logging.getLogger("newsroom.health").warning("late articles: %s", described)
+    return Check("publication", False, f"{len(late)} late: {described}")

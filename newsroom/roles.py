@@ -105,3 +105,17 @@ def sync_roles_after_migrate(sender, **kwargs) -> None:
     for app_config in global_apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     sync_roles()
+
+
+# The publication pipeline's operator views (pipeline app): editors see failed
+# tasks and side effects and may resolve or re-run them; reporters see the log.
+_PIPELINE_OPERATOR = [
+    ("pipeline", "view_publicationlogentry"),
+    ("pipeline", "view_taskfailure"),
+    ("pipeline", "change_taskfailure"),
+    ("pipeline", "view_sideeffectrun"),
+    ("pipeline", "change_sideeffectrun"),
+]
+ROLE_PERMISSIONS[REPORTER].append(("pipeline", "view_publicationlogentry"))
+ROLE_PERMISSIONS[EDITOR].extend(_PIPELINE_OPERATOR)
+ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PIPELINE_OPERATOR)

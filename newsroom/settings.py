@@ -333,3 +333,47 @@ FOLLOW_US_CHANNELS = [
     ("Instagram", os.environ.get("FOLLOW_INSTAGRAM_URL", "https://www.instagram.com/")),
     ("X", os.environ.get("FOLLOW_X_URL", "https://x.com/")),
 ]
+
+# --- Publication pipeline (articles/publishing.py, pipeline/) --------------------
+INSTALLED_APPS += ["pipeline"]
+# The beat sweep publishes/expires what a lost task missed; exact-time tasks
+# go to the broker only when due within the horizon (kept well below Redis'
+# visibility timeout, after which it would redeliver a waiting ETA task).
+PIPELINE_SWEEP_SECONDS = float(os.environ.get("PIPELINE_SWEEP_SECONDS", "30"))
+PIPELINE_ETA_HORIZON_SECONDS = int(os.environ.get("PIPELINE_ETA_HORIZON_SECONDS", "900"))
+PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", "120"))
+PIPELINE_ROLLUP_SECONDS = float(os.environ.get("PIPELINE_ROLLUP_SECONDS", "300"))
+PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
+PIPELINE_NOTIFIERS = env_list(
+    "PIPELINE_NOTIFIERS", "articles.notify.WebhookNotifier,articles.notify.EmailNotifier"
+)
+PIPELINE_WEBHOOK_URLS = env_list("PIPELINE_WEBHOOK_URLS", "")
+PIPELINE_NOTIFY_EMAILS = env_list("PIPELINE_NOTIFY_EMAILS", "")
+# Tests slow a publish down to kill its worker mid-flight; ignored outside tests.
+PIPELINE_TEST_PUBLISH_PAUSE = (
+    float(os.environ.get("PIPELINE_TEST_PUBLISH_PAUSE", "0")) if TESTING else 0.0
+)
+CELERY_BEAT_SCHEDULER = "pipeline.beat:SingletonScheduler"
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "publication-sweep": {
+            "task": "articles.tasks.sweep_publications",
+            "schedule": PIPELINE_SWEEP_SECONDS,
+            "options": {"expires": PIPELINE_SWEEP_SECONDS},
+        },
+        "page-view-roll-up": {
+            "task": "articles.tasks.roll_up_page_views",
+            "schedule": PIPELINE_ROLLUP_SECONDS,
+            "options": {"expires": PIPELINE_ROLLUP_SECONDS},
+        },
+    }
+)
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Broadcast/control messages (worker pings, purges) also stay under var/,
+    # not in a ``control/`` folder of whatever directory a process started in.
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(BROKER_DIR / "control")
+    # Workers look for new messages four times a second (kombu's default is 1 s),
+    # so a publish and its chained side effects do not queue up whole seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.25

@@ -11,6 +11,7 @@ from .api import urls as api_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("ops/pipeline/", include("pipeline.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
     path("", include("subscriptions.urls")),
