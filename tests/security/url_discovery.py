@@ -113,7 +113,7 @@ def _piece(pattern, values: dict[str, str]) -> tuple[str, tuple[str, ...]]:
 
 def endpoints(values: dict[str, str] | None = None) -> list[Endpoint]:
     """One concrete path per URL pattern; ``values`` fills parameters by name (pk=...)."""
-    values = values or {}
+    values = {} if values is None else values
     found: list[Endpoint] = []
 
     def walk(patterns, prefix: str, namespace: str, params: tuple[str, ...]):
