@@ -16,3 +16,5 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns.insert(0, path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler500 = "newsroom.errors.server_error"
