@@ -74,19 +74,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
+        from .errors import DATABASE_ERRORS, database_unavailable_response
 
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_ERRORS):
             return None
-        import logging
-
-        from django.http import HttpResponse
-        from django.template import loader
-
-        logging.getLogger(__name__).error("database unavailable: %s", exception.__class__.__name__)
-        # Rendered without context processors: they would need the database.
-        html = loader.get_template("503.html").render({})
-        response = HttpResponse(html, status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        return database_unavailable_response(request, exception)

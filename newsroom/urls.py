@@ -30,3 +30,5 @@ urlpatterns += i18n_patterns(path("", include("articles.urls")), prefix_default_
 
 if settings.DEBUG:
     urlpatterns.insert(0, path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler500 = "newsroom.errors.server_error"

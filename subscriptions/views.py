@@ -9,11 +9,12 @@ from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFou
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from newsroom.redirects import safe_next_url
 
 from . import selectors, services
 from .billing import WebhookSignatureError, get_provider
@@ -25,12 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return safe_next_url(request, default=default)
 
 
 @never_cache
@@ -45,7 +41,9 @@ def signup(request):
         messages.success(request, _("Welcome! Your free account is ready."))
         return redirect(_safe_next(request, reverse("subscriptions:account")))
     return render(
-        request, "registration/signup.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "registration/signup.html",
+        {"form": form, "next": safe_next_url(request, default="")},
     )
 
 

@@ -151,7 +151,9 @@ class StripeProvider(PaymentProvider):
         try:
             stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
             data = json.loads(payload)
-        except (ValueError, stripe.SignatureVerificationError) as exc:
+        except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError) as exc:
+            # TypeError/AttributeError: a correctly signed body that is not a JSON
+            # object (the library assumes one) must be a 400, not a 500.
             raise WebhookSignatureError(str(exc) or "invalid signature") from exc
         if not isinstance(data, dict) or not data.get("id") or not data.get("type"):
             raise WebhookSignatureError("not a Stripe event")
