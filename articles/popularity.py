@@ -79,15 +79,19 @@ def record_view(article_id: int) -> None:
     now = timezone.now()
     try:
         if settings.REDIS_URL:
-            key = _bucket_key(_hour(now))
-            pipe = _redis().pipeline(transaction=False)
-            pipe.hincrby(key, str(article_id), 1)
-            pipe.expire(key, BUCKET_TTL)
-            pipe.execute()
-        elif _buffer.add((article_id, _hour(now))):
+            try:
+                key = _bucket_key(_hour(now))
+                pipe = _redis().pipeline(transaction=False)
+                pipe.hincrby(key, str(article_id), 1)
+                pipe.expire(key, BUCKET_TTL)
+                pipe.execute()
+                return
+            except Exception as exc:  # noqa: BLE001 - Redis down: keep the view in the buffer
+                logger.warning("page views buffered, Redis unavailable: %s", type(exc).__name__)
+        if _buffer.add((article_id, _hour(now))):
             flush_views()
-    except Exception:  # noqa: BLE001 - a lost view must never break a page
-        logger.warning("page view for article %s not counted", article_id, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - a lost view must never break a page
+        logger.warning("page view for article %s not counted: %s", article_id, type(exc).__name__)
 
 
 def _add_views(article_id: int, hour: datetime, views: int) -> None:

@@ -93,6 +93,17 @@ def install_error_handlers(api) -> None:
         return error_response(status=422, message="; ".join(exc.messages), details=details)
 
     def on_unexpected(request, exc: Exception):
+        from django.db import InterfaceError, OperationalError
+
+        if isinstance(exc, OperationalError | InterfaceError):
+            logger.error("database unavailable on %s %s", request.method, request.path)
+            response = error_response(
+                status=503,
+                code="unavailable",
+                message="The service is briefly unavailable; try again shortly.",
+            )
+            response["Retry-After"] = "30"
+            return response
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(status=500, code="server_error", message="Something went wrong.")
 

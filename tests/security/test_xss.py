@@ -132,11 +132,6 @@ def test_a_readers_own_name_is_escaped_on_their_account_page(plans):
     assert payload_violations(client.get("/akun/").content.decode()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the placeholder article page renders the body with |safe and no render-time "
-    "sanitizing; the reader site (site helper) re-sanitizes the body on render",
-)
 @pytest.mark.parametrize("level", [Article.AccessLevel.FREE, Article.AccessLevel.PREMIUM])
 def test_hostile_body_html_never_runs_on_the_article_page(level, plans, premium_reader):
     article = ArticleFactory(slug=f"badan-{level}", body=BODY, access_level=level)
