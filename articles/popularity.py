@@ -36,10 +36,18 @@ def _hour(moment: datetime) -> datetime:
 
 
 @cache
-def _redis():
+def _client(url: str):
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def _redis():
+    """The Redis client for the current ``REDIS_URL`` (one per URL, reused)."""
+    return _client(settings.REDIS_URL)
+
+
+_redis.cache_clear = _client.cache_clear
 
 
 def _bucket_key(hour: datetime) -> str:
