@@ -319,7 +319,10 @@ def render(results: dict) -> str:
         "warm: the repeat, a page-cache hit when the page is cached). Server CPU is "
         "the CPU time gunicorn, nginx and the bench database's PostgreSQL backends "
         "used during the run (from /proc), divided by the requests; Redis is not "
-        "included (it is shared with other work on this machine).",
+        'included (it is shared with other work on this machine). "Rest of machine '
+        'busy" is the CPU share everything else used meanwhile (wrk itself and any other '
+        "work on the machine): a high share means noisy req/s and latency; CPU per "
+        "request is the steadier figure.",
         "",
     ]
     for size, sized in results["sizes"].items():
