@@ -37,6 +37,7 @@ from django.contrib.auth import (  # noqa: E402
     SESSION_KEY,
     get_user_model,
 )
+from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -123,6 +124,8 @@ def scenario_urls() -> dict[str, str]:
         "section": reverse("articles:section", args=[section.slug]),
         "search": search_url(),
         **api_urls(free),
+        # The floor of gunicorn + WSGI: a file WhiteNoise serves before any view runs.
+        "wsgi_floor": staticfiles_storage.url("admin/css/base.css"),
     }
     for name in urls:  # BENCH_URL_HOME=/x overrides a URL without code changes
         urls[name] = os.environ.get(f"BENCH_URL_{name.upper()}", urls[name])

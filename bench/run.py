@@ -85,6 +85,7 @@ SCENARIOS = [
     Scenario("search", "Search", "search"),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
+    Scenario("wsgi_floor", "Floor: a static file through gunicorn + WhiteNoise", "wsgi_floor"),
     Scenario("nginx_article", "Article, anonymous, via nginx proxy_cache", "article_anon", "nginx"),
     Scenario("nginx_home", "Home via nginx proxy_cache", "home", "nginx"),
     Scenario("static", "Same article HTML as a static file (nginx)", "static", "nginx"),
