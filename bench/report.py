@@ -346,9 +346,29 @@ def render(results: dict) -> str:
 
 
 def summary_table(results: dict) -> str:
-    """What the README shows: the scenario tables and the targets."""
-    lines = []
-    for size, sized in results["sizes"].items():
-        lines += [f"**{int(size):,} articles**", "", *scenario_table(sized["scenarios"]), ""]
-    lines += ["**Targets**", "", *targets_table(results["targets"])]
+    """The compact table the README shows: both sizes side by side, then the verdicts."""
+    small, big = _rows(results, SMALL), _rows(results, BIG)
+    lines = [
+        "| scenario | req/s 1k | req/s 100k | p50 ms 1k | p50 ms 100k | SQL/request "
+        "| CPU ms/request 1k | CPU ms/request 100k |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, a in (small or big).items():
+        b = big.get(name, {})
+        if not _measured(a):
+            lines.append(f"| {a['label']} | {a['skipped']} | | | | | | |")
+            continue
+        cells = [a["label"]]
+        cells += [f"{r['rps']:,.0f}" if _measured(r) else "–" for r in (a, b)]
+        cells += [f"{r['p50_ms']:.1f}" if _measured(r) else "–" for r in (a, b)]
+        cells.append(_fmt_queries(a))
+        cells += [f"{r['cpu_ms_per_request_total']:.2f}" if _measured(r) else "–" for r in (a, b)]
+        lines.append("| " + " | ".join(cells) + " |")
+    verdicts = {}
+    for t in results["targets"]:
+        verdicts.setdefault(t["status"], []).append(f"{t['target']} ({t['size']})")
+    lines.append("")
+    for status in ("PASS", "FAIL", "n/a"):
+        if verdicts.get(status):
+            lines.append(f"- **{status}**: " + "; ".join(verdicts[status]))
     return "\n".join(lines)
