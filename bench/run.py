@@ -217,7 +217,7 @@ def start_gunicorn(env: dict, tmp: Path) -> subprocess.Popen:
         stdout=logfile,
         stderr=subprocess.STDOUT,
     )
-    wait_for_http(APP_PORT)
+    started(process, APP_PORT, "/healthz", tmp / "gunicorn.log")
     return process
 
 
@@ -257,8 +257,18 @@ def start_nginx(tmp: Path, article_html: bytes) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=open(prefix / "stderr.log", "ab"),  # noqa: SIM115
     )
-    wait_for_http(NGINX_PORT, "/_static/article.html")
+    started(process, NGINX_PORT, "/_static/article.html", prefix / "error.log")
     return process
+
+
+def started(process: subprocess.Popen, port: int, path: str, logfile: Path) -> None:
+    """Wait until the new server answers; if it never does, stop it and show its log."""
+    try:
+        wait_for_http(port, path)
+    except RuntimeError:
+        stop(process)
+        tail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else ""
+        raise RuntimeError(f"server on port {port} did not start:\n{tail}") from None
 
 
 def stop(process: subprocess.Popen | None) -> None:
