@@ -50,3 +50,8 @@ audit: install
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Load the site as production serves it (PostgreSQL, Redis, gunicorn, nginx,
+# wrk) at 1,000 and 100,000 articles; writes bench/results/latest.md.
+bench: install
+	$(BIN)/python bench/run.py

@@ -1,0 +1,374 @@
+"""Turn a benchmark run into the targets verdict and the Markdown report.
+
+The targets are issue 9's (`issues show 9`), measured side by side in one run.
+"""
+
+import re
+
+SMALL, BIG = "1000", "100000"
+
+QUERY_BUDGET = 8
+UNCACHED_CPU_MS = 6.0
+CACHED_CPU_MS = 1.5
+CACHED_SPEEDUP = 10.0
+CDN_SHARE_OF_STATIC = 0.5
+GROWTH_P50 = 1.3
+SUBSCRIBER_P50 = 2.0
+WORKER_RSS_MIB = 100.0
+CACHE_HIT_SCENARIOS = ("article_anon", "article_metered", "article_premium")
+GROWTH_SCENARIOS = ("article_anon", "article_uncached", "home", "section", "api_list")
+
+
+def _rows(results: dict, size: str) -> dict[str, dict]:
+    sized = results["sizes"].get(size)
+    return {row["name"]: row for row in sized["scenarios"]} if sized else {}
+
+
+def _measured(row: dict | None) -> bool:
+    return bool(row) and "skipped" not in row
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def _target(name: str, size: str, value, limit: str, ok: bool | None, why: str = "") -> dict:
+    return {
+        "target": name,
+        "size": size,
+        "value": value,
+        "limit": limit,
+        "status": _verdict(ok),
+        "why": why,
+    }
+
+
+def check_targets(results: dict) -> list[dict]:
+    checks = []
+    for size in results["sizes"]:
+        rows = _rows(results, size)
+        checks += _size_targets(size, rows, results["sizes"][size])
+    small, big = _rows(results, SMALL), _rows(results, BIG)
+    for name in GROWTH_SCENARIOS:
+        a, b = small.get(name), big.get(name)
+        if _measured(a) and _measured(b):
+            ratio = round(b["p50_ms"] / a["p50_ms"], 2)
+            checks.append(
+                _target(
+                    f"p50 growth 1k→100k: {name}",
+                    "both",
+                    f"{ratio}x",
+                    f"≤ {GROWTH_P50}x",
+                    ratio <= GROWTH_P50,
+                )
+            )
+        else:
+            checks.append(
+                _target(
+                    f"p50 growth 1k→100k: {name}",
+                    "both",
+                    "-",
+                    f"≤ {GROWTH_P50}x",
+                    None,
+                    "not measured at both sizes",
+                )
+            )
+    return checks
+
+
+def _size_targets(size: str, rows: dict, sized: dict) -> list[dict]:
+    checks = []
+    uncached = rows.get("article_uncached")
+    if _measured(uncached):
+        queries = (uncached.get("queries") or {}).get("cold")
+        checks.append(
+            _target(
+                "uncached article: SQL queries",
+                size,
+                queries,
+                f"≤ {QUERY_BUDGET}",
+                queries is not None and queries <= QUERY_BUDGET,
+            )
+        )
+        cpu = uncached["cpu_ms_per_request_total"]
+        checks.append(
+            _target(
+                "uncached article: server CPU ms/request",
+                size,
+                cpu,
+                f"≤ {UNCACHED_CPU_MS}",
+                cpu <= UNCACHED_CPU_MS,
+            )
+        )
+    for name in CACHE_HIT_SCENARIOS:
+        row = rows.get(name)
+        if _measured(row):
+            cpu = row["cpu_ms_per_request_total"]
+            checks.append(
+                _target(
+                    f"cache hit in Django ({name}): CPU ms/request",
+                    size,
+                    cpu,
+                    f"≤ {CACHED_CPU_MS}",
+                    cpu <= CACHED_CPU_MS,
+                )
+            )
+    anon = rows.get("article_anon")
+    if _measured(anon) and _measured(uncached):
+        speedup = round(anon["rps"] / uncached["rps"], 2)
+        checks.append(
+            _target(
+                "cache hit vs uncached article: req/s",
+                size,
+                f"{speedup}x",
+                f"≥ {CACHED_SPEEDUP}x",
+                speedup >= CACHED_SPEEDUP,
+            )
+        )
+    static = rows.get("static")
+    for name in ("nginx_article", "nginx_home"):
+        row = rows.get(name)
+        if _measured(row) and _measured(static):
+            share = round(row["rps"] / static["rps"], 3)
+            control = row.get("cache_control") or "(none)"
+            why = f"nginx cache status {row.get('nginx_cache')}; Cache-Control: {control}"
+            checks.append(
+                _target(
+                    f"{name} vs static file: req/s",
+                    size,
+                    f"{share}x",
+                    f"≥ {CDN_SHARE_OF_STATIC}x",
+                    share >= CDN_SHARE_OF_STATIC,
+                    why,
+                )
+            )
+    leak = sized.get("leak_check") or {}
+    if leak.get("checked"):
+        clean = not leak["anonymous_response_has_entitled_text"]
+        why = "" if leak["premium_page_was_full"] else "premium page showed no more than the teaser"
+        checks.append(
+            _target(
+                "no entitled text from the shared cache",
+                size,
+                "clean" if clean else "LEAK",
+                "clean",
+                clean,
+                why,
+            )
+        )
+    premium = rows.get("article_premium")
+    if _measured(premium) and _measured(anon):
+        ratio = round(premium["p50_ms"] / anon["p50_ms"], 2)
+        checks.append(
+            _target(
+                "premium subscriber p50 vs cached anonymous p50",
+                size,
+                f"{ratio}x",
+                f"≤ {SUBSCRIBER_P50}x",
+                ratio <= SUBSCRIBER_P50,
+            )
+        )
+    rss = [m for m in sized["memory"]["worker_rss_mib"] if m is not None]
+    if rss:
+        checks.append(
+            _target(
+                "worker RSS after the run (MiB, max)",
+                size,
+                max(rss),
+                f"≤ {WORKER_RSS_MIB:g}",
+                max(rss) <= WORKER_RSS_MIB,
+            )
+        )
+    return checks
+
+
+# --- Markdown ------------------------------------------------------------------------
+
+
+def _fmt_queries(row: dict) -> str:
+    queries = row.get("queries")
+    if not queries:
+        return "-"
+    if row["name"] == "article_uncached":
+        return str(queries.get("cold", "-"))
+    return "/".join(str(queries.get(phase, "-")) for phase in ("cold", "warm"))
+
+
+def _notes(row: dict) -> str:
+    notes = []
+    if row.get("nginx_cache"):
+        notes.append(f"nginx {row['nginx_cache']}")
+    if row.get("via") == "app" and row["name"] != "static":
+        notes.append(f"Cache-Control: {row.get('cache_control') or '(none)'}")
+    if "others_cpu_share" in row:
+        notes.append(f"rest of machine {row['others_cpu_share']:.0%} busy")
+    errors = {k: v for k, v in (row.get("errors") or {}).items() if v}
+    if errors:
+        notes.append("errors " + ", ".join(f"{k} {v}" for k, v in errors.items()))
+    if row.get("distinct_urls"):
+        repeats = row.get("repeated_urls", 0)
+        notes.append(f"{row['distinct_urls']} distinct URLs, {repeats} repeats")
+    return "; ".join(notes)
+
+
+def _cpu(row: dict) -> str:
+    parts = row["cpu_ms_per_request"]
+    detail = " + ".join(f"{parts.get(k, 0):.2f}" for k in ("web", "db", "nginx"))
+    return f"{row['cpu_ms_per_request_total']:.2f} ({detail})"
+
+
+def scenario_table(rows: list[dict]) -> list[str]:
+    lines = [
+        "| scenario | req/s | p50 ms | p99 ms | SQL/request (cold/warm) "
+        "| server CPU ms/request (web + db + nginx) | notes |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        if "skipped" in row:
+            lines.append(
+                f"| {row['label']} | – | – | – | – | – | {row['skipped']}: `{row['url']}` |"
+            )
+            continue
+        lines.append(
+            f"| {row['label']} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+            f"{_fmt_queries(row)} | {_cpu(row)} | {_notes(row)} |"
+        )
+    return lines
+
+
+def targets_table(targets: list[dict]) -> list[str]:
+    lines = [
+        "| target | articles | measured | limit | verdict | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in targets:
+        cells = [t["target"], t["size"], t["value"], t["limit"], f"**{t['status']}**", t["why"]]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return lines
+
+
+def growth_table(results: dict) -> list[str]:
+    small, big = _rows(results, SMALL), _rows(results, BIG)
+    if not small or not big:
+        return []
+    lines = [
+        "| scenario | p50 1k | p50 100k | p50 ratio | req/s 1k | req/s 100k |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, a in small.items():
+        b = big.get(name)
+        if _measured(a) and _measured(b):
+            lines.append(
+                f"| {a['label']} | {a['p50_ms']:.2f} | {b['p50_ms']:.2f} | "
+                f"{b['p50_ms'] / a['p50_ms']:.2f}x | {a['rps']:,.0f} | {b['rps']:,.0f} |"
+            )
+    return lines
+
+
+def explain_section(plans: list[dict] | None) -> list[str]:
+    if not plans:
+        return []
+    lines = [
+        "## Query plans at 100,000 articles (EXPLAIN ANALYZE on PostgreSQL)",
+        "",
+        "Sequential scans on tables over 10,000 rows are flagged **SEQ SCAN**.",
+        "",
+        "| query | execution ms | sequential scans |",
+        "|---|---:|---|",
+    ]
+    for plan in plans:
+        scans = ", ".join(
+            ("**SEQ SCAN** " if s["flag"] else "") + f"{s['table']} ({s['rows']:,} rows)"
+            for s in plan["seq_scans"]
+        )
+        timing = re.search(r"Execution Time: ([\d.]+) ms", plan["plan"])
+        took = timing.group(1) if timing else "not run"
+        lines.append(f"| {plan['name']} | {took} | {scans or 'none'} |")
+    lines.append("")
+    for plan in plans:
+        lines += [f"### {plan['name']}", ""]
+        if plan["sql"]:
+            lines += ["```sql", plan["sql"], "```", ""]
+        lines += ["```text", plan["plan"], "```", ""]
+    return lines
+
+
+def machine_lines(machine: dict) -> list[str]:
+    load = machine["load"]
+    return [
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores; RAM {machine['ram_gib']} GiB; "
+        f"{machine['os']}, kernel {machine['kernel']}",
+        f"- Python {machine['python']}, Django {machine['django']}, {machine['gunicorn']} "
+        f"({machine['workers']} sync workers), PostgreSQL {machine['postgresql']}, "
+        f"Redis {machine['redis']}, {machine['nginx']}, {machine['wrk']}",
+        f"- Load: wrk with {load['threads']} threads and {load['connections']} connections "
+        f"on loopback, {load['seconds']:g} s per scenario after a warm-up; gunicorn runs "
+        "`DEBUG=0` production settings; Django scenarios go to gunicorn directly, the nginx "
+        "rows through nginx `proxy_cache` (which stores only what Django's headers allow).",
+    ]
+
+
+def render(results: dict) -> str:
+    lines = [
+        f"# Newsroom benchmark, {results['started_at']}",
+        "",
+        *machine_lines(results["machine"]),
+        f"- Whole run: {results['elapsed_seconds']:.0f} s (`make bench`).",
+        "",
+        "SQL/request is counted in-process for one request (cold: first fetch, "
+        "warm: the repeat, a page-cache hit when the page is cached). Server CPU is "
+        "the CPU time gunicorn, nginx and the bench database's PostgreSQL backends "
+        "used during the run (from /proc), divided by the requests; Redis is not "
+        'included (it is shared with other work on this machine). "Rest of machine '
+        'busy" is the CPU share everything else used meanwhile (wrk itself and any other '
+        "work on the machine): a high share means noisy req/s and latency; CPU per "
+        "request is the steadier figure.",
+        "",
+    ]
+    for size, sized in results["sizes"].items():
+        seeded = "reused" if sized["reused"] else f"seeded in {sized['seed_seconds']} s"
+        rss = ", ".join(f"{m} MiB" for m in sized["memory"]["worker_rss_mib"])
+        lines += [
+            f"## {int(size):,} articles (`{sized['database']}`, {seeded})",
+            "",
+            *scenario_table(sized["scenarios"]),
+            "",
+            f"Worker RSS after the run: {rss}.",
+            "",
+        ]
+    growth = growth_table(results)
+    if growth:
+        lines += ["## Growth from 1,000 to 100,000 articles", "", *growth, ""]
+    lines += ["## Targets (issue 9)", "", *targets_table(results["targets"]), ""]
+    biggest = results["sizes"][max(results["sizes"], key=int)]
+    lines += explain_section(biggest.get("explain"))
+    return "\n".join(lines) + "\n"
+
+
+def summary_table(results: dict) -> str:
+    """The compact table the README shows: both sizes side by side, then the verdicts."""
+    small, big = _rows(results, SMALL), _rows(results, BIG)
+    lines = [
+        "| scenario | req/s 1k | req/s 100k | p50 ms 1k | p50 ms 100k | SQL/request "
+        "| CPU ms/request 1k | CPU ms/request 100k |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, a in (small or big).items():
+        b = big.get(name, {})
+        if not _measured(a):
+            lines.append(f"| {a['label']} | {a['skipped']} | | | | | | |")
+            continue
+        cells = [a["label"]]
+        cells += [f"{r['rps']:,.0f}" if _measured(r) else "–" for r in (a, b)]
+        cells += [f"{r['p50_ms']:.1f}" if _measured(r) else "–" for r in (a, b)]
+        cells.append(_fmt_queries(a))
+        cells += [f"{r['cpu_ms_per_request_total']:.2f}" if _measured(r) else "–" for r in (a, b)]
+        lines.append("| " + " | ".join(cells) + " |")
+    verdicts = {}
+    for t in results["targets"]:
+        verdicts.setdefault(t["status"], []).append(f"{t['target']} ({t['size']})")
+    lines.append("")
+    for status in ("PASS", "FAIL", "n/a"):
+        if verdicts.get(status):
+            lines.append(f"- **{status}**: " + "; ".join(verdicts[status]))
+    return "\n".join(lines)

@@ -1,0 +1,652 @@
+"""`make bench`: load the Newsroom as production serves it, at 1,000 and 100,000 articles.
+
+For each size the driver
+1. makes sure the bench database exists, is migrated and holds exactly that
+   many demo articles (``seed_demo``; a database already at the right count is
+   reused, ``BENCH_RESEED=1`` rebuilds it);
+2. asks Django in-process (``bench/probe.py``) for sessions of the demo
+   ``reader`` and ``premium`` accounts, the scenario URLs, the SQL queries each
+   URL runs and, at the biggest size, the PostgreSQL plans of the hot queries;
+3. starts gunicorn (production settings, 2 sync workers) and nginx with
+   ``proxy_cache`` in front of it (a CDN stand-in, which also serves a saved
+   copy of the article page as a static file: the physical limit);
+4. loads every scenario with wrk from a separate process on loopback
+   (warm-up, then a fixed duration at fixed concurrency), sampling the CPU time
+   of gunicorn, nginx and the PostgreSQL backends of the bench database from
+   /proc while it runs;
+5. writes ``bench/results/<timestamp>.{md,json}`` and ``latest.md``.
+
+A scenario whose URL answers 404 (a part of the site not built yet) is
+reported as "not available" and the rest still runs.
+
+Environment knobs: ``BENCH_SIZES`` (default ``1000,100000``),
+``BENCH_DURATION`` (seconds per scenario, default 10), ``BENCH_WARMUP`` (2),
+``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``.
+"""
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from pathlib import Path
+from string import Template
+
+import psycopg
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VENV_BIN = Path(sys.executable).parent
+RESULTS = BENCH / "results"
+
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+DATABASES = {1000: "nr_bench_1k", 100_000: "nr_bench_100k"}
+REDIS_CACHE_DB, REDIS_BROKER_DB = 12, 13
+APP_PORT, NGINX_PORT = 8106, 8107
+WORKERS = 2
+THREADS = 2
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    url_key: str  # a key of the probe's URLs, "rotation" or "static"
+    via: str = "app"  # "app": gunicorn directly; "nginx": through the CDN stand-in
+    who: str | None = None  # the demo account whose session cookie is sent
+
+
+SCENARIOS = [
+    Scenario("article_anon", "Article, anonymous, cached", "article_anon"),
+    Scenario("article_uncached", "Article, anonymous, uncached (rotating URLs)", "rotation"),
+    Scenario(
+        "article_metered", "Article, metered reader (`reader`)", "article_metered", "app", "reader"
+    ),
+    Scenario("article_premium", "Article, premium subscriber", "article_premium", "app", "premium"),
+    Scenario("home", "Home", "home"),
+    Scenario("section", "Section", "section"),
+    Scenario("search", "Search", "search"),
+    Scenario("api_list", "API article list", "api_list"),
+    Scenario("api_detail", "API article detail", "api_detail"),
+    Scenario("wsgi_floor", "Floor: a static file through gunicorn + WhiteNoise", "wsgi_floor"),
+    Scenario("nginx_article", "Article, anonymous, via nginx proxy_cache", "article_anon", "nginx"),
+    Scenario("nginx_home", "Home via nginx proxy_cache", "home", "nginx"),
+    Scenario("static", "Same article HTML as a static file (nginx)", "static", "nginx"),
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- Environment and databases ------------------------------------------------------
+
+
+def app_env(database: str, size: int, tmp: Path) -> dict[str, str]:
+    """Production settings against one bench database."""
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"{PG_SERVER}/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_CACHE_DB}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_BROKER_DB}",
+        "CACHE_KEY_PREFIX": cache_prefix(size),
+        "NEWSROOM_VAR_DIR": str(ROOT / "var" / "bench"),
+        "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
+        "LOG_LEVEL": "ERROR",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+SECRET_KEY = secrets.token_urlsafe(60)
+
+
+def cache_prefix(size: int) -> str:
+    return f"bench{size}"
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def probe(env: dict, tmp: Path, *args: str) -> dict:
+    out = tmp / "probe.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "probe.py"), *args, "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return json.loads(out.read_text())
+
+
+def server_sql(sql: str, database: str = "postgres", params: list | None = None):
+    with psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True) as conn:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def ensure_seeded(size: int, env: dict, tmp: Path) -> dict:
+    """The bench database for ``size``, migrated and holding exactly ``size`` articles."""
+    database = DATABASES[size]
+    exists = server_sql("SELECT 1 FROM pg_database WHERE datname = %s", params=[database])
+    if exists and os.environ.get("BENCH_RESEED") == "1":
+        server_sql(f'DROP DATABASE "{database}" WITH (FORCE)')
+        exists = False
+    if not exists:
+        server_sql(f'CREATE DATABASE "{database}"')
+    manage(env, "migrate", "--noinput", "-v", "0")
+    count = probe(env, tmp, "count")["articles"]
+    if count > size:  # a bigger leftover: start again
+        server_sql(f'DROP DATABASE "{database}" WITH (FORCE)')
+        return ensure_seeded(size, env, tmp)
+    seed_seconds = None
+    if count < size:
+        log(f"seeding {database}: {count} -> {size} articles")
+        started = time.monotonic()
+        manage(env, "seed_demo", "--articles", str(size))
+        seed_seconds = round(time.monotonic() - started, 1)
+        server_sql("VACUUM ANALYZE", database)
+    else:
+        log(f"reusing {database} ({count} articles)")
+        server_sql("ANALYZE", database)  # fresh planner statistics either way
+    return {"database": database, "seed_seconds": seed_seconds, "reused": seed_seconds is None}
+
+
+# --- Processes ----------------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry.name))
+    return kids
+
+
+def wait_for_http(port: int, path: str = "/healthz", timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            http_get(port, path)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}{path}")
+
+
+def start_gunicorn(env: dict, tmp: Path) -> subprocess.Popen:
+    logfile = open(tmp / "gunicorn.log", "ab")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "newsroom.wsgi:application",
+            f"--workers={WORKERS}",
+            "--worker-class=sync",
+            f"--bind=127.0.0.1:{APP_PORT}",
+            "--backlog=2048",
+            "--timeout=60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
+    started(process, APP_PORT, "/healthz", tmp / "gunicorn.log")
+    return process
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def start_nginx(tmp: Path, article_html: bytes) -> subprocess.Popen:
+    prefix = tmp / "nginx"
+    for sub in (
+        "cache",
+        "www/_static",
+        "tmp/body",
+        "tmp/proxy",
+        "tmp/fastcgi",
+        "tmp/uwsgi",
+        "tmp/scgi",
+    ):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    (prefix / "www/_static/article.html").write_bytes(article_html)
+    as_root = os.geteuid() == 0
+    if as_root:  # workers run as nobody: let them write the cache and read the file
+        for path in [tmp, prefix, *prefix.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        for sub in ("cache", "tmp"):
+            for path in [prefix / sub, *(prefix / sub).rglob("*")]:
+                shutil.chown(path, "nobody")
+    conf = Template((BENCH / "nginx.conf.in").read_text()).substitute(
+        prefix=prefix,
+        user_line="user nobody nogroup;" if as_root else "",
+        nginx_port=NGINX_PORT,
+        app_port=APP_PORT,
+    )
+    (prefix / "nginx.conf").write_text(conf)
+    process = subprocess.Popen(
+        [nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(prefix / "stderr.log", "ab"),  # noqa: SIM115
+    )
+    started(process, NGINX_PORT, "/_static/article.html", prefix / "error.log")
+    return process
+
+
+def started(process: subprocess.Popen, port: int, path: str, logfile: Path) -> None:
+    """Wait until the new server answers; if it never does, stop it and show its log."""
+    try:
+        wait_for_http(port, path)
+    except RuntimeError:
+        stop(process)
+        tail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else ""
+        raise RuntimeError(f"server on port {port} did not start:\n{tail}") from None
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+
+def http_get(port: int, path: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def flush_page_cache(size: int) -> int:
+    """Forget the cached pages of this size (sessions stay, whatever engine keeps them)."""
+    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_CACHE_DB)
+    doomed = [
+        key
+        for key in client.scan_iter(match=f"{cache_prefix(size)}:*", count=1000)
+        if b"session" not in key
+    ]
+    for start in range(0, len(doomed), 500):
+        client.delete(*doomed[start : start + 500])
+    return len(doomed)
+
+
+# --- CPU and memory from /proc ------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def rss_mib(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return round(int(match.group(1)) / 1024, 1) if match else None
+
+
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class CpuSampler:
+    """CPU seconds used by the server processes while a scenario runs.
+
+    Polls /proc every quarter second: gunicorn (master and workers), nginx
+    (master and workers) and the PostgreSQL backends connected to the bench
+    database (from pg_stat_activity, queried over a connection to another
+    database so the sampler's own backend is not counted). A backend that
+    appears mid-run counts from zero; one that exits keeps its last sample.
+    """
+
+    def __init__(self, groups: dict[str, int], database: str):
+        self.roots = groups  # group name -> master pid
+        self.database = database
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._conn = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
+        self._sample(initial=True)
+        self._machine_start = machine_jiffies()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _pids(self) -> dict[str, list[int]]:
+        pids = {name: [root, *children_of(root)] for name, root in self.roots.items()}
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+        ).fetchall()
+        pids["db"] = [row[0] for row in rows]
+        return pids
+
+    def _sample(self, initial: bool = False) -> None:
+        for group, pids in self._pids().items():
+            for pid in pids:
+                value = cpu_seconds(pid)
+                if value is None:
+                    continue
+                key = (group, pid)
+                self.first.setdefault(key, value if initial else 0.0)
+                self.last[key] = value
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self._conn.close()
+        totals: dict[str, float] = {}
+        for (group, pid), value in self.last.items():
+            totals[group] = totals.get(group, 0.0) + value - self.first[(group, pid)]
+        busy, total = (b - a for a, b in zip(self._machine_start, machine_jiffies(), strict=True))
+        # CPU the rest of the machine used meanwhile (wrk, Redis, anything else
+        # running here): a noisy neighbour shows up as a high share.
+        self.others_share = max(0.0, busy / CLK_TCK - sum(totals.values())) / max(
+            total / CLK_TCK, 1e-9
+        )
+        return totals
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+
+def wrk(port: int, path: str, seconds: float, cookie: str | None, paths_file: Path | None) -> dict:
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{max(1, int(seconds))}s",
+        "--timeout=10s",
+        "--latency",
+        "-s",
+        str(BENCH / "wrk.lua"),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    if paths_file:
+        command += ["--", str(paths_file), str(THREADS)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+# --- One scenario ------------------------------------------------------------------------------
+
+
+def scenario_target(scenario: Scenario, prepared: dict) -> tuple[int, str, str | None]:
+    port = NGINX_PORT if scenario.via == "nginx" else APP_PORT
+    if scenario.url_key == "static":
+        path = "/_static/article.html"
+    elif scenario.url_key == "rotation":
+        path = Path(prepared["rotation"]["file"]).read_text().split("\n", 1)[0]
+    else:
+        path = prepared["urls"][scenario.url_key]
+    cookie = None
+    if scenario.who:
+        cookie = f"{prepared['cookie_name']}={prepared['sessions'][scenario.who]}"
+    return port, path, cookie
+
+
+def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) -> dict:
+    port, path, cookie = scenario_target(scenario, prepared)
+    row = {"name": scenario.name, "label": scenario.label, "url": path, "via": scenario.via}
+    status, headers, _ = http_get(port, path, cookie)
+    if status == 404:
+        return {**row, "skipped": "not available (404)"}
+    if status != 200:
+        return {**row, "skipped": f"answers {status}, not 200"}
+    if scenario.via == "nginx":
+        http_get(port, path, cookie)
+        row["nginx_cache"] = http_get(port, path, cookie)[1].get("x-cache-status", "-")
+    row["cache_control"] = headers.get("cache-control", "")
+    row["vary"] = headers.get("vary", "")
+    paths_file = Path(prepared["rotation"]["file"]) if scenario.url_key == "rotation" else None
+    warm = wrk(port, path, WARMUP, cookie, paths_file)
+    if paths_file:
+        distinct = prepared["rotation"]["count"]
+        row["distinct_urls"] = distinct
+        result, cpu, others = load_without_repeats(
+            port, path, paths_file, distinct, warm["rps"], size, groups
+        )
+    else:
+        sampler = CpuSampler(groups, DATABASES[size])
+        result = wrk(port, path, DURATION, cookie, None)
+        cpu, others = sampler.stop(), sampler.others_share
+    requests = max(result["requests"], 1)
+    row.update(
+        requests=result["requests"],
+        seconds=round(result["duration_us"] / 1e6, 2),
+        rps=round(result["rps"], 1),
+        p50_ms=round(result["p50_us"] / 1000, 2),
+        p99_ms=round(result["p99_us"] / 1000, 2),
+        errors=result["errors"],
+        cpu_ms_per_request={k: round(v * 1000 / requests, 3) for k, v in cpu.items()},
+        cpu_ms_per_request_total=round(sum(cpu.values()) * 1000 / requests, 3),
+        others_cpu_share=round(others, 2),
+    )
+    if paths_file:
+        row["repeated_urls"] = max(0, result["requests"] - row["distinct_urls"])
+    row["queries"] = query_counts(scenario, prepared)
+    return row
+
+
+def load_without_repeats(port, path, paths_file, distinct, rps, size, groups):
+    """Load the rotating URLs for as long as none repeats: flush the page cache,
+    run for the time the URL list lasts at the expected rate, and run again,
+    shorter, if requests outran the list (the rate varies on a busy machine)."""
+    seconds = DURATION
+    for _ in range(3):
+        seconds = max(1, min(seconds, int(0.7 * distinct / max(rps, 1))))
+        flush_page_cache(size)
+        sampler = CpuSampler(groups, DATABASES[size])
+        result = wrk(port, path, seconds, None, paths_file)
+        cpu = sampler.stop()
+        if result["requests"] <= distinct or seconds == 1:
+            break
+        rps = result["rps"]
+    return result, cpu, sampler.others_share
+
+
+def query_counts(scenario: Scenario, prepared: dict) -> dict | None:
+    """SQL per request as the probe counted it in-process (nginx hits run none)."""
+    if scenario.url_key == "static":
+        return {"cold": 0, "warm": 0}
+    key = "article_uncached" if scenario.url_key == "rotation" else scenario.url_key
+    entry = prepared["queries"].get(key)
+    if not entry:
+        return None
+    return {phase: entry[phase]["queries"] for phase in ("cold", "warm") if phase in entry}
+
+
+# --- The paywall behind the CDN stand-in ---------------------------------------------------------
+
+
+def leak_check(prepared: dict) -> dict:
+    """Ask nginx for the premium article as the premium subscriber, then anonymously:
+    the anonymous copy (and whatever nginx stored for it) must not hold the
+    subscriber's last paragraph."""
+    path = prepared["urls"]["article_premium"]
+    cookie = f"{prepared['cookie_name']}={prepared['sessions']['premium']}"
+    _, _, entitled = http_get(NGINX_PORT, path, cookie)
+    paragraphs = re.findall(rb"<p>(.*?)</p>", entitled)
+    if not paragraphs:
+        return {"checked": False, "reason": "no paragraphs in the subscriber's page"}
+    secret = paragraphs[-2] if paragraphs[-1].startswith(b"&copy;") else paragraphs[-1]
+    anonymous = [http_get(NGINX_PORT, path)[2] for _ in range(2)]
+    return {
+        "checked": True,
+        "url": path,
+        "anonymous_response_has_entitled_text": any(secret in body for body in anonymous),
+        "premium_page_was_full": secret in entitled,
+    }
+
+
+# --- A whole size ------------------------------------------------------------------------------
+
+
+def bench_size(size: int, tmp: Path, explain: bool) -> dict:
+    env = app_env(DATABASES[size], size, tmp)
+    seeded = ensure_seeded(size, env, tmp)
+    log(f"probing {seeded['database']} (query counts{', EXPLAIN' if explain else ''})")
+    prepared = probe(
+        env, tmp, "prepare", "--paths", str(tmp / f"paths-{size}.txt"), *(["--explain"] * explain)
+    )
+    gunicorn = nginx = None
+    try:
+        gunicorn = start_gunicorn(env, tmp)
+        status, _, article_html = http_get(APP_PORT, prepared["urls"]["article_anon"])
+        if status != 200:
+            raise RuntimeError(f"the anonymous article answers {status}")
+        nginx = start_nginx(tmp, article_html)
+        groups = {"web": gunicorn.pid, "nginx": nginx.pid}
+        rows = []
+        for scenario in SCENARIOS:
+            log(f"{size:>7} articles: {scenario.label}")
+            rows.append(run_scenario(scenario, prepared, size, groups))
+        workers = children_of(gunicorn.pid)
+        memory = {"worker_rss_mib": [rss_mib(pid) for pid in workers]}
+        leak = leak_check(prepared)
+    finally:
+        stop(nginx)
+        stop(gunicorn)
+    return {
+        "articles": prepared["articles"],
+        **seeded,
+        "urls": prepared["urls"],
+        "scenarios": rows,
+        "memory": memory,
+        "leak_check": leak,
+        "explain": prepared.get("explain"),
+    }
+
+
+# --- The machine ---------------------------------------------------------------------------------
+
+
+def command_version(*command: str) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "not installed"
+    return (done.stdout + done.stderr).strip().splitlines()[0]
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    meminfo = Path("/proc/meminfo").read_text()
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+    django_version = subprocess.run(
+        [sys.executable, "-c", "import django; print(django.get_version())"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "cpu": model.group(1) if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "os": command_version("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
+        "python": platform.python_version(),
+        "django": django_version,
+        "gunicorn": command_version(str(VENV_BIN / "gunicorn"), "--version"),
+        "postgresql": server_sql("SHOW server_version")[0][0],
+        "redis": redis.Redis(host="127.0.0.1").info("server")["redis_version"],
+        "nginx": command_version(nginx_binary(), "-v"),
+        "wrk": command_version("wrk", "-v").split(" [")[0].replace("debian/", ""),
+        "load": {"threads": THREADS, "connections": CONNECTIONS, "seconds": DURATION},
+        "workers": WORKERS,
+    }
+
+
+def main() -> None:
+    started = time.monotonic()
+    subprocess.run([str(BENCH / "services.sh")], check=True)
+    sizes = sorted(int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(","))
+    unknown = set(sizes) - DATABASES.keys()
+    if unknown:
+        raise SystemExit(f"BENCH_SIZES may name {sorted(DATABASES)} only, not {sorted(unknown)}")
+    env = app_env(DATABASES[sizes[0]], sizes[0], Path())
+    log("collectstatic")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    tmp = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    try:
+        results = {
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "sizes": {
+                str(size): bench_size(size, tmp, explain=size == max(sizes)) for size in sizes
+            },
+        }
+    finally:
+        if os.environ.get("BENCH_KEEP_TMP") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
+    results["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    results["targets"] = report.check_targets(results)
+    write_results(results)
+
+
+def write_results(results: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    markdown = report.render(results)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1))
+    (RESULTS / f"{stamp}.md").write_text(markdown)
+    (RESULTS / "latest.md").write_text(markdown)
+    log(f"wrote bench/results/{stamp}.md and .json, latest.md ({results['elapsed_seconds']} s)")
+    print(report.summary_table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The benchmark's verdicts: what `make bench` writes as PASS, FAIL or n/a."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_report", Path(__file__).resolve().parents[2] / "bench" / "report.py"
+)
+report = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(report)
+
+
+def row(name, *, rps, p50, cpu, queries=None, **extra):
+    return {
+        "name": name,
+        "label": name,
+        "url": "/x/",
+        "via": extra.pop("via", "app"),
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p50 * 2,
+        "cpu_ms_per_request": {"web": cpu, "db": 0.0, "nginx": 0.0},
+        "cpu_ms_per_request_total": cpu,
+        "queries": queries,
+        **extra,
+    }
+
+
+def size(rows, rss=(80.0, 90.0)):
+    return {
+        "database": "nr_bench",
+        "reused": True,
+        "seed_seconds": None,
+        "scenarios": rows,
+        "memory": {"worker_rss_mib": list(rss)},
+        "leak_check": {
+            "checked": True,
+            "anonymous_response_has_entitled_text": False,
+            "premium_page_was_full": True,
+        },
+    }
+
+
+def verdicts(results):
+    return {(t["target"], t["size"]): t["status"] for t in report.check_targets(results)}
+
+
+@pytest.fixture
+def results():
+    def rows(p50_uncached):
+        return [
+            row("article_anon", rps=2000, p50=2.0, cpu=1.0),
+            row("article_uncached", rps=150, p50=p50_uncached, cpu=5.0, queries={"cold": 7}),
+            row("article_premium", rps=1500, p50=3.0, cpu=1.4),
+            {"name": "api_list", "label": "API", "url": "/api/v1/articles", "skipped": "404"},
+            row("nginx_article", rps=10_000, p50=0.5, cpu=0.1, via="nginx", nginx_cache="HIT"),
+            row("static", rps=30_000, p50=0.2, cpu=0.01, via="nginx"),
+        ]
+
+    return {"sizes": {"1000": size(rows(40.0)), "100000": size(rows(60.0), rss=(80.0, 120.0))}}
+
+
+def test_targets_pass_fail_and_not_available(results):
+    got = verdicts(results)
+    assert got[("uncached article: SQL queries", "1000")] == "PASS"
+    assert got[("cache hit vs uncached article: req/s", "1000")] == "PASS"  # 13.3x
+    assert got[("premium subscriber p50 vs cached anonymous p50", "1000")] == "PASS"
+    # 10,000 / 30,000 req/s is under half the static file's throughput.
+    assert got[("nginx_article vs static file: req/s", "1000")] == "FAIL"
+    assert got[("worker RSS after the run (MiB, max)", "100000")] == "FAIL"
+    assert got[("p50 growth 1k→100k: article_uncached", "both")] == "FAIL"  # 1.5x
+    assert got[("p50 growth 1k→100k: article_anon", "both")] == "PASS"
+    assert got[("p50 growth 1k→100k: api_list", "both")] == "n/a"
+
+
+def test_a_leak_through_the_shared_cache_fails(results):
+    results["sizes"]["1000"]["leak_check"]["anonymous_response_has_entitled_text"] = True
+    assert verdicts(results)[("no entitled text from the shared cache", "1000")] == "FAIL"
+
+
+def test_markdown_marks_unavailable_scenarios(results):
+    results.update(
+        started_at="2026-01-01T00:00:00+00:00",
+        elapsed_seconds=1.0,
+        machine={
+            "cpu": "cpu",
+            "cores": 2,
+            "ram_gib": 1,
+            "os": "os",
+            "kernel": "k",
+            "python": "3",
+            "django": "5",
+            "gunicorn": "g",
+            "workers": 2,
+            "postgresql": "15",
+            "redis": "7",
+            "nginx": "n",
+            "wrk": "w",
+            "load": {"threads": 2, "connections": 8, "seconds": 10},
+        },
+    )
+    results["targets"] = report.check_targets(results)
+    markdown = report.render(results)
+    assert "| API | – | – | – | – | – | 404: `/api/v1/articles` |" in markdown
+    assert "**FAIL**" in markdown
+    assert "## Growth from 1,000 to 100,000 articles" in markdown
