@@ -125,6 +125,7 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if TESTING and not IS_POSTGRES:
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, chosen now
 
 # --- Cache --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
