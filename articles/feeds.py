@@ -94,9 +94,13 @@ class LatestFeed(CachedFeed):
         return self.base_items()[:ITEMS]
 
 
-class SectionFeed(CachedFeed):
+class _ObjectFeed(CachedFeed):
+    """The feed of one section or topic, named after it."""
+
+    model = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
     def title(self, obj):
         return f"{settings.SITE_NAME} · {obj.name}"
@@ -106,6 +110,10 @@ class SectionFeed(CachedFeed):
 
     def description(self, obj):
         return obj.description or obj.name
+
+
+class SectionFeed(_ObjectFeed):
+    model = Section
 
     def items(self, obj):
         return self.base_items().filter(
@@ -113,18 +121,8 @@ class SectionFeed(CachedFeed):
         )[:ITEMS]
 
 
-class TopicFeed(CachedFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
-
-    def title(self, obj):
-        return f"{settings.SITE_NAME} · {obj.name}"
-
-    def link(self, obj):
-        return obj.get_absolute_url()
-
-    def description(self, obj):
-        return obj.description or obj.name
+class TopicFeed(_ObjectFeed):
+    model = Topic
 
     def items(self, obj):
         return self.base_items().filter(topics=obj)[:ITEMS]
