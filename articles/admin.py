@@ -310,33 +310,12 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.version,
         )
 
-    @admin.display(description=_("publication log"))
+    @admin.display(description=_("publication log and side effects"))
     def transition_log(self, obj):
-        rows = list(obj.transitions.select_related("by")) if obj.pk else []
-        if not rows:
-            return _("No status change yet.")
-        return format_html(
-            '<table class="transition-log"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
-            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("when"),
-            _("who"),
-            _("change"),
-            _("note"),
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
-                (
-                    (
-                        revisions.when(t.at),
-                        (t.by.get_full_name() or t.by.get_username()) if t.by else _("system"),
-                        t.get_from_status_display(),
-                        t.get_to_status_display(),
-                        t.note,
-                    )
-                    for t in rows
-                ),
-            ),
-        )
+        """The pipeline's record of this article: each status change, each side-effect run."""
+        from pipeline.admin import article_publication_log
+
+        return article_publication_log(obj)  # rendered from an autoescaped template
 
     @admin.display(description=_("preview"))
     def preview_links(self, obj):

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
@@ -22,20 +23,12 @@ from pydantic import Field
 from apitokens.auth import EDITOR_PUBLISH, EDITOR_READ, EDITOR_WRITE, PUBLIC, PUBLIC_SECURITY
 from newsroom.api_http import ApiError, mark_personal, mark_shareable
 from newsroom.api_schemas import ERRORS, MAX_ID, Text, id_path
-from subscriptions.access import access_for_request, visible_body
+from subscriptions.access import access_for_request, reader_from_request, visible_body
 
+from . import search as article_search
 from . import services
-from .api_editing import (
-    VersionConflict,
-    clean_body,
-    draft_create,
-    draft_update,
-    editable_articles,
-    photo_create,
-    related_set,
-)
-from .api_search import search_articles, snippet_for
 from .models import Article, Author, Gallery, GalleryPhoto, Photo, RelatedArticle, Section, Topic
+from .sanitize import clean_body
 from .schemas import (
     AccessLevelName,
     ArticleListOut,
@@ -54,7 +47,7 @@ from .schemas import (
     TopicListOut,
     TransitionIn,
 )
-from .selectors import related_articles
+from .selectors import articles_open_to, related_articles
 
 router = Router(tags=["content"], auth=PUBLIC)
 editor_router = Router(tags=["editor"])
@@ -406,13 +399,19 @@ def search(
     q: Annotated[Text, Query(min_length=2, max_length=100, examples=["rupiah"])],
     limit: int = Query(20, ge=1, le=50),
 ):
-    """Published articles matching every word of ``q`` in the headline or dek."""
-    mark_shareable(request)
-    articles = list(search_articles(q, limit=limit))
-    prefetch_related_objects(articles, *CARD_PREFETCH)
+    """Published articles matching ``q``, best first: the reader site's search.
+
+    Headline and dek are searched for everyone; body text only where the
+    reader may read the whole article. Snippets come from what the reader
+    may see (the teaser of a gated article), as plain text.
+    """
+    mark_shareable(request)  # for anonymous readers only; a signed-in one's is private
+    reader = reader_from_request(request)
+    found = article_search.search_articles(q, reader=reader, limit=limit)
+    prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
     return {
         "query": q,
-        "items": [{"article": present_card(a), "snippet": snippet_for(a)} for a in articles],
+        "items": [{"article": present_card(r.article), "snippet": r.text} for r in found],
     }
 
 
@@ -451,12 +450,53 @@ def present_draft(article: Article) -> dict:
 def _editable_or_404(request, article_id: int) -> Article:
     """Another writer's article is "not found", not "forbidden"."""
     return get_object_or_404(
-        editable_articles(request.user).prefetch_related("topics", "authors"), pk=article_id
+        articles_open_to(request.user).prefetch_related("topics", "authors"), pk=article_id
     )
 
 
 def _reload(article_id: int) -> Article:
     return Article.objects.prefetch_related("topics", "authors").get(pk=article_id)
+
+
+# API field name -> ``services.article_save`` name (and back, for error details).
+RELATION_FIELDS = {"section_id": "section", "lead_photo_id": "lead_photo"}
+LIST_FIELDS = {"topic_ids": "topics", "author_ids": "authors"}
+API_NAMES = {v: k for k, v in (RELATION_FIELDS | LIST_FIELDS).items()} | {"related": "article_ids"}
+
+
+def _save(request, *, article_id: int | None, expected_version: int | None, **given):
+    """Hand the API's fields to ``services.article_save``, the admin's write path.
+
+    A stale ``expected_version`` is a 409 with the current version; a field
+    error is a 422 whose details use the API's field names.
+    """
+    fields = {RELATION_FIELDS.get(name, name): value for name, value in given.items()}
+    lists = {LIST_FIELDS[name]: fields.pop(name) for name in LIST_FIELDS if name in given}
+    related = fields.pop("article_ids", None)
+    try:
+        return services.article_save(
+            article_id=article_id,
+            by=request.user,
+            fields=fields,
+            related=related,
+            expected_version=expected_version,
+            now=timezone.now(),
+            note="API",
+            **lists,
+        )
+    except services.StaleEdit as exc:
+        raise ApiError(
+            409,
+            "version_conflict",
+            exc.messages[0],
+            {"current_version": exc.current_version, "saved_by": exc.saved_by},
+        ) from exc
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {API_NAMES.get(name, name): errors for name, errors in exc.error_dict.items()}
+        ) from exc
 
 
 @editor_router.get(
@@ -492,7 +532,8 @@ def editor_article(request, article_id: int = id_path("article")):
 )
 def editor_create(request, payload: DraftIn):
     """A new draft, written by the token's user. Body HTML is sanitized."""
-    article = draft_create(by=request.user, fields=payload.model_dump())
+    fields = payload.model_dump(exclude_unset=True)  # unsent: the section's defaults apply
+    article = _save(request, article_id=None, expected_version=None, **fields)
     return Status(201, present_draft(_reload(article.pk)))
 
 
@@ -510,12 +551,7 @@ def editor_update(request, payload: DraftPatchIn, article_id: int = id_path("art
     for name in ("headline", "dek", "body", "topic_ids", "author_ids", "access_level"):
         if name in fields and fields[name] is None:
             raise ApiError(422, "invalid_input", f"{name} cannot be null.")
-    try:
-        article = draft_update(
-            article_id=article_id, by=request.user, version=version, fields=fields
-        )
-    except VersionConflict as exc:
-        raise ApiError(409, "version_conflict", str(exc), {"current_version": exc.current}) from exc
+    article = _save(request, article_id=article_id, expected_version=version, **fields)
     return present_draft(_reload(article.pk))
 
 
@@ -528,7 +564,9 @@ def editor_update(request, payload: DraftPatchIn, article_id: int = id_path("art
 def editor_set_related(request, payload: RelatedIn, article_id: int = id_path("article")):
     """Replace the curated related list; the automatic fill by topic comes after it."""
     _editable_or_404(request, article_id)
-    related_set(article_id=article_id, by=request.user, related_ids=payload.article_ids)
+    if len(set(payload.article_ids)) != len(payload.article_ids):
+        raise ApiError(422, "invalid_input", "An article is listed twice.")
+    _save(request, article_id=article_id, expected_version=None, article_ids=payload.article_ids)
     return present_draft(_reload(article_id))
 
 
@@ -594,12 +632,16 @@ def editor_upload_photo(
     credit: Form[str] = "",
     alt_text: Form[str] = "",
 ):
-    """A JPEG, PNG, WebP or GIF, checked by its content, within the size and pixel caps."""
+    """A JPEG, PNG, WebP or GIF, checked by its content, within the size and pixel caps.
+
+    The admin's upload rules (``articles.images.validate_upload``): the stored
+    file is a re-encoded copy without metadata; renditions follow on the worker.
+    """
     if any("\x00" in value for value in (caption, credit, alt_text)):
         raise ApiError(422, "invalid_input", "NUL characters are not allowed.")
-    photo = photo_create(
-        uploaded=file,
+    photo = services.photo_create(
         by=request.user,
+        image=file,
         caption=caption[:5000],
         credit=credit,
         alt_text=alt_text,

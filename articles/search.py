@@ -41,7 +41,8 @@ SNIPPET_CHARS = 240
 @dataclass
 class Result:
     article: Article
-    snippet: SafeString
+    snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
+    text: str  # the same passage as plain text (the API's snippet)
 
 
 def index_article(article) -> None:
@@ -84,7 +85,15 @@ def search_articles(query: str, *, reader, limit: int = 20, offset: int = 0) -> 
         qs = _fallback(base, query, levels)
     found = list(qs[offset : offset + limit])
     terms = _terms(query)
-    return [Result(article=a, snippet=snippet_for(a, reader=reader, terms=terms)) for a in found]
+    decisions: dict[str, AccessDecision] = {}  # one decision per access level, not per result
+    results = []
+    for article in found:
+        level = article.access_level
+        if level not in decisions:
+            decisions[level] = snippet_decision(reader, level)
+        text = snippet_text(article, decision=decisions[level], terms=terms)
+        results.append(Result(article=article, snippet=mark_terms(text, terms), text=text))
+    return results
 
 
 def _postgres(base, query: str, levels: list[str]):
@@ -119,12 +128,20 @@ def _terms(query: str) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in {"or", "and"}][:10]
 
 
-def snippet_for(article, *, reader, terms: list[str]) -> SafeString:
-    """A short passage of what the reader may see, the query's words marked."""
-    decision = decide(reader=reader, article=article)
+def snippet_decision(reader, access_level: str) -> AccessDecision:
+    """What a result list may show of an article at ``access_level``: never a meter grant.
+
+    A metered grant is spent on the article page, not on a result list, so a
+    metered article shows its teaser here unless the reader is entitled outright.
+    """
+    decision = decide(reader=reader, article=Article(access_level=access_level))
     if decision.granted and decision.reason == "metered":
-        # A metered grant is spent on the page, not on a result list.
-        decision = AccessDecision(False, "metered_preview")
+        return AccessDecision(False, "meter_preview")
+    return decision
+
+
+def snippet_text(article, *, decision: AccessDecision, terms: list[str]) -> str:
+    """A short plain-text passage of what ``decision`` lets the reader see, near the words."""
     text = " ".join(
         part for part in (article.dek, plain_text(visible_body(article, decision))) if part
     )
@@ -139,6 +156,11 @@ def snippet_for(article, *, reader, terms: list[str]) -> SafeString:
         passage = passage.rsplit(" ", 1)[0] + " …"
     if start:
         passage = "… " + passage
+    return passage
+
+
+def mark_terms(passage: str, terms: list[str]) -> SafeString:
+    """The passage escaped for HTML, the query's words wrapped in ``<mark>``."""
     marked = escape(passage)
     if terms:
         pattern = "|".join(re.escape(escape(t)) for t in sorted(set(terms), key=len, reverse=True))

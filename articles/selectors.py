@@ -50,3 +50,18 @@ def related_articles(article: Article, *, limit: int = 5, at=None):
         )
         .order_by(F("curated_position").asc(nulls_last=True), "-published_at", "-pk")[:limit]
     )
+
+
+def articles_open_to(user):
+    """Articles ``user`` may open in the editor API: every one for editors
+    (``edit_any_article``), otherwise those they started or write under.
+
+    Opening is not editing: ``services.can_edit`` still decides each save
+    (a reporter opens their published article but edits only their drafts).
+    """
+    if not user.has_perm("articles.view_article"):
+        return Article.objects.none()
+    if user.has_perm("articles.edit_any_article"):
+        return Article.objects.all()
+    mine = Article.objects.filter(Q(created_by=user) | Q(authors__user=user)).values("pk")
+    return Article.objects.filter(pk__in=mine)

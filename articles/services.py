@@ -338,6 +338,7 @@ def article_save(
             exclude=["created_by", "editor", "section", "lead_photo", "social_image"]
         )
         _check_foreign_keys(article)
+        _check_lists(topics=topics, authors=authors, related=related)
         check_body_references(article)
         if article.status in (Status.SCHEDULED, Status.PUBLISHED):
             problems = publication_problems(article)
@@ -372,6 +373,26 @@ def _check_foreign_keys(article: Article) -> None:
         raise ValidationError(problems)
 
 
+def _check_lists(*, topics, authors, related) -> None:
+    """Topics, authors and related articles must exist: an unknown id is the caller's error."""
+    from .models import Author
+
+    problems = {}
+    for name, values, model in (
+        ("topics", topics, Topic),
+        ("authors", authors, Author),
+        ("related", related, Article),
+    ):
+        wanted = set(_pks(values))
+        missing = wanted - set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        if missing:
+            problems[name] = _("Unknown ids: %(ids)s.") % {
+                "ids": ", ".join(map(str, sorted(missing)))
+            }
+    if problems:
+        raise ValidationError(problems)
+
+
 def _set_related(article: Article, related_ids: list[int]) -> None:
     if article.pk in related_ids:
         raise ValidationError({"related": _("An article cannot be related to itself.")})
@@ -387,8 +408,15 @@ def article_restore_revision(
     *, revision_id: int, by, expected_version: int | None, now: datetime
 ) -> Article:
     """Bring back an earlier revision's content; this saves a new revision."""
+    from .models import Author
+
     revision = Revision.objects.select_related("article").get(pk=revision_id)
     state = revisions.fields_from_revision(revision)
+    # What was deleted since cannot come back; restore keeps the rest.
+    for name, model in (("topics", Topic), ("authors", Author), ("related", Article)):
+        ids = _pks(state[name])
+        existing = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        state[name] = [pk for pk in ids if pk in existing]
     return article_save(
         article_id=revision.article_id,
         by=by,
@@ -438,8 +466,15 @@ def photo_create(
     focal_x: float = 0.5,
     focal_y: float = 0.5,
 ) -> Photo:
-    """Upload a photo: validate the file (``images.validate_upload``), store, render later."""
+    """Upload a photo: validate the file (``images.validate_upload``), store, render later.
+
+    The admin's upload form and the editor API both call this, so both accept
+    the same files and both enqueue renditions once the row has committed.
+    """
     from .images import validate_upload
+
+    if by is not None and not by.has_perm("articles.add_photo"):
+        raise PermissionDenied(_("You may not upload or edit photos."))
 
     cleaned = validate_upload(image)
     photo = Photo(

@@ -14,7 +14,6 @@ urlpatterns = [
     path("ops/pipeline/", include("pipeline.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
-    path("", include("subscriptions.urls")),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-news.xml", sitemaps.news, name="sitemap-news"),
@@ -26,7 +25,12 @@ urlpatterns = [
 ]
 # Reader pages: Indonesian at the root, English under /en/ (a URL per language
 # keeps every page cacheable by a CDN without varying on cookies).
-urlpatterns += i18n_patterns(path("", include("articles.urls")), prefix_default_language=False)
+# Account, plans, login and the paywall's pages too, so a reader stays in their language.
+urlpatterns += i18n_patterns(
+    path("", include("subscriptions.urls")),
+    path("", include("articles.urls")),
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     urlpatterns.insert(0, path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

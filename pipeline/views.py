@@ -8,6 +8,7 @@ from django.utils import timezone
 from articles import publishing
 from articles.models import Article, ArticleTransition
 
+from . import selectors
 from .models import SideEffectRun, TaskFailure
 
 
@@ -37,9 +38,5 @@ def status(request):
 @permission_required("pipeline.view_publicationlogentry", raise_exception=True)
 def article_log(request, article_id: int):
     article = get_object_or_404(Article, pk=article_id)
-    context = {
-        "article": article,
-        "log": article.transitions.select_related("by").order_by("-at", "-pk"),
-        "runs": SideEffectRun.objects.filter(article=article).order_by("-created_at", "effect"),
-    }
+    context = {"article": article, **selectors.article_log(article)}
     return render(request, "pipeline/article_log.html", context)

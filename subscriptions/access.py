@@ -276,7 +276,11 @@ def entitlement_class(request) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return "anonymous"
-    entitlements = entitlements_for(user)
+    return entitlement_class_of(entitlements_for(user))
+
+
+def entitlement_class_of(entitlements: frozenset[str]) -> str:
+    """The class a signed-in reader with these entitlements belongs to."""
     if PREMIUM_CONTENT in entitlements:
         return "premium"
     if AD_FREE in entitlements:

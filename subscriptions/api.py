@@ -1,25 +1,27 @@
 """The reader's own account over the API: me, entitlements, subscription, meter;
 and the public plan list.
 
-Thin on purpose: each handler asks ``subscriptions.entitlements`` /
-``subscriptions.access`` and presents. SWITCH AFTER MERGE: the meter and the
-current-subscription lookups move to the paywall work's selectors.
+Thin on purpose: each handler asks the paywall's own reads (the account page
+uses the same ones) and presents: ``selectors.reader_summary`` for the
+account, ``meter.meter_state`` for the meter, ``access.decide`` for whether
+the meter applies at all, ``selectors.plans_on_sale`` for the plans.
 """
 
 from datetime import datetime
-from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from apitokens.auth import PUBLIC, PUBLIC_SECURITY, READER
+from articles.models import Article
 from newsroom.api_http import mark_personal, mark_shareable
 from newsroom.api_schemas import ERRORS, id_path
 
-from .access import decide, entitlement_class, reader_from_request
-from .entitlements import current_subscriptions, entitlements_for
+from . import selectors
+from .access import Reader, decide
+from .entitlements import current_subscriptions
+from .meter import meter_state
 from .models import Plan, Subscription
-from .plans import PREMIUM_CONTENT
 
 router = Router(tags=["reader"], auth=READER)
 plans_router = Router(tags=["plans"], auth=PUBLIC)
@@ -78,9 +80,15 @@ class SubscriptionOut(Schema):
 
 
 class CurrentSubscriptionOut(Schema):
-    """The subscription that grants the reader's entitlements now, if any."""
+    """The subscription that grants the reader's entitlements now, if any (the best plan)."""
 
     subscription: SubscriptionOut | None
+    renews_at: datetime | None = Field(
+        description="When it renews (active or trialing, not cancelled); else null."
+    )
+    ends_at: datetime | None = Field(
+        description="When access ends (cancelled, or past due until the grace period ends)."
+    )
 
 
 class SubscriptionListOut(Schema):
@@ -90,11 +98,17 @@ class SubscriptionListOut(Schema):
 
 
 class MeterOut(Schema):
-    """The reader's free-article allowance."""
+    """The reader's free-article allowance this month."""
 
-    metered: bool = Field(description="False when a subscription lifts the meter.")
-    reason: str
+    metered: bool = Field(description="False when a subscription (or staff) lifts the meter.")
+    reason: str = Field(
+        description="subscriber or staff (not metered); metered (reads left) or "
+        "meter_exhausted_registered (none left)."
+    )
+    limit: int | None = Field(description="Metered articles a month; null when not metered.")
+    used: int | None = Field(description="Distinct metered articles read this month.")
     left: int | None = Field(description="Metered articles still open to the reader.")
+    period_end: datetime | None = Field(description="When the allowance starts again.")
 
 
 def present_plan(plan: Plan) -> dict:
@@ -134,13 +148,14 @@ def me(request):
     """Who the session or token belongs to, and what they may see."""
     mark_personal(request)
     user = request.user
+    summary = selectors.reader_summary(user)
     return {
         "id": user.pk,
         "username": user.get_username(),
         "name": user.get_full_name() or user.get_username(),
         "email": user.email,
-        "entitlement_class": entitlement_class(request),
-        "entitlements": sorted(entitlements_for(user)),
+        "entitlement_class": summary.entitlement_class,
+        "entitlements": sorted(summary.entitlements),
     }
 
 
@@ -150,9 +165,10 @@ def me(request):
 def my_entitlements(request):
     """The union of what the reader's current subscriptions grant."""
     mark_personal(request)
+    summary = selectors.reader_summary(request.user)
     return {
-        "entitlement_class": entitlement_class(request),
-        "entitlements": sorted(entitlements_for(request.user)),
+        "entitlement_class": summary.entitlement_class,
+        "entitlements": sorted(summary.entitlements),
     }
 
 
@@ -162,17 +178,17 @@ def my_entitlements(request):
     summary="My current subscription",
 )
 def my_subscription(request):
-    """The current subscription with the latest period end, or null."""
+    """The subscription the account page shows: the best current plan, or null."""
     mark_personal(request)
-    current = (
-        current_subscriptions(request.user)
-        .select_related("plan")
-        .order_by("-current_period_end")
-        .first()
-    )
-    if current is None:
-        return {"subscription": None}
-    return {"subscription": present_subscription(current, current_ids={current.pk})}
+    summary = selectors.reader_summary(request.user)
+    current = summary.subscription
+    return {
+        "subscription": (
+            present_subscription(current, current_ids={current.pk}) if current else None
+        ),
+        "renews_at": summary.renews_at,
+        "ends_at": summary.ends_at,
+    }
 
 
 @router.get(
@@ -184,7 +200,7 @@ def my_subscriptions(request):
     """Every subscription the reader ever had, newest first."""
     mark_personal(request)
     current_ids = _current_ids(request.user)
-    subscriptions = Subscription.objects.filter(user=request.user).select_related("plan")[:100]
+    subscriptions = selectors.subscriptions_of(request.user, limit=100)
     return {"items": [present_subscription(s, current_ids=current_ids) for s in subscriptions]}
 
 
@@ -202,21 +218,35 @@ def my_subscription_detail(request, subscription_id: int = id_path("subscription
     return present_subscription(subscription, current_ids=_current_ids(request.user))
 
 
-# A metered article that is not one: asks the decision how the meter stands.
-_METER_PROBE = SimpleNamespace(pk=None, access_level="metered")
-
-
 @router.get("/me/meter", response={200: MeterOut, **ERRORS}, summary="My free-article meter")
 def my_meter(request):
-    """How many metered articles the reader may still open.
+    """How many metered articles the reader may still open this month.
 
-    SWITCH AFTER MERGE: read ``subscriptions.meter``'s status directly.
+    Whether the meter applies at all is the paywall decision's call (a
+    subscriber or staff reads metered articles without it); the counts are
+    the meter's own (``meter_state``), the ones the article page spends.
     """
     mark_personal(request)
-    if PREMIUM_CONTENT in entitlements_for(request.user):
-        return {"metered": False, "reason": "subscriber", "left": None}
-    decision = decide(reader=reader_from_request(request), article=_METER_PROBE)
-    return {"metered": True, "reason": decision.reason, "left": decision.meter_left}
+    reader = Reader(user=request.user)
+    lifted = decide(reader=reader, article=Article(access_level=Article.AccessLevel.METERED))
+    if lifted.reason not in ("metered", "meter_exhausted_registered"):
+        return {
+            "metered": False,
+            "reason": lifted.reason,
+            "limit": None,
+            "used": None,
+            "left": None,
+            "period_end": None,
+        }
+    state = meter_state(reader)
+    return {
+        "metered": True,
+        "reason": "metered" if state.left else "meter_exhausted_registered",
+        "limit": state.limit,
+        "used": state.used,
+        "left": state.left,
+        "period_end": state.period_end,
+    }
 
 
 @plans_router.get(
@@ -228,4 +258,4 @@ def my_meter(request):
 def plan_list(request):
     """Free registration, ad-free and premium, with prices in rupiah."""
     mark_shareable(request)
-    return {"items": [present_plan(p) for p in Plan.objects.filter(is_active=True)]}
+    return {"items": [present_plan(p) for p in selectors.plans_on_sale()]}

@@ -20,6 +20,11 @@ def payment_history(user, *, limit: int = 24):
     return Payment.objects.filter(user=user).select_related("subscription__plan")[:limit]
 
 
+def subscriptions_of(user, *, limit: int = 20):
+    """Every subscription the reader ever had, newest first (the model's order)."""
+    return Subscription.objects.filter(user=user).select_related("plan", "scheduled_plan")[:limit]
+
+
 @dataclass
 class ReaderSummary:
     """Everything the account page and ``/api/v1/me`` show about a reader."""
@@ -37,8 +42,7 @@ class ReaderSummary:
 
 def reader_summary(user, *, now: datetime | None = None) -> ReaderSummary:
     """The reader's entitlements, current subscription, its renewal or end date, and meter."""
-    from .access import Reader
-    from .plans import AD_FREE, PREMIUM_CONTENT
+    from .access import Reader, entitlement_class_of
 
     now = now or timezone.now()
     entitlements = entitlements_for(user, now=now)
@@ -53,20 +57,13 @@ def reader_summary(user, *, now: datetime | None = None) -> ReaderSummary:
             ends_at = current.grace_until
         else:
             ends_at = current.current_period_end
-    klass = "registered"
-    if PREMIUM_CONTENT in entitlements:
-        klass = "premium"
-    elif AD_FREE in entitlements:
-        klass = "ad_free"
     return ReaderSummary(
         user=user,
         entitlements=entitlements,
         subscription=current,
-        subscriptions=list(
-            Subscription.objects.filter(user=user).select_related("plan", "scheduled_plan")[:20]
-        ),
+        subscriptions=list(subscriptions_of(user, limit=20)),
         meter=meter_state(Reader(user=user), now),
-        entitlement_class=klass,
+        entitlement_class=entitlement_class_of(entitlements),
         renews_at=renews_at,
         ends_at=ends_at,
     )

@@ -1,5 +1,6 @@
 """Editor endpoints: tokens with scopes, the same role rules and services as the admin."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -121,9 +122,15 @@ def test_edit_with_a_stale_version_is_refused(client, editor):
 
     second = patch_json(client, url, {"version": 1, "dek": "Versi editor B"}, token)
     error = assert_error(second, 409, "version_conflict")
-    assert error["details"] == {"current_version": 2}
+    assert error["details"] == {
+        "current_version": 2,
+        "saved_by": editor.get_full_name() or editor.get_username(),
+    }
+    assert "version 2" in error["message"]
     article.refresh_from_db()
     assert article.dek == "Versi editor A"
+    # The admin's write path: every API save keeps a restorable revision.
+    assert list(article.revisions.order_by("version").values_list("version", flat=True)) == [1, 2]
 
 
 def test_reporters_token_cannot_publish_or_schedule(client, reporter):
@@ -278,3 +285,85 @@ def test_editor_sees_the_whole_draft(client, editor):
     body = client.get(f"{EDITOR}/articles/{article.pk}", **auth(token)).json()
     assert "RAHASIA-PARAGRAF-TIGA" in body["body"]
     assert body["status"] == "draft"
+
+
+# --- one write path with the admin ---------------------------------------------------
+
+
+def test_photo_upload_enqueues_renditions_after_commit_like_the_admin(
+    client, reporter, monkeypatch, django_capture_on_commit_callbacks
+):
+    from articles import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.generate_photo_renditions, "delay", queued.append)
+    token = make_token(reporter, "write")
+    upload = SimpleUploadedFile("pasar.jpg", image_bytes(), content_type="image/jpeg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{EDITOR}/photos", {"file": upload}, **auth(token))
+
+    assert response.status_code == 201, response.content
+    assert queued == [response.json()["id"]]
+
+
+def test_photo_upload_refuses_a_polyglot_with_the_admins_reason(client, reporter):
+    token = make_token(reporter, "write")
+    polyglot = image_bytes(fmt="PNG") + b"<script>alert(1)</script>"
+    upload = SimpleUploadedFile("a.png", polyglot, content_type="image/png")
+    error = assert_error(client.post(f"{EDITOR}/photos", {"file": upload}, **auth(token)), 422)
+    assert "script" in error["message"]
+    assert not Photo.objects.exists()
+
+
+def test_draft_body_shortcodes_become_blocks_and_bad_references_are_refused(client, editor):
+    token = make_token(editor, "read", "write")
+    photo, other = PhotoFactory(), ArticleFactory()
+    body = f"<p>Satu.</p><p>[[foto:{photo.pk}]]</p><p>[[baca-juga:{other.pk}]]</p>"
+
+    created = post_json(client, f"{EDITOR}/articles", {"headline": "Kode", "body": body}, token)
+
+    assert created.status_code == 201, created.content
+    stored = Article.objects.get(pk=created.json()["id"]).body
+    assert f'<figure data-photo-id="{photo.pk}"></figure>' in stored
+    assert f'<aside data-read-also="{other.pk}"></aside>' in stored
+
+    error = assert_error(
+        post_json(
+            client, f"{EDITOR}/articles", {"headline": "X", "body": "<p>[[foto:987654]]</p>"}, token
+        ),
+        422,
+    )
+    assert "987654" in json.dumps(error["details"]["body"])
+    assert Article.objects.count() == 2
+
+
+def test_unknown_section_is_a_422_named_by_the_api_field(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    token = make_token(editor, "write")
+    error = assert_error(
+        patch_json(
+            client, f"{EDITOR}/articles/{article.pk}", {"version": 1, "section_id": 987654}, token
+        ),
+        422,
+    )
+    assert "section_id" in error["details"]
+    article.refresh_from_db()
+    assert article.version == 1
+
+
+def test_reporter_cannot_change_their_article_once_it_is_in_review(client, reporter):
+    article = ArticleFactory(status=Article.Status.IN_REVIEW, created_by=reporter)
+    token = make_token(reporter, "read", "write")
+    url = f"{EDITOR}/articles/{article.pk}"
+    assert client.get(url, **auth(token)).status_code == 200  # may open it
+    assert_error(patch_json(client, url, {"version": 1, "dek": "Ubah"}, token), 403)
+
+
+def test_a_new_draft_takes_its_sections_default_access_level(client, editor):
+    section = SectionFactory(default_access_level="premium")
+    token = make_token(editor, "write")
+    response = post_json(
+        client, f"{EDITOR}/articles", {"headline": "Analisis", "section_id": section.pk}, token
+    )
+    assert response.json()["access_level"] == "premium"

@@ -37,7 +37,9 @@ def public_urls(article, other) -> list[str]:
 def gated(premium_article):
     topic = TopicFactory(slug="neraca")
     premium_article.topics.add(topic)
-    other = ArticleFactory(topics=[topic])
+    # A free article's body is public (and searchable); keep the marker words
+    # out of it so any hit below can only come from the premium article.
+    other = ArticleFactory(topics=[topic], body="<p>Berita bebas tentang neraca.</p>")
     RelatedArticleFactory(article=other, related=premium_article)
     return premium_article, other
 

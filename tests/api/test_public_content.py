@@ -1,11 +1,13 @@
 """Public content endpoints: what a reader (or an app) can list and read."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
+from tests.conftest import requires_postgres
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -222,17 +224,44 @@ def test_galleries_with_their_photos(client, django_assert_max_num_queries, coun
     assert photos[1]["caption"] == "Kedua"
 
 
-def test_search_matches_headline_and_dek_not_body(client):
+def test_search_finds_free_body_text_but_not_gated_body_text(client):
     hit = ArticleFactory(headline="Rupiah menguat terhadap dolar")
     by_dek = ArticleFactory(dek="Nilai rupiah di pasar spot")
-    ArticleFactory(headline="Cuaca cerah", body="<p>rupiah disebut di badan berita</p>")
+    by_body = ArticleFactory(headline="Cuaca cerah", body="<p>rupiah disebut di badan berita</p>")
+    ArticleFactory(
+        headline="Laporan premium",
+        access_level="premium",
+        body="<p>Satu.</p><p>Dua.</p><p>rupiah di paragraf tertutup</p>",
+    )
     ArticleFactory(headline="Rupiah draf", status=Article.Status.DRAFT)
 
     body = client.get(f"{API}/search", {"q": "RUPIAH"}).json()
 
-    assert {i["article"]["id"] for i in body["items"]} == {hit.pk, by_dek.pk}
+    assert {i["article"]["id"] for i in body["items"]} == {hit.pk, by_dek.pk, by_body.pk}
     snippets = {i["article"]["id"]: i["snippet"] for i in body["items"]}
-    assert snippets[by_dek.pk] == "Nilai rupiah di pasar spot"
+    assert snippets[by_dek.pk].startswith("Nilai rupiah di pasar spot")
+    assert "rupiah disebut di badan berita" in snippets[by_body.pk]
+    assert "<mark>" not in json.dumps(body)  # plain text in the API
+
+
+@requires_postgres
+def test_search_on_postgres_ranks_headline_matches_first(client):
+    ArticleFactory(headline="Cuaca cerah", body="<p>Harga beras naik di pasar.</p>")
+    first = ArticleFactory(headline="Harga beras naik lagi")
+    items = client.get(f"{API}/search", {"q": "beras"}).json()["items"]
+    assert items[0]["article"]["id"] == first.pk
+    assert len(items) == 2
+
+
+def test_premium_reader_finds_premium_body_text_others_do_not(client, premium_reader):
+    article = ArticleFactory(headline="Laporan khusus", access_level="premium")
+    assert client.get(f"{API}/search", {"q": "RAHASIA"}).json()["items"] == []
+    client.force_login(premium_reader)
+    response = client.get(f"{API}/search", {"q": "RAHASIA"})
+    [item] = response.json()["items"]
+    assert item["article"]["id"] == article.pk
+    assert "RAHASIA-PARAGRAF-TIGA" in item["snippet"]
+    assert response["Cache-Control"].startswith("private")
 
 
 @pytest.mark.parametrize("count", [1, 10])

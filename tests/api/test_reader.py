@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from subscriptions.models import Subscription
-from tests.factories import PlanFactory, SubscriptionFactory, UserFactory
+from tests.factories import ArticleFactory, PlanFactory, SubscriptionFactory, UserFactory
 
 from .conftest import assert_error, auth, make_token
 
@@ -65,7 +65,32 @@ def test_my_subscription_is_the_current_one(client, premium_reader):
 
 def test_reader_without_subscription_gets_null(client, registered):
     client.force_login(registered)
-    assert client.get(f"{API}/me/subscription").json() == {"subscription": None}
+    assert client.get(f"{API}/me/subscription").json() == {
+        "subscription": None,
+        "renews_at": None,
+        "ends_at": None,
+    }
+
+
+def test_my_subscription_is_the_best_current_plan_as_the_account_page_shows(client, premium_reader):
+    """Two current subscriptions: the API and the account page name the same one."""
+    premium = Subscription.objects.get(user=premium_reader)
+    SubscriptionFactory(
+        user=premium_reader,
+        plan=PlanFactory(code="adfree", name="Bebas iklan", price_monthly=10_000),
+        current_period_end=premium.current_period_end + timedelta(days=20),
+    )
+    client.force_login(premium_reader)
+    body = client.get(f"{API}/me/subscription").json()
+    assert body["subscription"]["id"] == premium.pk
+    assert body["renews_at"] is not None
+    assert body["ends_at"] is None
+
+    premium.cancel_at_period_end = True
+    premium.save()
+    body = client.get(f"{API}/me/subscription").json()
+    assert body["renews_at"] is None
+    assert body["ends_at"] is not None
 
 
 def test_another_readers_subscription_is_not_found(client, premium_reader, registered):
@@ -81,11 +106,37 @@ def test_meter_for_subscribers_and_others(client, premium_reader, registered):
     assert client.get(f"{API}/me/meter").json() == {
         "metered": False,
         "reason": "subscriber",
+        "limit": None,
+        "used": None,
         "left": None,
+        "period_end": None,
     }
     client.force_login(registered)
     meter = client.get(f"{API}/me/meter").json()
     assert meter["metered"] is True
+    assert meter["reason"] == "metered"
+    assert meter["used"] == 0
+    assert meter["left"] == meter["limit"]
+
+
+def test_meter_counts_what_the_article_page_spent(client, registered, settings):
+    """Reads spent on the site show in the API's meter; a re-read is not counted."""
+    settings.PAYWALL_METER_REGISTERED = 2
+    first, second = (ArticleFactory(access_level="metered") for _ in range(2))
+    client.force_login(registered)
+
+    assert client.get(first.get_absolute_url()).status_code == 200
+    assert client.get(first.get_absolute_url()).status_code == 200
+    meter = client.get(f"{API}/me/meter").json()
+    assert (meter["used"], meter["left"], meter["reason"]) == (1, 1, "metered")
+
+    client.get(second.get_absolute_url())
+    meter = client.get(f"{API}/me/meter").json()
+    assert (meter["used"], meter["left"], meter["reason"]) == (
+        2,
+        0,
+        "meter_exhausted_registered",
+    )
 
 
 def test_another_users_token_cannot_be_revoked(client, registered):

@@ -52,7 +52,7 @@ def test_signup_with_a_taken_email_is_a_form_error(client):
         },
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert "Sudah ada akun dengan e-mail ini." in response.content.decode()  # Indonesian site
     assert not get_user_model().objects.filter(username="lain").exists()
 
 
@@ -138,7 +138,7 @@ def test_reader_cancels_and_resumes_from_the_account_page(client, plans):
     sub.refresh_from_db()
     assert sub.status == S.CANCELED
     assert sub.cancel_at_period_end
-    assert "Resume" in client.get("/akun/").content.decode()
+    assert "Lanjutkan langganan" in client.get("/akun/").content.decode()
     client.post(f"/akun/langganan/{sub.pk}/lanjutkan/")
     sub.refresh_from_db()
     assert sub.status == S.ACTIVE
