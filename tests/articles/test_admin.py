@@ -358,3 +358,20 @@ def test_a_reporter_writes_a_new_draft_in_the_admin(client):
     # ... and may submit it, being its writer.
     client.post(f"/admin/articles/article/{article.pk}/workflow/submit/")
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_an_editor_can_schedule_to_the_second_from_the_change_page(client):
+    # The browser refuses a datetime-local value with seconds unless step=1,
+    # so without it nothing could be scheduled "in ten seconds".
+    client.force_login(UserFactory(role=EDITOR))
+    article = ArticleFactory(status=Status.IN_REVIEW)
+    html = client.get(change_url(article)).content.decode()
+    assert 'type="datetime-local" name="publish_at" step="1"' in html
+    when = timezone.localtime(timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    client.post(
+        f"/admin/articles/article/{article.pk}/workflow/schedule/",
+        {"publish_at": when.strftime("%Y-%m-%dT%H:%M:%S")},
+    )
+    article.refresh_from_db()
+    assert article.status == Status.SCHEDULED
+    assert article.publish_at == when
