@@ -127,6 +127,14 @@ def test_reporter_writes_editor_schedules_and_the_story_goes_live(
     expect(workflow.locator("h2")).to_contain_text("Draft")
     shot(page, "draft-saved")
 
+    # "View on site" shows the draft as it will read (not the 404 of an unpublished page).
+    change_url = page.url
+    page.locator("a.viewsitelink").click()
+    expect(page.locator("h1").first).to_have_text(headline)
+    expect(page.locator("[data-article-body]")).to_contain_text(PARAGRAPHS[3])
+    shot(page, "draft-on-site")
+    page.goto(change_url)
+
     # The reporter submits it for review, and cannot publish it.
     expect(workflow.locator("form[action$='/workflow/publish/']")).to_have_count(0)
     workflow.locator("form[action$='/workflow/submit/'] button").click()
