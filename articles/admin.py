@@ -334,6 +334,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def embed_code(self, obj):
         return format_html("<code>{}</code>", shortcode_for_article(obj.pk))
 
+    def view_on_site(self, obj):
+        # Before publication the public address is a 404: show the full preview instead.
+        if obj.status == Status.PUBLISHED:
+            return obj.get_absolute_url()
+        return preview_url(obj.pk, "premium")
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         if not allowed or obj is None:

@@ -144,6 +144,19 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+elif not TESTING:
+    # The embedded demo has no Redis, but its worker purges pages after
+    # publishing: a cache on disk is shared by the web and worker processes,
+    # so a scheduled story reaches the home page on time, not when a
+    # per-process copy expires.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 else:
     CACHES = {
         "default": {

@@ -358,3 +358,36 @@ def test_a_reporter_writes_a_new_draft_in_the_admin(client):
     # ... and may submit it, being its writer.
     client.post(f"/admin/articles/article/{article.pk}/workflow/submit/")
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_an_editor_can_schedule_to_the_second_from_the_change_page(client):
+    # The browser refuses a datetime-local value with seconds unless step=1,
+    # so without it nothing could be scheduled "in ten seconds".
+    client.force_login(UserFactory(role=EDITOR))
+    article = ArticleFactory(status=Status.IN_REVIEW)
+    html = client.get(change_url(article)).content.decode()
+    assert 'type="datetime-local" name="publish_at" step="1"' in html
+    when = timezone.localtime(timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    client.post(
+        f"/admin/articles/article/{article.pk}/workflow/schedule/",
+        {"publish_at": when.strftime("%Y-%m-%dT%H:%M:%S")},
+    )
+    article.refresh_from_db()
+    assert article.status == Status.SCHEDULED
+    assert article.publish_at == when
+
+
+def test_view_on_site_leads_to_the_preview_until_the_article_is_live(client):
+    # The public address of a draft is a 404, so the admin's link must not go there.
+    reporter = UserFactory(role=REPORTER)
+    client.force_login(reporter)
+    draft = ArticleFactory(status=Status.DRAFT, created_by=reporter)
+    html = client.get(change_url(draft)).content.decode()
+    assert f'href="/preview/{draft.pk}/?as=premium" class="viewsitelink"' in html
+    assert client.get(f"/preview/{draft.pk}/?as=premium").status_code == 200
+
+    client.force_login(UserFactory(role=EDITOR))
+    live = ArticleFactory(status=Status.PUBLISHED)
+    html = client.get(change_url(live)).content.decode()
+    assert f'href="{live.get_absolute_url()}" class="viewsitelink"' in html
+    assert client.get(live.get_absolute_url()).status_code == 200

@@ -382,3 +382,28 @@ def test_demo_accounts_have_their_plans(db):
     assert entitlements_for(User.objects.get(username="adfree")) == {"ad_free"}
     assert "premium_content" in entitlements_for(User.objects.get(username="premium"))
     assert Subscription.objects.filter(user__username="premium").count() == 1
+
+
+def test_comp_action_asks_for_a_reason_under_one_title(client, subs_staff, plans):
+    reader = UserFactory()
+    client.force_login(subs_staff)
+    response = client.post(
+        "/admin/subscriptions/subscriber/",
+        {"action": "comp", "_selected_action": [reader.pk], "index": "0"},
+    )
+    html = response.content.decode()
+    assert html.count("<h1>Comp a plan</h1>") == 1  # the admin's own title, not a second one
+    assert 'name="reason"' in html
+    response = client.post(
+        "/admin/subscriptions/subscriber/",
+        {
+            "action": "comp",
+            "_selected_action": [reader.pk],
+            "apply": "1",
+            "reason": "   ",
+            "days": "30",
+            "plan": plans["premium"].pk,
+        },
+    )
+    assert 'id="id_reason_error"' in response.content.decode()
+    assert not Subscription.objects.filter(user=reader).exists()
