@@ -75,6 +75,8 @@ class Site:
             "MEDIA_ROOT": str(tmp / "media"),
             "CELERY_BROKER_DIR": str(tmp / "broker"),
             "CELERY_TASK_DEFAULT_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}",
+            # Never read pages an earlier run left in a shared Redis.
+            "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
             "SITE_URL": f"http://127.0.0.1:{self.port}",
             "NEWSROOM_TESTING": "0",
             "DEBUG": "1",
