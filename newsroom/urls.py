@@ -36,3 +36,6 @@ if settings.DEBUG:
     urlpatterns.insert(0, path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
 
 handler500 = "newsroom.errors.server_error"
+
+admin.site.site_header = admin.site.site_title = f"Redaksi {settings.SITE_NAME}"
+admin.site.index_title = "Newsroom"
