@@ -84,17 +84,19 @@ def _page_number(request) -> int:
     return number
 
 
-def _cached_list(request, *, page: str, tags: list[str], build) -> HttpResponse:
+def _cached_list(request, *, page: str, build) -> HttpResponse:
     """Serve a list page from the cache, or build, render and keep it.
 
-    ``build()`` returns ``(template, context)``; it may raise Http404.
+    ``page`` comes from the URL alone (``cache.list_page``), so a hit needs no
+    database lookup. ``build()`` returns ``(template, context, tags)``; it may
+    raise Http404.
     """
     variant = entitlement_class(request)
     entry = page_cache.list_entry(page, language=get_language(), entitlement=variant)
     hit = entry.get("-")
     if hit is not None:
         return _respond(hit["html"], hit["headers"], hit=True)
-    template, context = build()
+    template, context, tags = build()
     html = render_to_string(template, context, request=request)
     headers = cache_headers(public=variant == "anonymous", tags=tags)
     entry.store("-", html, headers)
@@ -111,7 +113,7 @@ def home(request):
         home_sections = [s for s in shared["sections"] if s.show_on_home]
         lists = pageblocks.article_lists(latest=15, picks=6)
         lead, top, latest = lists.latest[:1], lists.latest[1:5], lists.latest[5:15]
-        return "articles/home.html", {
+        context = {
             "top_story": lead[0] if lead else None,
             "top_stories": top,
             "latest": latest,
@@ -121,14 +123,17 @@ def home(request):
             "shared": shared,
             "canonical": seo.absolute("/"),
         }
+        return "articles/home.html", context, ["home", "lists"]
 
-    return _cached_list(request, page="home", tags=["home", "lists"], build=build)
+    return _cached_list(request, page=page_cache.list_page("home"), build=build)
 
 
-def _listing(request, *, kind: str, obj, queryset, extra=None):
+def _listing(request, *, kind: str, slug: str, load, extra=None):
+    """A section, topic or author page; ``load()`` fetches the object (or 404s) on a miss."""
     number = _page_number(request)
 
     def build():
+        obj, queryset = load()
         paginator = Paginator(
             queryset.published().for_listing().order_by(*pageblocks.NEWEST), PER_PAGE
         )
@@ -145,40 +150,44 @@ def _listing(request, *, kind: str, obj, queryset, extra=None):
             "canonical": seo.absolute(obj.get_absolute_url())
             + (f"?page={number}" if number > 1 else ""),
         }
-        context.update(extra() if extra else {})
-        return "articles/listing.html", context
+        context.update(extra(obj) if extra else {})
+        return "articles/listing.html", context, [f"{kind}-{obj.pk}", "lists"]
 
-    return _cached_list(
-        request,
-        page=f"{kind}:{obj.pk}:{number}",
-        tags=[f"{kind}-{obj.pk}", "lists"],
-        build=build,
-    )
+    return _cached_list(request, page=page_cache.list_page(kind, slug, number), build=build)
 
 
 @require_GET
 def section(request, slug):
-    obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
+    def load():
+        obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
+        # The section's own articles and its subsections' (the ids are a subquery).
+        return obj, Article.objects.filter(Q(section_id=obj.pk) | Q(section__parent_id=obj.pk))
+
     return _listing(
         request,
         kind="section",
-        obj=obj,
-        # The section's own articles and its subsections' (the ids are a subquery).
-        queryset=Article.objects.filter(Q(section_id=obj.pk) | Q(section__parent_id=obj.pk)),
-        extra=lambda: {"subsections": list(obj.children.all())},
+        slug=slug,
+        load=load,
+        extra=lambda obj: {"subsections": list(obj.children.all())},
     )
 
 
 @require_GET
 def topic(request, slug):
-    obj = get_object_or_404(Topic, slug=slug)
-    return _listing(request, kind="topic", obj=obj, queryset=Article.objects.filter(topics=obj))
+    def load():
+        obj = get_object_or_404(Topic, slug=slug)
+        return obj, Article.objects.filter(topics=obj)
+
+    return _listing(request, kind="topic", slug=slug, load=load)
 
 
 @require_GET
 def author(request, slug):
-    obj = get_object_or_404(Author, slug=slug)
-    return _listing(request, kind="author", obj=obj, queryset=Article.objects.filter(authors=obj))
+    def load():
+        obj = get_object_or_404(Author, slug=slug)
+        return obj, Article.objects.filter(authors=obj)
+
+    return _listing(request, kind="author", slug=slug, load=load)
 
 
 @require_GET
