@@ -102,8 +102,8 @@ def api_urls(article: Article) -> dict[str, str]:
     paths = api.get_openapi_schema().get("paths", {})
     found = {"api_list": "/api/v1/articles", "api_detail": f"/api/v1/articles/{article.pk}"}
     for path, operations in paths.items():
-        if "get" not in operations:
-            continue
+        if "get" not in operations or "/editor/" in path:
+            continue  # the reader-facing endpoints, not the token-only editor ones
         if re.search(r"/articles/?$", path):
             found["api_list"] = path
         detail = re.search(r"/articles/\{(\w+)\}/?$", path)
