@@ -134,8 +134,10 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
 
     def build():
         obj, queryset = load()
+        # Cards show no body text: leave the biggest column in the database.
         paginator = Paginator(
-            queryset.published().for_listing().order_by(*pageblocks.NEWEST), PER_PAGE
+            queryset.published().for_listing().defer("body").order_by(*pageblocks.NEWEST),
+            PER_PAGE,
         )
         try:
             page = paginator.page(number)
@@ -252,16 +254,34 @@ def _shareable(article: Article, variant: str, decision) -> bool:
     return article.access_level == Article.AccessLevel.FREE or not decision.granted
 
 
+def _lists_around(article: Article) -> pageblocks.Lists:
+    """Latest news, editors' picks and "more in this section" around an article.
+
+    The same lists as ``pageblocks.article_lists(..., exclude_pk=article.pk)``,
+    but read once per section and generation (``cache.shared_fragment``) and
+    shared by every article of the section: one more row is fetched for each
+    list, and the article itself is dropped from the copy here.
+    """
+    section_ids = [article.section_id] if article.section_id else None
+    lists = page_cache.shared_fragment(
+        f"article-lists:{article.section_id}",
+        lambda: pageblocks.article_lists(latest=11, picks=6, section_ids=section_ids, in_section=6),
+    )
+
+    def without_self(rows: list, limit: int) -> list:
+        return [a for a in rows if a.pk != article.pk][:limit]
+
+    return pageblocks.Lists(
+        latest=without_self(lists.latest, 10),
+        picks=without_self(lists.picks, 5),
+        in_section=without_self(lists.in_section, 5),
+    )
+
+
 def article_context(article: Article, decision, *, request=None) -> dict:
     """Everything the article template shows, in a constant number of queries."""
     authors, topics = pageblocks.byline_and_topics(article)
-    lists = pageblocks.article_lists(
-        latest=10,
-        picks=5,
-        section_ids=[article.section_id] if article.section_id else None,
-        in_section=5,
-        exclude_pk=article.pk,
-    )
+    lists = _lists_around(article)
     related = list(related_articles(article, limit=5))
     related_ids = {a.pk for a in related}
     dateline = (
