@@ -9,7 +9,6 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -160,17 +159,22 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
 
 @require_GET
 def section(request, slug):
+    subsections = []
+
     def load():
         obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
-        # The section's own articles and its subsections' (the ids are a subquery).
-        return obj, Article.objects.filter(Q(section_id=obj.pk) | Q(section__parent_id=obj.pk))
+        subsections.extend(obj.children.all())
+        # The section's own articles and its subsections', as one IN list (an OR
+        # across the section join would make PostgreSQL scan every article).
+        ids = [obj.pk, *(child.pk for child in subsections)]
+        return obj, Article.objects.filter(section_id__in=ids)
 
     return _listing(
         request,
         kind="section",
         slug=slug,
         load=load,
-        extra=lambda obj: {"subsections": list(obj.children.all())},
+        extra=lambda obj: {"subsections": subsections},
     )
 
 
