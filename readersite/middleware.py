@@ -15,7 +15,8 @@ it can prove the view would serve the same cached bytes:
    matches the session's auth hash, exactly as ``django.contrib.auth`` checks;
 3. the page entry is valid for the reader's entitlement class, and, on an
    article, the access decision (``subscriptions.access.decide_without_meter``,
-   or the meter when the reader already read this metered article this period)
+   or the meter when the reader already read this metered article this period:
+   cached per signed-in account, ``readers.signed_in_meter``)
    names a variant the entry holds.
 
 Anything else (a miss, a forged meter cookie, a crawler on a metered article,
@@ -221,20 +222,19 @@ class PageCacheHitMiddleware:
 
     def metered_reread(self, request, reader: _Reader, article, now):
         """A metered article this reader already read this period: no write, no new count."""
-        if not reader.authenticated:
-            if not reader.meter_key:
-                return None  # a first metered read issues a meter id: the view does that
-            agent = request.headers.get("User-Agent", "")
-            if access._BOT_PATTERN.search(agent) or access.VERIFIABLE_CRAWLERS.search(agent):
-                return None  # crawlers are decided by the view
+        if reader.authenticated:
+            found = readers.signed_in_meter(reader.user_id, now=now)
+            if article.pk not in found["ids"]:
+                return None
+            return access.AccessDecision(True, "metered", meter_left=found["left"])
+        if not reader.meter_key:
+            return None  # a first metered read issues a meter id: the view does that
+        agent = request.headers.get("User-Agent", "")
+        if access._BOT_PATTERN.search(agent) or access.VERIFIABLE_CRAWLERS.search(agent):
+            return None  # crawlers are decided by the view
         from subscriptions.meter import meter_state
 
-        user = (
-            access._KnownReader(pk=reader.user_id, is_staff=reader.is_staff)
-            if reader.authenticated
-            else None
-        )
-        state = meter_state(access.Reader(user=user, meter_key=reader.meter_key), now)
+        state = meter_state(access.Reader(meter_key=reader.meter_key), now)
         if not state.has_read(article.pk):
             return None
         return access.AccessDecision(True, "metered", meter_left=state.left)

@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from articles.cache import PREFIX, _bump
 from subscriptions.entitlements import current_subscriptions, entitlements_for
@@ -87,6 +88,59 @@ def forget_all_readers() -> None:
     transaction.on_commit(lambda: _bump(READERS_GEN))
 
 
+# --- A signed-in reader's meter, for re-reads -------------------------------------
+# A metered article the reader already read this period costs nothing and
+# changes nothing; the page only needs the read set and what is left. Any new
+# read (``MeterRead`` saved) or meter change forgets the record, so the count
+# the page shows stays exact.
+
+
+def meter_key(user_id, period) -> str:
+    return f"{PREFIX}:meter:u:{user_id}:{period:%Y%m}"
+
+
+def signed_in_meter(user_id, *, now: datetime) -> dict:
+    """``{"ids": set of article ids read this period, "left": reads left}``, cached."""
+    from subscriptions import meter
+    from subscriptions.access import Reader, _KnownReader
+
+    period = meter.period_start(now)
+    key = meter_key(user_id, period)
+    found = cache.get(key)
+    if found is None:
+        reader = Reader(user=_KnownReader(pk=user_id, is_staff=False))
+        state = meter.meter_state(reader, now)
+        found = {"ids": set(state.read_article_ids), "left": state.left}
+        seconds = int((meter.period_end(now) - now) / timedelta(seconds=1))
+        cache.set(key, found, timeout=max(1, min(SECONDS, seconds)))
+    return found
+
+
+def forget_meter(user_id) -> None:
+    if user_id is None:
+        return
+    from subscriptions.meter import period_start
+
+    now = timezone.now()
+    keys = [
+        meter_key(user_id, period_start(now)),
+        meter_key(user_id, period_start(now - timedelta(days=1))),
+    ]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _meter_changed(sender, instance, **kwargs):
+    forget_meter(instance.user_id)
+
+
+def _meter_read_changed(sender, instance, **kwargs):
+    from subscriptions.models import Meter
+
+    user_id = Meter.objects.filter(pk=instance.meter_id).values_list("user_id", flat=True).first()
+    forget_meter(user_id)
+
+
 def _account_changed(sender, instance, **kwargs):
     forget_reader(instance.pk)
 
@@ -101,10 +155,12 @@ def _plan_changed(sender, **kwargs):
 
 def connect_invalidation() -> None:
     """Hook the forgetting to saves and deletes (called once from the AppConfig)."""
-    from subscriptions.models import Plan, Subscription
+    from subscriptions.models import Meter, MeterRead, Plan, Subscription
 
     uid = "readersite.readers"
     for signal in (post_save, post_delete):
+        signal.connect(_meter_changed, sender=Meter, dispatch_uid=f"{uid}.meter")
+        signal.connect(_meter_read_changed, sender=MeterRead, dispatch_uid=f"{uid}.meter_read")
         signal.connect(_account_changed, sender=get_user_model(), dispatch_uid=f"{uid}.user")
         signal.connect(_subscription_changed, sender=Subscription, dispatch_uid=f"{uid}.sub")
         signal.connect(_plan_changed, sender=Plan, dispatch_uid=f"{uid}.plan")
