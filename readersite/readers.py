@@ -99,14 +99,18 @@ def meter_key(user_id, period) -> str:
     return f"{PREFIX}:meter:u:{user_id}:{period:%Y%m}"
 
 
-def signed_in_meter(user_id, *, now: datetime) -> dict:
-    """``{"ids": set of article ids read this period, "left": reads left}``, cached."""
+def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -> dict:
+    """``{"ids": set of article ids read this period, "left": reads left}``, cached.
+
+    ``prefetched`` is the cache's answer for ``meter_key`` when the caller already
+    read it (the fast path reads it with the account record, in one round trip).
+    """
     from subscriptions import meter
     from subscriptions.access import Reader, _KnownReader
 
     period = meter.period_start(now)
     key = meter_key(user_id, period)
-    found = cache.get(key)
+    found = prefetched.get(key) if prefetched is not None else cache.get(key)
     if found is None:
         reader = Reader(user=_KnownReader(pk=user_id, is_staff=False))
         state = meter.meter_state(reader, now)
