@@ -133,8 +133,19 @@ def scenario_urls() -> dict[str, str]:
 
 
 def rotation_paths(exclude: set[str]) -> list[str]:
-    """Distinct article URLs, newest first, for the uncached scenario."""
-    articles = Article.objects.published().select_related("section")[: ROTATION_LIMIT + 10]
+    """Distinct article URLs, newest first, for the uncached scenario.
+
+    Metered articles are left out: for a visitor without a cookie their first
+    read is not a shareable page but a meter being issued and spent (database
+    writes, a private response), and wrk would leave a new meter behind for
+    every such request. Free articles and the teasers of registration and
+    premium articles are what anonymous readers share.
+    """
+    articles = (
+        Article.objects.published()
+        .exclude(access_level="metered")
+        .select_related("section")[: ROTATION_LIMIT + 10]
+    )
     return [url for a in articles if (url := a.get_absolute_url()) not in exclude][:ROTATION_LIMIT]
 
 

@@ -141,7 +141,12 @@ def _meter_changed(sender, instance, **kwargs):
 def _meter_read_changed(sender, instance, **kwargs):
     from subscriptions.models import Meter
 
-    user_id = Meter.objects.filter(pk=instance.meter_id).values_list("user_id", flat=True).first()
+    if type(instance).meter.is_cached(instance):  # meter_consume hands the meter over
+        user_id = instance.meter.user_id
+    else:
+        user_id = (
+            Meter.objects.filter(pk=instance.meter_id).values_list("user_id", flat=True).first()
+        )
     forget_meter(user_id)
 
 
