@@ -60,7 +60,7 @@ CACHED_VIEWS = {
     views.article_detail: "article",
 }
 FAST_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
-_ENGLISH_PREFIX = re.compile(r"^/([a-z]{2}(?:-[a-z]+)?)/")
+_LANGUAGE_PREFIX = re.compile(r"^/([a-z]{2}(?:-[a-z]+)?)/")
 
 
 class _Reader:
@@ -145,7 +145,7 @@ class PageCacheHitMiddleware:
         return _response(hit, language=language)
 
     def resolve(self, path: str):
-        prefix = _ENGLISH_PREFIX.match(path)
+        prefix = _LANGUAGE_PREFIX.match(path)
         language = settings.LANGUAGE_CODE
         if prefix and prefix.group(1) in self.languages and prefix.group(1) != language:
             language = prefix.group(1)
