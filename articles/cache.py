@@ -148,6 +148,11 @@ def article_entry(pk: int, *, language: str, entitlement: str) -> Entry:
     )
 
 
+def list_page(kind: str, slug: str = "", number: int = 1) -> str:
+    """The cache name of a list page, from its URL alone (no database lookup needed)."""
+    return "home" if kind == "home" else f"{kind}:{slug}:{number}"
+
+
 def list_entry(page: str, *, language: str, entitlement: str) -> Entry:
     return lookup(
         f"{PREFIX}:page:{language}:{page}:{entitlement}",

@@ -6,6 +6,7 @@ of articles, sections, topics or photos involved.
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
@@ -43,15 +44,21 @@ def article_lists(
     base = Article.objects.published(at=now)
     if exclude_pk is not None:
         base = base.exclude(pk=exclude_pk)
-    wanted = Q(pk__in=base.order_by(*NEWEST).values("pk")[:latest])
+    parts = [base.order_by(*NEWEST).values("pk")[:latest]]
     if picks:
-        wanted |= Q(pk__in=base.filter(is_editors_pick=True).order_by(*NEWEST).values("pk")[:picks])
+        parts.append(base.filter(is_editors_pick=True).order_by(*NEWEST).values("pk")[:picks])
     if section_ids and in_section:
-        wanted |= Q(
-            pk__in=base.filter(section_id__in=section_ids)
-            .order_by(*NEWEST)
-            .values("pk")[:in_section]
+        parts.append(
+            base.filter(section_id__in=section_ids).order_by(*NEWEST).values("pk")[:in_section]
         )
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # One IN over a UNION ALL (not an OR of INs): PostgreSQL joins the few
+        # ids to the primary key instead of scanning every article.
+        wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
+    else:  # SQLite cannot slice inside a UNION
+        wanted = Q()
+        for part in parts:
+            wanted |= Q(pk__in=part)
     rows = list(base.for_listing().filter(wanted).order_by(*NEWEST))
     return Lists(
         latest=rows[:latest],
@@ -66,17 +73,38 @@ def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) ->
     if not sections:
         return []
     top = Coalesce(F("section__parent_id"), F("section_id"))
-    rows = (
-        Article.objects.published(at=at)
-        .for_listing()
-        .annotate(
-            block=top,
-            rank=Window(RowNumber(), partition_by=[top], order_by=[F("published_at").desc()]),
-        )
-        .filter(block__in=[s.pk for s in sections], rank__lte=per_section)
-        .order_by("block", "rank")
-    )
     grouped: dict[int, list] = {s.pk: [] for s in sections}
+    if connection.features.supports_slicing_ordering_in_compound:
+        # The newest few of each section through the live index, as a UNION ALL
+        # of small sliced reads (a window over every article scans the table).
+        now = at or timezone.now()
+        parts = [
+            Article.objects.published(at=now)
+            .filter(
+                section_id__in=Section.objects.filter(Q(pk=s.pk) | Q(parent_id=s.pk)).values("pk")
+            )
+            .order_by(*NEWEST)
+            .values("pk")[:per_section]
+            for s in sections
+        ]
+        wanted = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        rows = (
+            Article.objects.filter(pk__in=wanted)
+            .for_listing()
+            .annotate(block=top)
+            .order_by(*NEWEST)
+        )
+    else:
+        rows = (
+            Article.objects.published(at=at)
+            .for_listing()
+            .annotate(
+                block=top,
+                rank=Window(RowNumber(), partition_by=[top], order_by=[F("published_at").desc()]),
+            )
+            .filter(block__in=[s.pk for s in sections], rank__lte=per_section)
+            .order_by("block", "rank")
+        )
     for article in rows:
         grouped[article.block].append(article)
     return [(s, grouped[s.pk]) for s in sections if grouped[s.pk]]

@@ -9,7 +9,6 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -84,17 +83,19 @@ def _page_number(request) -> int:
     return number
 
 
-def _cached_list(request, *, page: str, tags: list[str], build) -> HttpResponse:
+def _cached_list(request, *, page: str, build) -> HttpResponse:
     """Serve a list page from the cache, or build, render and keep it.
 
-    ``build()`` returns ``(template, context)``; it may raise Http404.
+    ``page`` comes from the URL alone (``cache.list_page``), so a hit needs no
+    database lookup. ``build()`` returns ``(template, context, tags)``; it may
+    raise Http404.
     """
     variant = entitlement_class(request)
     entry = page_cache.list_entry(page, language=get_language(), entitlement=variant)
     hit = entry.get("-")
     if hit is not None:
         return _respond(hit["html"], hit["headers"], hit=True)
-    template, context = build()
+    template, context, tags = build()
     html = render_to_string(template, context, request=request)
     headers = cache_headers(public=variant == "anonymous", tags=tags)
     entry.store("-", html, headers)
@@ -111,7 +112,7 @@ def home(request):
         home_sections = [s for s in shared["sections"] if s.show_on_home]
         lists = pageblocks.article_lists(latest=15, picks=6)
         lead, top, latest = lists.latest[:1], lists.latest[1:5], lists.latest[5:15]
-        return "articles/home.html", {
+        context = {
             "top_story": lead[0] if lead else None,
             "top_stories": top,
             "latest": latest,
@@ -121,16 +122,21 @@ def home(request):
             "shared": shared,
             "canonical": seo.absolute("/"),
         }
+        return "articles/home.html", context, ["home", "lists"]
 
-    return _cached_list(request, page="home", tags=["home", "lists"], build=build)
+    return _cached_list(request, page=page_cache.list_page("home"), build=build)
 
 
-def _listing(request, *, kind: str, obj, queryset, extra=None):
+def _listing(request, *, kind: str, slug: str, load, extra=None):
+    """A section, topic or author page; ``load()`` fetches the object (or 404s) on a miss."""
     number = _page_number(request)
 
     def build():
+        obj, queryset = load()
+        # Cards show no body text: leave the biggest column in the database.
         paginator = Paginator(
-            queryset.published().for_listing().order_by(*pageblocks.NEWEST), PER_PAGE
+            queryset.published().for_listing().defer("body").order_by(*pageblocks.NEWEST),
+            PER_PAGE,
         )
         try:
             page = paginator.page(number)
@@ -145,40 +151,49 @@ def _listing(request, *, kind: str, obj, queryset, extra=None):
             "canonical": seo.absolute(obj.get_absolute_url())
             + (f"?page={number}" if number > 1 else ""),
         }
-        context.update(extra() if extra else {})
-        return "articles/listing.html", context
+        context.update(extra(obj) if extra else {})
+        return "articles/listing.html", context, [f"{kind}-{obj.pk}", "lists"]
 
-    return _cached_list(
-        request,
-        page=f"{kind}:{obj.pk}:{number}",
-        tags=[f"{kind}-{obj.pk}", "lists"],
-        build=build,
-    )
+    return _cached_list(request, page=page_cache.list_page(kind, slug, number), build=build)
 
 
 @require_GET
 def section(request, slug):
-    obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
+    subsections = []
+
+    def load():
+        obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
+        subsections.extend(obj.children.all())
+        # The section's own articles and its subsections', as one IN list (an OR
+        # across the section join would make PostgreSQL scan every article).
+        ids = [obj.pk, *(child.pk for child in subsections)]
+        return obj, Article.objects.filter(section_id__in=ids)
+
     return _listing(
         request,
         kind="section",
-        obj=obj,
-        # The section's own articles and its subsections' (the ids are a subquery).
-        queryset=Article.objects.filter(Q(section_id=obj.pk) | Q(section__parent_id=obj.pk)),
-        extra=lambda: {"subsections": list(obj.children.all())},
+        slug=slug,
+        load=load,
+        extra=lambda obj: {"subsections": subsections},
     )
 
 
 @require_GET
 def topic(request, slug):
-    obj = get_object_or_404(Topic, slug=slug)
-    return _listing(request, kind="topic", obj=obj, queryset=Article.objects.filter(topics=obj))
+    def load():
+        obj = get_object_or_404(Topic, slug=slug)
+        return obj, Article.objects.filter(topics=obj)
+
+    return _listing(request, kind="topic", slug=slug, load=load)
 
 
 @require_GET
 def author(request, slug):
-    obj = get_object_or_404(Author, slug=slug)
-    return _listing(request, kind="author", obj=obj, queryset=Article.objects.filter(authors=obj))
+    def load():
+        obj = get_object_or_404(Author, slug=slug)
+        return obj, Article.objects.filter(authors=obj)
+
+    return _listing(request, kind="author", slug=slug, load=load)
 
 
 @require_GET
@@ -243,16 +258,34 @@ def _shareable(article: Article, variant: str, decision) -> bool:
     return article.access_level == Article.AccessLevel.FREE or not decision.granted
 
 
+def _lists_around(article: Article) -> pageblocks.Lists:
+    """Latest news, editors' picks and "more in this section" around an article.
+
+    The same lists as ``pageblocks.article_lists(..., exclude_pk=article.pk)``,
+    but read once per section and generation (``cache.shared_fragment``) and
+    shared by every article of the section: one more row is fetched for each
+    list, and the article itself is dropped from the copy here.
+    """
+    section_ids = [article.section_id] if article.section_id else None
+    lists = page_cache.shared_fragment(
+        f"article-lists:{article.section_id}",
+        lambda: pageblocks.article_lists(latest=11, picks=6, section_ids=section_ids, in_section=6),
+    )
+
+    def without_self(rows: list, limit: int) -> list:
+        return [a for a in rows if a.pk != article.pk][:limit]
+
+    return pageblocks.Lists(
+        latest=without_self(lists.latest, 10),
+        picks=without_self(lists.picks, 5),
+        in_section=without_self(lists.in_section, 5),
+    )
+
+
 def article_context(article: Article, decision, *, request=None) -> dict:
     """Everything the article template shows, in a constant number of queries."""
     authors, topics = pageblocks.byline_and_topics(article)
-    lists = pageblocks.article_lists(
-        latest=10,
-        picks=5,
-        section_ids=[article.section_id] if article.section_id else None,
-        in_section=5,
-        exclude_pk=article.pk,
-    )
+    lists = _lists_around(article)
     related = list(related_articles(article, limit=5))
     related_ids = {a.pk for a in related}
     dateline = (

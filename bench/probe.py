@@ -102,8 +102,8 @@ def api_urls(article: Article) -> dict[str, str]:
     paths = api.get_openapi_schema().get("paths", {})
     found = {"api_list": "/api/v1/articles", "api_detail": f"/api/v1/articles/{article.pk}"}
     for path, operations in paths.items():
-        if "get" not in operations:
-            continue
+        if "get" not in operations or "/editor/" in path:
+            continue  # the reader-facing endpoints, not the token-only editor ones
         if re.search(r"/articles/?$", path):
             found["api_list"] = path
         detail = re.search(r"/articles/\{(\w+)\}/?$", path)
@@ -133,8 +133,19 @@ def scenario_urls() -> dict[str, str]:
 
 
 def rotation_paths(exclude: set[str]) -> list[str]:
-    """Distinct article URLs, newest first, for the uncached scenario."""
-    articles = Article.objects.published().select_related("section")[: ROTATION_LIMIT + 10]
+    """Distinct article URLs, newest first, for the uncached scenario.
+
+    Metered articles are left out: for a visitor without a cookie their first
+    read is not a shareable page but a meter being issued and spent (database
+    writes, a private response), and wrk would leave a new meter behind for
+    every such request. Free articles and the teasers of registration and
+    premium articles are what anonymous readers share.
+    """
+    articles = (
+        Article.objects.published()
+        .exclude(access_level="metered")
+        .select_related("section")[: ROTATION_LIMIT + 10]
+    )
     return [url for a in articles if (url := a.get_absolute_url()) not in exclude][:ROTATION_LIMIT]
 
 

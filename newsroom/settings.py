@@ -343,6 +343,14 @@ PAGE_CACHE_LIST_SECONDS = int(os.environ.get("PAGE_CACHE_LIST_SECONDS", "120"))
 # What a shared cache (CDN) may keep a public page for, and browsers.
 HTTP_CACHE_S_MAXAGE = int(os.environ.get("HTTP_CACHE_S_MAXAGE", "300"))
 HTTP_CACHE_MAX_AGE = int(os.environ.get("HTTP_CACHE_MAX_AGE", "60"))
+# A cached page is served before the rest of the stack (readersite/middleware.py),
+# and sessions are read from the cache (kept in the database too), so a page-cache
+# hit runs no SQL, signed in or not.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "readersite.middleware.PageCacheHitMiddleware",
+)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # "Follow us" channels under every article: (label, URL).
 FOLLOW_US_CHANNELS = [
     ("Google News", os.environ.get("FOLLOW_GOOGLE_NEWS_URL", "https://news.google.com/")),

@@ -17,4 +17,7 @@ class ReaderSiteConfig(AppConfig):
     def ready(self) -> None:
         from articles.cache import connect_invalidation
 
+        from . import readers
+
         connect_invalidation()
+        readers.connect_invalidation()
