@@ -83,4 +83,17 @@ def test_postgres_search_uses_the_gin_index_and_ranks_headline_first():
             ["nikel"],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "article_search_title_gin" in plan
+    assert "article_search_title_vec_gin" in plan
+
+
+@requires_postgres
+def test_postgres_search_vectors_follow_edits():
+    """The stored vectors are rewritten by the database on every edit."""
+    article = ArticleFactory(headline="Kabar tambang", dek="", body="<p>Ekspor naik.</p>")
+    assert search_articles("batubara", reader=ANONYMOUS) == []
+    article.headline = "Kabar batubara"
+    article.save()
+    assert [r.article for r in search_articles("batubara", reader=ANONYMOUS)] == [article]
+    article.body = "<p>Ekspor tembaga naik.</p>"
+    article.save()
+    assert [r.article for r in search_articles("tembaga", reader=ANONYMOUS)] == [article]
