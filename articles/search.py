@@ -72,18 +72,22 @@ def body_searchable_levels(reader) -> list[str]:
     return levels
 
 
+def search_queryset(query: str, *, levels):
+    """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
+    body text counts only for the access ``levels`` given."""
+    base = Article.objects.published().for_listing()
+    if connection.vendor == "postgresql":
+        return _postgres(base, query, levels)
+    return _fallback(base, query, levels)
+
+
 def search_articles(query: str, *, reader, limit: int = 20, offset: int = 0) -> list[Result]:
     """Published articles matching ``query``, best first, with safe snippets."""
     query = clean_query(query)
     if not query:
         return []
     levels = body_searchable_levels(reader)
-    base = Article.objects.published().for_listing()
-    if connection.vendor == "postgresql":
-        qs = _postgres(base, query, levels)
-    else:
-        qs = _fallback(base, query, levels)
-    found = list(qs[offset : offset + limit])
+    found = list(search_queryset(query, levels=levels)[offset : offset + limit])
     terms = _terms(query)
     decisions: dict[str, AccessDecision] = {}  # one decision per access level, not per result
     results = []

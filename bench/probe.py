@@ -254,9 +254,12 @@ def named_queries() -> dict[str, object]:
         "hot topics": Topic.objects.filter(is_hot=True).order_by("hot_order")[:8],
     }
     try:
-        from articles.search import search as site_search  # when the site provides it
+        from articles.search import body_searchable_levels, clean_query, search_queryset
+        from subscriptions.access import ANONYMOUS
 
-        queries["search (articles.search.search)"] = site_search(SEARCH_TERM)[:20]
+        queries["search (articles.search.search_queryset, anonymous)"] = search_queryset(
+            clean_query(SEARCH_TERM), levels=body_searchable_levels(ANONYMOUS)
+        )[:20]
     except (ImportError, TypeError, AttributeError) as exc:
         queries["search"] = f"not available: {exc}"
     return queries
