@@ -36,7 +36,8 @@ def check_broker() -> Check:
 def check_cache() -> Check:
     # The cache backend hides outages from pages, so ask Redis itself.
     if not settings.REDIS_URL:
-        return Check("cache", True, "local memory")
+        backend = settings.CACHES["default"]["BACKEND"]
+        return Check("cache", True, "files" if "filebased" in backend else "local memory")
     problem = _ping_redis(settings.REDIS_URL)
     return Check("cache", not problem, problem or "redis")
 
