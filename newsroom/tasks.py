@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from .models import ProcessHeartbeat
@@ -11,3 +12,10 @@ def heartbeat(name: str = "worker", detail: str = "") -> str:
         name=name, defaults={"seen_at": timezone.now(), "detail": detail[:200]}
     )
     return name
+
+
+@worker_ready.connect
+def _heartbeat_at_start(sender, **kwargs) -> None:
+    """A worker that just started proves the whole loop (broker in, task run) at once,
+    instead of waiting for beat's first minute."""
+    heartbeat.delay(detail="worker started")
