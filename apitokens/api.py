@@ -6,8 +6,8 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from newsroom.api_http import mark_personal
-from newsroom.api_schemas import ERRORS, id_path
+from core.api_http import mark_personal
+from core.api_schemas import ERRORS, id_path
 
 from .auth import READER
 from .models import ApiToken

@@ -1,13 +1,15 @@
 """The newsroom's content: sections, topics, authors, agencies, photos, articles."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import ArticleQuerySet
+from .liveness import is_live
+from .querysets import ArticleManager
 
 
 class AccessLevel(models.TextChoices):
@@ -45,7 +47,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return reverse("website:section", kwargs={"slug": self.slug})
 
 
 class Topic(models.Model):
@@ -67,7 +69,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:topic", kwargs={"slug": self.slug})
+        return reverse("website:topic", kwargs={"slug": self.slug})
 
 
 class Author(models.Model):
@@ -94,7 +96,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return reverse("website:author", kwargs={"slug": self.slug})
 
 
 class Agency(models.Model):
@@ -187,7 +189,7 @@ class Gallery(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:gallery", kwargs={"slug": self.slug})
+        return reverse("website:gallery", kwargs={"slug": self.slug})
 
 
 class GalleryPhoto(models.Model):
@@ -289,8 +291,13 @@ class Article(models.Model):
         related_name="+",
         blank=True,
     )
+    # Full-text vectors, written by a PostgreSQL trigger on every change of
+    # headline, dek or body (migration 0004), never by the ORM; NULL on SQLite.
+    # The default manager leaves them in the database (``ArticleManager``).
+    search_title = SearchVectorField(null=True, editable=False)
+    search_body = SearchVectorField(null=True, editable=False)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -318,7 +325,7 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         when = timezone.localtime(self.published_at or self.created_at)
         return reverse(
-            "articles:detail",
+            "website:detail",
             kwargs={
                 "section": self.section.slug if self.section_id else "berita",
                 "year": f"{when:%Y}",
@@ -337,13 +344,13 @@ class Article(models.Model):
         return self.lead_photo.caption if self.lead_photo_id else ""
 
     def is_live(self, *, at=None) -> bool:
-        now = at or timezone.now()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= now
-            and (self.embargo_until is None or self.embargo_until <= now)
-            and (self.expires_at is None or self.expires_at > now)
+        """Whether readers may see the article now (the one liveness rule, ``liveness``)."""
+        return is_live(
+            status=self.status,
+            published_at=self.published_at,
+            embargo_until=self.embargo_until,
+            expires_at=self.expires_at,
+            at=at,
         )
 
 

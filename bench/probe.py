@@ -87,7 +87,7 @@ def newest(access_level: str) -> Article:
 
 def search_url() -> str:
     """The site's search page: by URL name if it has one, else the usual path."""
-    for name in ("articles:search", "search", "site:search", "reader:search"):
+    for name in ("website:search", "search", "site:search", "reader:search"):
         try:
             return f"{reverse(name)}?q={SEARCH_TERM}"
         except NoReverseMatch:
@@ -120,8 +120,8 @@ def scenario_urls() -> dict[str, str]:
         "article_anon": free.get_absolute_url(),
         "article_metered": metered.get_absolute_url(),
         "article_premium": premium.get_absolute_url(),
-        "home": reverse("articles:home"),
-        "section": reverse("articles:section", args=[section.slug]),
+        "home": reverse("website:home"),
+        "section": reverse("website:section", args=[section.slug]),
         "search": search_url(),
         **api_urls(free),
         # The floor of gunicorn + WSGI: a file WhiteNoise serves before any view runs.
@@ -254,10 +254,10 @@ def named_queries() -> dict[str, object]:
         "hot topics": Topic.objects.filter(is_hot=True).order_by("hot_order")[:8],
     }
     try:
-        from articles.search import body_searchable_levels, clean_query, search_queryset
-        from subscriptions.access import ANONYMOUS
+        from paywall.policy import ANONYMOUS
+        from website.search import body_searchable_levels, clean_query, search_queryset
 
-        queries["search (articles.search.search_queryset, anonymous)"] = search_queryset(
+        queries["search (website.search.search_queryset, anonymous)"] = search_queryset(
             clean_query(SEARCH_TERM), levels=body_searchable_levels(ANONYMOUS)
         )[:20]
     except (ImportError, TypeError, AttributeError) as exc:

@@ -1,14 +1,15 @@
 """The JSON API object. Each app adds its router here.
 
 ``urls`` (used by ``newsroom.urls``) wraps ninja's views with the shared HTTP
-behaviour of ``newsroom.api_http`` and answers unknown paths in the error shape.
+behaviour of ``core.api_http`` and answers unknown paths in the error shape.
 """
 
 from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from .api_http import api_view, install_error_handlers, unknown_path
+from core.api_http import api_view, install_error_handlers, unknown_path
+
 from .ratelimit import ApiRateLimit
 
 api = NinjaAPI(
@@ -31,10 +32,10 @@ install_error_handlers(api)
 
 def _add_routers() -> None:
     from apitokens.api import router as tokens_router
-    from articles.api import editor_router
-    from articles.api import router as content_router
     from subscriptions.api import plans_router
     from subscriptions.api import router as reader_router
+    from website.api import editor_router
+    from website.api import router as content_router
 
     api.add_router("/", content_router)
     api.add_router("/", plans_router)

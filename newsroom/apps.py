@@ -8,7 +8,7 @@ class NewsroomConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from .roles import sync_roles_after_migrate
+        from core.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         # The embedded database and the broker's folders must exist before use.

@@ -59,8 +59,15 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "axes",
     "newsroom",
+    "core",
+    "paywall",
     "articles",
     "subscriptions",
+    "analytics",
+    "pagecache",
+    "publishing",
+    "website",
+    "desk",
     "ninja",
     "apitokens",
 ]
@@ -78,7 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "subscriptions.middleware.MeterCookieMiddleware",
+    "paywall.middleware.MeterCookieMiddleware",
     "newsroom.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -253,7 +260,7 @@ PAYWALL_METER_ANONYMOUS = int(os.environ.get("PAYWALL_METER_ANONYMOUS", "3"))
 PAYWALL_METER_REGISTERED = int(os.environ.get("PAYWALL_METER_REGISTERED", "10"))
 PAYWALL_METER_COOKIE = "nr_meter"
 # Dotted path to a callable(request) -> bool that proves a crawler is who it claims
-# (e.g. "subscriptions.crawlers.reverse_dns_verifier"); empty = nobody is verified.
+# (e.g. "paywall.crawlers.reverse_dns_verifier"); empty = nobody is verified.
 PAYWALL_CRAWLER_VERIFIER = os.environ.get("PAYWALL_CRAWLER_VERIFIER", "")
 SUBSCRIPTION_GRACE_DAYS = int(os.environ.get("SUBSCRIPTION_GRACE_DAYS", "7"))
 SUBSCRIPTION_REMINDER_DAYS = int(os.environ.get("SUBSCRIPTION_REMINDER_DAYS", "3"))
@@ -334,7 +341,6 @@ LOGGING = {
 }
 
 # --- Reader site ----------------------------------------------------------------
-INSTALLED_APPS += ["readersite"]  # page-cache invalidation receivers, search indexes
 # Whole pages are cached per variant (language, entitlement class, access
 # outcome), never per reader; purges are generation bumps (articles/cache.py).
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
@@ -343,12 +349,12 @@ PAGE_CACHE_LIST_SECONDS = int(os.environ.get("PAGE_CACHE_LIST_SECONDS", "120"))
 # What a shared cache (CDN) may keep a public page for, and browsers.
 HTTP_CACHE_S_MAXAGE = int(os.environ.get("HTTP_CACHE_S_MAXAGE", "300"))
 HTTP_CACHE_MAX_AGE = int(os.environ.get("HTTP_CACHE_MAX_AGE", "60"))
-# A cached page is served before the rest of the stack (readersite/middleware.py),
+# A cached page is served before the rest of the stack (pagecache/middleware.py),
 # and sessions are read from the cache (kept in the database too), so a page-cache
 # hit runs no SQL, signed in or not.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
-    "readersite.middleware.PageCacheHitMiddleware",
+    "pagecache.middleware.PageCacheHitMiddleware",
 )
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # "Follow us" channels under every article: (label, URL).
@@ -359,8 +365,7 @@ FOLLOW_US_CHANNELS = [
     ("X", os.environ.get("FOLLOW_X_URL", "https://x.com/")),
 ]
 
-# --- Publication pipeline (articles/publishing.py, pipeline/) --------------------
-INSTALLED_APPS += ["pipeline"]
+# --- Publication pipeline (publishing/) --------------------
 # The beat sweep publishes/expires what a lost task missed; exact-time tasks
 # go to the broker only when due within the horizon (kept well below Redis'
 # visibility timeout, after which it would redeliver a waiting ETA task).
@@ -370,7 +375,7 @@ PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", 
 PIPELINE_ROLLUP_SECONDS = float(os.environ.get("PIPELINE_ROLLUP_SECONDS", "300"))
 PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
 PIPELINE_NOTIFIERS = env_list(
-    "PIPELINE_NOTIFIERS", "articles.notify.WebhookNotifier,articles.notify.EmailNotifier"
+    "PIPELINE_NOTIFIERS", "publishing.notify.WebhookNotifier,publishing.notify.EmailNotifier"
 )
 PIPELINE_WEBHOOK_URLS = env_list("PIPELINE_WEBHOOK_URLS", "")
 PIPELINE_NOTIFY_EMAILS = env_list("PIPELINE_NOTIFY_EMAILS", "")
@@ -378,16 +383,16 @@ PIPELINE_NOTIFY_EMAILS = env_list("PIPELINE_NOTIFY_EMAILS", "")
 PIPELINE_TEST_PUBLISH_PAUSE = (
     float(os.environ.get("PIPELINE_TEST_PUBLISH_PAUSE", "0")) if TESTING else 0.0
 )
-CELERY_BEAT_SCHEDULER = "pipeline.beat:SingletonScheduler"
+CELERY_BEAT_SCHEDULER = "publishing.beat:SingletonScheduler"
 CELERY_BEAT_SCHEDULE.update(
     {
         "publication-sweep": {
-            "task": "articles.tasks.sweep_publications",
+            "task": "publishing.tasks.sweep_publications",
             "schedule": PIPELINE_SWEEP_SECONDS,
             "options": {"expires": PIPELINE_SWEEP_SECONDS},
         },
         "page-view-roll-up": {
-            "task": "articles.tasks.roll_up_page_views",
+            "task": "analytics.tasks.roll_up_page_views",
             "schedule": PIPELINE_ROLLUP_SECONDS,
             "options": {"expires": PIPELINE_ROLLUP_SECONDS},
         },

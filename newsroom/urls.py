@@ -4,14 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from articles import feeds, sitemaps
+from website import feeds, sitemaps
 
 from . import views
 from .api import urls as api_urls
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("ops/pipeline/", include("pipeline.urls")),
+    path("ops/pipeline/", include("publishing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
@@ -28,7 +28,7 @@ urlpatterns = [
 # Account, plans, login and the paywall's pages too, so a reader stays in their language.
 urlpatterns += i18n_patterns(
     path("", include("subscriptions.urls")),
-    path("", include("articles.urls")),
+    path("", include("website.urls")),
     prefix_default_language=False,
 )
 

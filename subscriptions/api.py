@@ -14,13 +14,13 @@ from ninja import Field, Router, Schema
 
 from apitokens.auth import PUBLIC, PUBLIC_SECURITY, READER
 from articles.models import Article
-from newsroom.api_http import mark_personal, mark_shareable
-from newsroom.api_schemas import ERRORS, id_path
+from core.api_http import mark_personal, mark_shareable
+from core.api_schemas import ERRORS, id_path
+from paywall.meter import meter_state
+from paywall.policy import Reader, decide
 
 from . import selectors
-from .access import Reader, decide
 from .entitlements import current_subscriptions
-from .meter import meter_state
 from .models import Plan, Subscription
 
 router = Router(tags=["reader"], auth=READER)

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from newsroom import roles
+from core import roles
 
 from .models import Plan, Subscription
 from .plans import AD_FREE, EPAPER, PREMIUM_CONTENT

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from paywall.meter import MeterState, meter_state
+
 from .entitlements import entitlements_for
-from .meter import MeterState, meter_state
 from .models import Payment, Plan, Subscription
 from .services import current_subscription_for
 
@@ -42,7 +43,7 @@ class ReaderSummary:
 
 def reader_summary(user, *, now: datetime | None = None) -> ReaderSummary:
     """The reader's entitlements, current subscription, its renewal or end date, and meter."""
-    from .access import Reader, entitlement_class_of
+    from paywall.policy import Reader, entitlement_class_of
 
     now = now or timezone.now()
     entitlements = entitlements_for(user, now=now)

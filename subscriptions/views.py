@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from newsroom.redirects import safe_next_url
+from core.redirects import safe_next_url
 
 from . import selectors, services
 from .billing import WebhookSignatureError, get_provider

@@ -31,7 +31,7 @@ def _isolated_queue():
 def _fresh_view_buffer():
     # Page views buffered by earlier tests (the no-Redis path) would otherwise
     # be flushed inside some later test's request and change its query count.
-    from articles import popularity
+    from analytics import popularity
 
     popularity._buffer.take()
 

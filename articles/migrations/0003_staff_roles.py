@@ -1,12 +1,12 @@
 """Create the staff groups (Reporter, Editor, Chief editor, Subscription staff).
 
-The groups and their permissions are defined once, in ``newsroom.roles``;
+The groups and their permissions are defined once, in ``core.roles``;
 ``post_migrate`` runs the same sync again so later models join their roles.
 """
 
 from django.db import migrations
 
-from newsroom.roles import sync_roles_in_migration
+from core.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):

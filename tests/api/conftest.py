@@ -3,7 +3,7 @@
 import pytest
 
 from apitokens.services import token_create
-from newsroom import roles
+from core import roles
 from subscriptions.plans import AD_FREE
 from tests.factories import ArticleFactory, PlanFactory, SubscriptionFactory, UserFactory
 

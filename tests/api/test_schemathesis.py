@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from newsroom import roles
+from core import roles
 from tests.factories import (
     ArticleFactory,
     GalleryPhotoFactory,

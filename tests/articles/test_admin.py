@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, ArticleTransition, Photo
-from newsroom.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
+from core.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import publishing, services, tasks
+from articles import services
 from articles.models import Article
-from newsroom.roles import EDITOR
-from pipeline.models import SideEffectRun
+from core.roles import EDITOR
+from publishing import pipeline as publishing
+from publishing import tasks
+from publishing.models import SideEffectRun
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def sent(monkeypatch):
     messages = []
     for name in dir(tasks):
         task = getattr(tasks, name)
-        if hasattr(task, "apply_async") and getattr(task, "name", "").startswith("articles."):
+        if hasattr(task, "apply_async") and getattr(task, "name", "").startswith("publishing."):
 
             def apply_async(args=None, kwargs=None, eta=None, _task=task, **options):
                 messages.append((_task.name, list(args or []), eta))
@@ -40,7 +42,7 @@ def _publish(article, by, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.article_publish(article_id=article.pk, by=by, now=timezone.now(), note="siap")
     [transition_id] = [
-        args[0] for name, args, _ in sent if name == "articles.tasks.start_side_effects"
+        args[0] for name, args, _ in sent if name == "publishing.tasks.start_side_effects"
     ][-1:]
     with django_capture_on_commit_callbacks(execute=True):
         publishing.start_side_effects(transition_id=transition_id)
@@ -52,7 +54,7 @@ def test_change_page_shows_the_publication_log_and_side_effect_runs(
     editor = UserFactory(role=EDITOR, first_name="Rina", last_name="Redaktur")
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     _publish(article, editor, sent, django_capture_on_commit_callbacks)
-    run = SideEffectRun.objects.get(article=article, effect="search_index")
+    run = SideEffectRun.objects.get(article=article, effect="feeds_sitemaps")
     SideEffectRun.objects.filter(pk=run.pk).update(
         status=SideEffectRun.Status.FAILED, attempts=2, last_error="Indeks mati sebentar"
     )
@@ -63,7 +65,7 @@ def test_change_page_shows_the_publication_log_and_side_effect_runs(
     assert "Draft → Published" in page
     assert "Rina Redaktur" in page
     assert "siap" in page
-    for effect in ("purge_caches", "feeds_sitemaps", "search_index"):
+    for effect in ("purge_caches", "feeds_sitemaps"):
         assert effect in page
     assert "Failed (retrying)" in page
     assert "Indeks mati sebentar" in page
@@ -109,4 +111,4 @@ def test_scheduling_in_the_admin_sends_the_exact_time_task_only_after_commit(
 
     for callback in callbacks:
         callback()
-    assert ("articles.tasks.publish_scheduled_article", [article.pk], when) in sent
+    assert ("publishing.tasks.publish_scheduled_article", [article.pk], when) in sent

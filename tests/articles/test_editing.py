@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles import revisions, services
 from articles.models import AccessLevel, Article, RelatedArticle, Revision
-from newsroom.roles import EDITOR, REPORTER
+from core.roles import EDITOR, REPORTER
 from tests.factories import (
     ArticleFactory,
     PhotoFactory,

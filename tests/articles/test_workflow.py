@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleTransition
-from newsroom.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
+from core.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
 from tests.factories import ArticleFactory, PhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -79,7 +79,7 @@ def test_a_running_site_serves_readers_through_a_redis_outage(redis_server, star
     meter_cookie = headers["Set-Cookie"].split(";")[0].split("=", 1)
     status, _, body = server.get(metered[1].get_absolute_url(), cookies=dict([meter_cookie]))
     assert status == 200
-    from subscriptions.models import MeterRead
+    from paywall.models import MeterRead
 
     assert MeterRead.objects.count() == 2  # both reads counted on one meter
 

@@ -32,14 +32,14 @@ def test_a_purge_in_the_worker_reaches_the_web_process_without_redis(tmp_path):
     # its own copy expires (minutes, with the story missing).
     purged = _in_a_process(
         "from django.core.cache import cache\n"
-        "from articles import cache as pages\n"
+        "from pagecache import store as pages\n"
         "pages.purge_lists()\n"
         "print(cache.get(pages.LISTS))",
         tmp_path,
     )
     seen = _in_a_process(
         "from django.core.cache import cache\n"
-        "from articles import cache as pages\n"
+        "from pagecache import store as pages\n"
         "print(cache.get(pages.LISTS))",
         tmp_path,
     )

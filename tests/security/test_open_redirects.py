@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client, RequestFactory
 
-from newsroom.redirects import safe_next_url
+from core.redirects import safe_next_url
 from tests.factories import UserFactory
 
 from .conftest import crawl, reader_start_pages

@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles import cache as page_cache
 from articles.models import Article
+from pagecache import store as page_cache
 from tests.factories import (
     ArticleFactory,
     PhotoFactory,

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.sitemaps import ArticleSitemap
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, TopicFactory
+from website.sitemaps import ArticleSitemap
 
 from .conftest import json_ld, meta_content
 

@@ -1,4 +1,4 @@
-"""The cache-hit fast path (readersite.middleware) and the cached account records.
+"""The cache-hit fast path (pagecache.middleware) and the cached account records.
 
 A hit served there must be the page the view would have served, with the
 headers the skipped middleware would have added, and never entitled text for
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from readersite import readers
-from subscriptions.access import Reader, decide, decide_without_meter
+from pagecache import readers
+from paywall.policy import Reader, decide, decide_without_meter
 from subscriptions.models import Subscription
 from subscriptions.plans import AD_FREE, PREMIUM_CONTENT
 from tests.factories import (

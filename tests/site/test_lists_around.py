@@ -3,9 +3,9 @@
 import pytest
 from django.core.cache import cache
 
-from articles import pageblocks
-from articles.views import _lists_around
 from tests.factories import ArticleFactory, SectionFactory
+from website import pageblocks
+from website.views import _lists_around
 
 pytestmark = pytest.mark.django_db
 

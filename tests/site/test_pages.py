@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from website.templatetags.site_tags import newsroom_datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from articles.templatetags.site_tags import newsroom_datetime
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

@@ -4,10 +4,10 @@ import pytest
 from django.db import connection
 
 from articles.rendering import picture_html, render_body
-from articles.search import search_articles
-from subscriptions.access import ANONYMOUS
+from paywall.policy import ANONYMOUS
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory, PhotoFactory
+from website.search import search_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_postgres_search_uses_the_gin_index_and_ranks_headline_first():
     body_hit = ArticleFactory(headline="Kabar tambang", body="<p>Ekspor nikel naik.</p>")
     results = [r.article for r in search_articles("nikel", reader=ANONYMOUS)]
     assert results == [title_hit, body_hit]
-    from articles.search import QUERY, TITLE_DOCUMENT
+    from website.search import QUERY, TITLE_DOCUMENT
 
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from subscriptions.access import (
+from paywall.policy import (
     GATED_REASONS,
     GRANTED_REASONS,
     Reader,
@@ -137,7 +137,7 @@ def test_entitlement_class_is_what_the_reader_may_see(readers, state, klass):
 
 
 def test_decide_does_not_write_the_meter(readers, django_assert_max_num_queries):
-    from subscriptions.models import MeterRead
+    from paywall.models import MeterRead
 
     article = ArticleFactory(access_level="metered")
     with django_assert_max_num_queries(3):

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from subscriptions import meter
-from subscriptions.access import Reader
-from subscriptions.models import Meter, MeterRead
+from paywall.models import Meter, MeterRead
+from paywall.policy import Reader
+from paywall import meter
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory, UserFactory
 
@@ -146,7 +146,7 @@ def test_a_verified_crawler_reads_metered_articles_uncounted(client, settings):
 def test_reverse_dns_verifier_checks_both_directions():
     from django.test import RequestFactory
 
-    from subscriptions.crawlers import reverse_dns_verifier
+    from paywall.crawlers import reverse_dns_verifier
 
     class FakeResolver:
         def __init__(self, host, forward):

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from subscriptions.access import AccessDecision, Reader, decide
+from paywall.policy import AccessDecision, Reader, decide
 from subscriptions.models import AuditEntry, CheckoutSession, Payment, Subscription
 from tests.factories import ArticleFactory, SubscriptionFactory, UserFactory
 

@@ -1,0 +1,185 @@
+"""Admin forms for articles and photos.
+
+The forms check what an editor can fix (errors shown next to the field);
+the save itself goes through ``articles.services`` so the admin, the API and
+commands follow the same rules.
+"""
+
+from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorFormField
+
+from articles import services
+from articles.images import validate_upload
+from articles.models import Article, Photo, Revision
+from articles.sanitize import body_for_editor, clean_body
+
+# What the editor offers; the server-side allow-list (``sanitize``) decides.
+BODY_EDITOR = {
+    "extensions": {
+        "Heading": {"levels": [2, 3, 4]},
+        "Bold": True,
+        "Italic": True,
+        "Underline": True,
+        "Strike": True,
+        "Subscript": True,
+        "Superscript": True,
+        "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+        "BulletList": True,
+        "OrderedList": True,
+        "ListItem": True,
+        "Blockquote": True,
+        "HardBreak": True,
+        "HorizontalRule": True,
+    }
+}
+
+BODY_HELP = _(
+    "Paragraphs, sub-heads (H2–H4), quotes, lists and links. To place an inline photo, "
+    "write a paragraph holding only [[foto:ID]]; for a “Read also” block, a paragraph "
+    "holding only [[baca-juga:ID]]. The photo library and the article list show each "
+    "item's code. Everything else (scripts, styles, embeds) is removed on save."
+)
+
+
+class ArticleAdminForm(forms.ModelForm):
+    body = ProseEditorFormField(config=BODY_EDITOR, required=False, help_text=BODY_HELP)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    canonical_url = forms.URLField(
+        label=_("canonical URL"), required=False, assume_scheme="https", max_length=200
+    )
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "slug",
+            "dek",
+            "section",
+            "topics",
+            "authors",
+            "editor",
+            "lead_photo",
+            "lead_photo_caption",
+            "dateline_city",
+            "body",
+            "source_attribution",
+            "access_level",
+            "publish_at",
+            "embargo_until",
+            "expires_at",
+            "seo_title",
+            "seo_description",
+            "social_image",
+            "canonical_url",
+            "is_editors_pick",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Left empty, it is made from the headline.")
+        if "access_level" in self.fields and not self.instance.pk:
+            self.fields["access_level"].required = False
+            self.fields["access_level"].help_text = _("Left empty, the section's default.")
+            self.fields["access_level"].choices = [
+                ("", _("Section default")),
+                *Article.AccessLevel.choices,
+            ]
+            self.initial["access_level"] = ""
+        if self.instance.pk:
+            self.initial["body"] = body_for_editor(self.instance.body)
+            self.initial["expected_version"] = self.instance.version
+
+    def clean_body(self):
+        return clean_body(self.cleaned_data.get("body") or "")
+
+    def clean_access_level(self):
+        value = self.cleaned_data.get("access_level")
+        if not value:
+            section = self.cleaned_data.get("section")
+            value = section.default_access_level if section else Article.AccessLevel.FREE
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._check_not_stale(cleaned.get("expected_version"))
+        return cleaned
+
+    def _check_not_stale(self, expected: int | None) -> None:
+        current = (
+            Article.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        )
+        if expected is None or current is None or expected == current:
+            return
+        by_version = {
+            r.version: r
+            for r in Revision.objects.filter(
+                article_id=self.instance.pk, version__in=[expected, current]
+            ).select_related("created_by")
+        }
+        latest = by_version.get(current)
+        who = _("another editor")
+        if latest is not None and latest.created_by is not None:
+            who = latest.created_by.get_full_name() or latest.created_by.get_username()
+        compare = ""
+        if expected in by_version and latest is not None:
+            url = reverse("admin:articles_article_revision_compare", args=[self.instance.pk])
+            compare = format_html(
+                ' <a href="{}?a={}&amp;b={}">{}</a>',
+                url,
+                by_version[expected].pk,
+                latest.pk,
+                _("Compare your starting version with theirs."),
+            )
+        raise ValidationError(
+            format_html(
+                "{}{}",
+                _(
+                    "%(who)s saved this article (version %(current)s) while you were editing "
+                    "version %(expected)s. Your changes were NOT saved, so nothing of theirs "
+                    "is overwritten: copy what you need, reload the article and apply it again."
+                )
+                % {"who": who, "current": current, "expected": expected},
+                compare,
+            ),
+            code="stale",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The same checks the service runs, so the editor sees them on the form.
+        article = self.instance
+        if "body" in self.cleaned_data:
+            try:
+                services.check_body_references(article)
+            except ValidationError as error:
+                self.add_error(None, error)
+        if article.pk and article.status in (
+            Article.Status.SCHEDULED,
+            Article.Status.PUBLISHED,
+        ):
+            for problem in services.publication_problems(article):
+                self.add_error(None, problem)
+
+
+class PhotoAdminForm(forms.ModelForm):
+    # A plain file field: the model's ImageField form field would answer a
+    # decompression bomb or an SVG with one vague message; ours says which.
+    image = forms.FileField(label=_("image"), widget=AdminFileWidget)
+
+    class Meta:
+        model = Photo
+        fields = ["image", "caption", "credit", "agency", "alt_text", "focal_x", "focal_y"]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None or "image" not in self.changed_data:
+            return upload
+        return validate_upload(upload)

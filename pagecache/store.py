@@ -1,0 +1,238 @@
+"""The page cache: whole rendered pages, kept per *variant*, never per reader.
+
+A variant is what decides the HTML a reader gets: the page language, the
+reader's entitlement class (``anonymous``, ``registered``, ``ad_free``,
+``premium`` from ``paywall.policy.entitlement_class``) and, on article
+pages, the access outcome (granted or not, and why). Two readers in the same
+variant get byte-identical HTML, so nothing personal may be rendered into a
+cached page (no user name, no CSRF token, no per-reader meter count).
+
+Invalidation is by generation tokens, so a purge is one cache write whatever
+the number of cached pages:
+
+- ``global``: bumped when a section, topic, photo or gallery changes (they
+  show on every page);
+- ``lists``: bumped whenever any article is published, edited or
+  unpublished (home, section, topic and author pages depend on it);
+- ``article:<pk>``: bumped when that article (or its related list) changes.
+
+An entry remembers the tokens it was built with; a lookup reads the entry and
+the current tokens in one ``get_many`` (one round trip to Redis) and treats a
+mismatch as a miss. Article pages depend on ``global`` and their own token;
+their "latest"/"in this section" blocks may trail by at most
+``PAGE_CACHE_ARTICLE_SECONDS`` (the entry's lifetime).
+
+``purge_for_article`` is what the pipeline's after-publish task calls; signal
+receivers (``connect_invalidation``) cover edits made anywhere else.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+PREFIX = "pc:v1"
+GLOBAL = f"{PREFIX}:gen:global"
+LISTS = f"{PREFIX}:gen:lists"
+
+
+def article_gen_key(pk: int) -> str:
+    return f"{PREFIX}:gen:article:{pk}"
+
+
+def article_seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_ARTICLE_SECONDS", 300))
+
+
+def list_seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_LIST_SECONDS", 120))
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "PAGE_CACHE_ENABLED", True))
+
+
+def _token() -> int:
+    return time.time_ns()
+
+
+def _bump(*keys: str) -> None:
+    # A fresh token per purge (not incr): a token that was evicted and
+    # re-created can never equal one an old entry remembers.
+    token = _token()
+    cache.set_many(dict.fromkeys(keys, token), timeout=None)
+
+
+# --- Purges (O(1): one cache write each) --------------------------------------
+
+
+def purge_for_article(article) -> None:
+    """Forget every cached page that shows this article (its page, lists, home)."""
+    _bump(article_gen_key(article.pk), LISTS)
+
+
+def purge_lists() -> None:
+    """Forget cached home, section, topic and author pages."""
+    _bump(LISTS)
+
+
+def purge_all() -> None:
+    """Forget every cached page (a section, topic or photo changed)."""
+    _bump(GLOBAL, LISTS)
+
+
+# --- Entries ------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One cached page for one (language, page, entitlement class).
+
+    ``variants`` maps an access outcome (``"-"`` for pages without one) to the
+    HTML and headers built for it; ``meta`` is what an article page needs to
+    decide access without touching the database.
+    """
+
+    key: str
+    gens: tuple
+    timeout: int
+    meta: dict = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)
+    valid: bool = False
+
+    def get(self, outcome: str):
+        return self.variants.get(outcome) if self.valid else None
+
+    def store(self, outcome: str, html: str, headers: dict, *, meta: dict | None = None) -> None:
+        if not enabled():
+            return
+        if not self.valid:
+            # Rebuilt under the current generation: earlier variants are stale.
+            self.variants, self.valid = {}, True
+        if meta is not None:
+            self.meta = meta
+        self.variants[outcome] = {"html": html, "headers": headers}
+        cache.set(
+            self.key,
+            {"gens": self.gens, "meta": self.meta, "variants": self.variants},
+            timeout=self.timeout,
+        )
+
+
+def lookup(key: str, gen_keys: list[str], *, timeout: int) -> Entry:
+    """Read an entry and the generations it depends on, in one round trip."""
+    if not enabled():
+        return Entry(key=key, gens=(), timeout=timeout)
+    found = cache.get_many([key, *gen_keys])
+    gens = tuple(found.get(k) for k in gen_keys)
+    stored = found.get(key)
+    if stored is None or tuple(stored.get("gens", ())) != gens:
+        return Entry(key=key, gens=gens, timeout=timeout)
+    return Entry(
+        key=key,
+        gens=gens,
+        timeout=timeout,
+        meta=stored.get("meta") or {},
+        variants=stored.get("variants") or {},
+        valid=True,
+    )
+
+
+def article_entry(pk: int, *, language: str, entitlement: str) -> Entry:
+    return lookup(
+        f"{PREFIX}:page:{language}:article:{pk}:{entitlement}",
+        [GLOBAL, article_gen_key(pk)],
+        timeout=article_seconds(),
+    )
+
+
+def list_page(kind: str, slug: str = "", number: int = 1) -> str:
+    """The cache name of a list page, from its URL alone (no database lookup needed)."""
+    return "home" if kind == "home" else f"{kind}:{slug}:{number}"
+
+
+def list_entry(page: str, *, language: str, entitlement: str) -> Entry:
+    return lookup(
+        f"{PREFIX}:page:{language}:{page}:{entitlement}",
+        [GLOBAL, LISTS],
+        timeout=list_seconds(),
+    )
+
+
+def shared_fragment(name: str, build, *, timeout: int | None = None):
+    """A value shared by many pages (hot topics, galleries), rebuilt per generation."""
+    entry = lookup(f"{PREFIX}:frag:{name}", [GLOBAL, LISTS], timeout=timeout or list_seconds())
+    hit = entry.get("-")
+    if hit is not None:
+        return hit["html"]
+    value = build()
+    entry.store("-", value, {})
+    return value
+
+
+# --- Invalidation from model changes ------------------------------------------
+
+
+def _article_changed(sender, instance, **kwargs):
+    # Drafts nobody can see do not need a purge; anything that is or was
+    # live does (an edit, a publish, an unpublish).
+    if instance.status in {"published", "unpublished"} or instance.first_published_at:
+        purge_for_article(instance)
+
+
+def _related_changed(sender, instance, **kwargs):
+    from articles.models import Article
+
+    purge_for_article(Article(pk=instance.article_id))
+
+
+def _m2m_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_"):
+        from articles.models import Article
+
+        if isinstance(instance, Article):
+            _article_changed(Article, instance)
+        else:
+            purge_all()
+
+
+def _everything_changed(sender, **kwargs):
+    purge_all()
+
+
+def connect_invalidation() -> None:
+    """Hook the purges to model saves and deletes (called once from an AppConfig)."""
+    from articles.models import (
+        Agency,
+        Article,
+        Author,
+        Gallery,
+        GalleryPhoto,
+        Photo,
+        Section,
+        Topic,
+    )
+
+    uid = "pagecache.store"
+    for signal in (post_save, post_delete):
+        signal.connect(_article_changed, sender=Article, dispatch_uid=f"{uid}.article")
+        signal.connect(
+            _related_changed, sender=Article.related.through, dispatch_uid=f"{uid}.related"
+        )
+        for model in (Section, Topic, Author, Agency, Photo, Gallery, GalleryPhoto):
+            signal.connect(
+                _everything_changed, sender=model, dispatch_uid=f"{uid}.{model.__name__}"
+            )
+    for through in (Article.topics.through, Article.authors.through):
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}")
+
+
+def purge_feeds_and_sitemaps() -> None:
+    """Called by the pipeline after a publish.
+
+    Feeds and sitemaps are rendered per request (the CDN keeps them for the
+    few minutes their headers allow), so there is nothing to forget here.
+    """
+    return None

@@ -1,0 +1,128 @@
+"""Tables of the publication pipeline: side-effect runs, failures, exact-time
+markers, the beat lock, and page-view roll-ups for most-read and hot topics.
+
+The article row stays the truth about publication; these tables only record
+what the pipeline did about it, so every task can check before it acts.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, ArticleTransition
+
+
+class SideEffectRun(models.Model):
+    """One after-publish (or after-unpublish) side effect of one status change.
+
+    Unique per (transition, effect): a duplicate publish delivery, a second
+    fan-out or the sweep finds the row and does not fire the effect again.
+    ``attempts`` counts how many times the effect body actually ran.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed (retrying)")
+
+    transition = models.ForeignKey(
+        ArticleTransition, on_delete=models.CASCADE, related_name="side_effect_runs"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    effect = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("side effect run")
+        constraints = [
+            models.UniqueConstraint(fields=["transition", "effect"], name="side_effect_once")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="side_effect_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.effect} for article {self.article_id} ({self.status})"
+
+
+class TaskFailure(models.Model):
+    """A background job that gave up (or a sweep step that keeps failing), for staff.
+
+    Repeats of the same unresolved failure bump ``occurrences`` instead of
+    adding rows, so a sweep that fails every 30 s does not flood the table.
+    """
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    args = models.JSONField(default=list, blank=True)
+    error = models.TextField()
+    traceback = models.TextField(blank=True)
+    occurrences = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-pk"]
+        verbose_name = _("failed task")
+        verbose_name_plural = _("failed tasks")
+        indexes = [models.Index(fields=["resolved_at", "-last_seen"], name="task_failure_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}: {self.error[:60]}"
+
+
+class ExactTimeTask(models.Model):
+    """Marks that a task was put in the broker for one article, action and time.
+
+    Only times within the ETA horizon are enqueued (far-future messages would
+    be redelivered by Redis after its visibility timeout); the sweep enqueues
+    the rest as they come near, and this marker keeps it from doing so twice.
+    """
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", _("Publish")
+        LIFT_EMBARGO = "lift_embargo", _("Lift embargo")
+        EXPIRE = "expire", _("Unpublish at expiry")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    due_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "action", "due_at"], name="exact_time_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} article {self.article_id} at {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BeatLock(models.Model):
+    """The lease that lets exactly one ``celery beat`` send periodic tasks."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder}"
+
+
+class PublicationLogEntry(ArticleTransition):
+    """The article status log as operators browse it in the admin (a proxy)."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-at", "-pk"]
+        verbose_name = _("publication log entry")
+        verbose_name_plural = _("publication log")

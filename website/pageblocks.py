@@ -1,0 +1,210 @@
+"""Reads for the blocks around the reader's pages, each in one query.
+
+Pages combine these so their query count stays constant whatever the number
+of articles, sections, topics or photos involved.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from analytics import popularity
+from articles.models import Article, Author, Gallery, GalleryPhoto, Photo, Section, Topic
+from pagecache import store as page_cache
+
+NEWEST = ("-published_at", "-pk")
+
+
+@dataclass
+class Lists:
+    latest: list = field(default_factory=list)
+    picks: list = field(default_factory=list)
+    in_section: list = field(default_factory=list)
+
+
+def article_lists(
+    *,
+    latest: int = 10,
+    picks: int = 5,
+    section_ids: list[int] | None = None,
+    in_section: int = 5,
+    exclude_pk: int | None = None,
+    at=None,
+) -> Lists:
+    """Latest news, editors' picks and "more in this section", in one query.
+
+    Each list is a sliced subquery; the union of their rows is fetched once
+    and split again in Python. The n newest rows of the union that belong to
+    a list are exactly that list, because the list's own rows are all in it.
+    """
+    now = at or timezone.now()
+    base = Article.objects.published(at=now)
+    if exclude_pk is not None:
+        base = base.exclude(pk=exclude_pk)
+    parts = [base.order_by(*NEWEST).values("pk")[:latest]]
+    if picks:
+        parts.append(base.filter(is_editors_pick=True).order_by(*NEWEST).values("pk")[:picks])
+    if section_ids and in_section:
+        parts.append(
+            base.filter(section_id__in=section_ids).order_by(*NEWEST).values("pk")[:in_section]
+        )
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # One IN over a UNION ALL (not an OR of INs): PostgreSQL joins the few
+        # ids to the primary key instead of scanning every article.
+        wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
+    else:  # SQLite cannot slice inside a UNION
+        wanted = Q()
+        for part in parts:
+            wanted |= Q(pk__in=part)
+    rows = list(base.for_listing().filter(wanted).order_by(*NEWEST))
+    return Lists(
+        latest=rows[:latest],
+        picks=[a for a in rows if a.is_editors_pick][:picks],
+        in_section=[a for a in rows if section_ids and a.section_id in section_ids][:in_section],
+    )
+
+
+def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) -> list:
+    """``[(section, [articles…]), …]``: the newest articles of each top section
+    (its subsections included), for every section at once with a window query."""
+    if not sections:
+        return []
+    top = Coalesce(F("section__parent_id"), F("section_id"))
+    grouped: dict[int, list] = {s.pk: [] for s in sections}
+    if connection.features.supports_slicing_ordering_in_compound:
+        # The newest few of each section through the live index, as a UNION ALL
+        # of small sliced reads (a window over every article scans the table).
+        now = at or timezone.now()
+        parts = [
+            Article.objects.published(at=now)
+            .filter(
+                section_id__in=Section.objects.filter(Q(pk=s.pk) | Q(parent_id=s.pk)).values("pk")
+            )
+            .order_by(*NEWEST)
+            .values("pk")[:per_section]
+            for s in sections
+        ]
+        wanted = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        rows = (
+            Article.objects.filter(pk__in=wanted)
+            .for_listing()
+            .annotate(block=top)
+            .order_by(*NEWEST)
+        )
+    else:
+        rows = (
+            Article.objects.published(at=at)
+            .for_listing()
+            .annotate(
+                block=top,
+                rank=Window(RowNumber(), partition_by=[top], order_by=[F("published_at").desc()]),
+            )
+            .filter(block__in=[s.pk for s in sections], rank__lte=per_section)
+            .order_by("block", "rank")
+        )
+    for article in rows:
+        grouped[article.block].append(article)
+    return [(s, grouped[s.pk]) for s in sections if grouped[s.pk]]
+
+
+def navigation_and_hot_topics(*, hot_limit: int = 8) -> tuple[list[Section], list[Topic]]:
+    """Top-level sections (the site menu) and hot topics, in one UNION query."""
+    sections = (
+        Section.objects.filter(parent__isnull=True)
+        .order_by()
+        .values_list(Value("s"), "pk", "name", "slug", "position", "show_on_home")
+    )
+    topics = (
+        Topic.objects.filter(is_hot=True)
+        .order_by()
+        .values_list(Value("t"), "pk", "name", "slug", "hot_order", "is_hot")
+    )
+    nav, hot = [], []
+    for kind, pk, name, slug, order, flag in sections.union(topics, all=True):
+        if kind == "s":
+            nav.append((order, name, Section(pk=pk, name=name, slug=slug, show_on_home=flag)))
+        else:
+            hot.append((order, name, Topic(pk=pk, name=name, slug=slug, is_hot=True)))
+    nav.sort(key=lambda row: row[:2])
+    hot.sort(key=lambda row: row[:2])
+    return [row[2] for row in nav], [row[2] for row in hot][:hot_limit]
+
+
+def galleries(*, limit: int = 4, section_id: int | None = None, at=None) -> list[Gallery]:
+    """Recent galleries, each with its first photo as ``cover`` (one query)."""
+    first = GalleryPhoto.objects.filter(gallery_id=OuterRef("pk")).order_by("position", "pk")
+    qs = Gallery.objects.filter(published_at__lte=at or timezone.now())
+    if section_id:
+        qs = qs.filter(section_id=section_id)
+    qs = qs.annotate(
+        cover_image=Subquery(first.values("photo__image")[:1]),
+        cover_alt=Subquery(first.values("photo__alt_text")[:1]),
+        cover_width=Subquery(first.values("photo__width")[:1]),
+        cover_height=Subquery(first.values("photo__height")[:1]),
+        cover_renditions=Subquery(first.values("photo__renditions")[:1], output_field=JSONField()),
+    ).order_by("-published_at")[:limit]
+    found = list(qs)
+    for gallery in found:
+        gallery.cover = (
+            Photo(
+                image=gallery.cover_image,
+                alt_text=gallery.cover_alt or gallery.title,
+                width=gallery.cover_width or 0,
+                height=gallery.cover_height or 0,
+                renditions=gallery.cover_renditions or {},
+            )
+            if gallery.cover_image
+            else None
+        )
+    return found
+
+
+def most_read(*, limit: int = 5, fallback: list | None = None) -> list:
+    """The most-read articles as the pipeline counts them; the latest until it does.
+
+    The pipeline provides ``analytics.popularity.most_read_ids(limit=...)``.
+    """
+    ranked = getattr(popularity, "most_read_ids", None)
+    ids = list(ranked(limit=limit)) if ranked else []
+    if not ids:
+        return list(fallback or [])[:limit]
+    found = Article.objects.published().for_listing().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found][:limit]
+
+
+def shared_blocks() -> dict:
+    """Blocks identical on every page (menu, hot topics, galleries), cached per generation."""
+    return page_cache.shared_fragment(
+        "shared-blocks",
+        lambda: dict(
+            zip(("sections", "hot_topics"), navigation_and_hot_topics(), strict=True),
+            galleries=galleries(),
+        ),
+    )
+
+
+def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
+    """The article's authors and topics, in one UNION query."""
+    authors = (
+        Author.objects.filter(articles=article.pk)
+        .order_by()
+        .values_list(Value("a"), "pk", "name", "slug")
+    )
+    topics = (
+        Topic.objects.filter(articles=article.pk)
+        .order_by()
+        .values_list(Value("t"), "pk", "name", "slug")
+    )
+    found_authors, found_topics = [], []
+    for kind, pk, name, slug in authors.union(topics, all=True):
+        if kind == "a":
+            found_authors.append(Author(pk=pk, name=name, slug=slug))
+        else:
+            found_topics.append(Topic(pk=pk, name=name, slug=slug))
+    return (
+        sorted(found_authors, key=lambda a: a.name),
+        sorted(found_topics, key=lambda t: t.name),
+    )

@@ -1,0 +1,269 @@
+"""The JSON shapes of the content API. Each is named and documented for OpenAPI.
+
+Nothing here reads ``Article.body``: the detail schema receives the body the
+access decision let through (``paywall.policy.visible_body``).
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from core.api_schemas import Id, Text
+
+AccessLevelName = Literal["free", "registered", "metered", "premium"]
+StatusName = Literal["draft", "in_review", "scheduled", "published", "unpublished"]
+
+
+class SectionOut(Schema):
+    """A rubric of the paper."""
+
+    id: int
+    name: str
+    slug: str
+    url: str = Field(description="Path of the section page on the reader site.")
+    parent_id: int | None = None
+
+
+class TopicOut(Schema):
+    """A tag shared by articles; hot topics are highlighted by the editors."""
+
+    id: int
+    name: str
+    slug: str
+    url: str
+    is_hot: bool
+
+
+class AuthorOut(Schema):
+    """A byline profile."""
+
+    id: int
+    name: str
+    slug: str
+    url: str
+    role_title: str = ""
+
+
+class PhotoOut(Schema):
+    """A photo with its caption, credit and the renditions generated for it."""
+
+    id: int
+    url: str = Field(description="The original upload.")
+    width: int
+    height: int
+    alt_text: str
+    caption: str
+    credit: str = Field(description='"Photographer / Agency", as the paper prints it.')
+    renditions: dict[str, str] = Field(
+        description='Rendition name (e.g. "w640.webp") to its URL.',
+        examples=[{"w640.webp": "/media/renditions/1/w640.webp"}],
+    )
+
+
+class AccessOut(Schema):
+    """The paywall decision for this reader and this article."""
+
+    granted: bool = Field(description="True when the body is complete.")
+    reason: str = Field(
+        description="free, registered, subscriber, metered, staff, registration_required, "
+        "premium_login, subscription_required, meter_exhausted, …"
+    )
+    meter_left: int | None = Field(
+        None, description="Metered articles the reader may still open, when metered."
+    )
+
+
+class ArticleCardOut(Schema):
+    """An article as lists show it: no body, only what every reader may see."""
+
+    id: int
+    url: str = Field(description="Path of the article page on the reader site.")
+    headline: str
+    dek: str
+    section: SectionOut | None
+    topics: list[TopicOut]
+    authors: list[AuthorOut]
+    lead_photo: PhotoOut | None
+    lead_photo_caption: str = Field(description="The caption as this article prints it.")
+    published_at: datetime | None
+    updated_at: datetime
+    access_level: AccessLevelName
+
+
+class ArticleOut(ArticleCardOut):
+    """One article with the body the reader is entitled to: all of it, or the teaser."""
+
+    editor: AuthorOut | None
+    dateline_city: str
+    source_attribution: str
+    body: str = Field(description="Sanitized HTML; only the teaser when access is not granted.")
+    access: AccessOut
+
+
+class ArticlePageOut(Schema):
+    """One page of articles, newest first."""
+
+    items: list[ArticleCardOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class ArticleListOut(Schema):
+    """A list of article cards."""
+
+    items: list[ArticleCardOut]
+
+
+class SearchHitOut(Schema):
+    """A search result: the card and a snippet from text every reader may see."""
+
+    article: ArticleCardOut
+    snippet: str = Field(description="From the headline, dek or teaser; never gated text.")
+
+
+class SearchOut(Schema):
+    """Search results, best first."""
+
+    query: str
+    items: list[SearchHitOut]
+
+
+class SectionListOut(Schema):
+    """The paper's sections in their order."""
+
+    items: list[SectionOut]
+
+
+class TopicListOut(Schema):
+    """Topics, hot ones in the editors' order."""
+
+    items: list[TopicOut]
+
+
+class AuthorListOut(Schema):
+    """Byline profiles by name."""
+
+    items: list[AuthorOut]
+    next_cursor: str | None = None
+
+
+class GalleryPhotoOut(Schema):
+    """One photo of a gallery, with the gallery's caption for it."""
+
+    position: int
+    caption: str
+    photo: PhotoOut
+
+
+class GalleryOut(Schema):
+    """A photo story."""
+
+    id: int
+    title: str
+    slug: str
+    url: str
+    description: str
+    section: SectionOut | None
+    published_at: datetime | None
+    photos: list[GalleryPhotoOut]
+
+
+class GalleryListOut(Schema):
+    """Published galleries, newest first."""
+
+    items: list[GalleryOut]
+
+
+# --- editor endpoints -------------------------------------------------------------
+
+
+class DraftIn(Schema):
+    """A new draft. Ids must name existing sections, topics, authors and photos."""
+
+    headline: Text = Field(min_length=1, max_length=250, examples=["Rupiah menguat pagi ini"])
+    dek: Text = Field("", max_length=2000)
+    section_id: Id | None = None
+    topic_ids: list[Id] = Field(default_factory=list, max_length=50)
+    author_ids: list[Id] = Field(default_factory=list, max_length=20)
+    body: Text = Field(
+        "",
+        max_length=500_000,
+        description="HTML; sanitized with an allow-list on save.",
+        examples=["<p>Paragraf pertama.</p><p>Paragraf kedua.</p>"],
+    )
+    access_level: AccessLevelName = "free"
+    dateline_city: Text = Field("", max_length=80)
+    source_attribution: Text = Field("", max_length=250)
+    lead_photo_id: Id | None = None
+    lead_photo_caption: Text = Field("", max_length=2000)
+    seo_title: Text = Field("", max_length=120)
+    seo_description: Text = Field("", max_length=300)
+
+
+class DraftPatchIn(Schema):
+    """Changes to an article. ``version`` must be the one you read, or 409."""
+
+    version: int = Field(
+        ge=1, le=2**31, description="The version you edited; guards concurrent edits."
+    )
+    headline: Text | None = Field(None, min_length=1, max_length=250)
+    dek: Text | None = Field(None, max_length=2000)
+    section_id: Id | None = None
+    topic_ids: list[Id] | None = Field(None, max_length=50)
+    author_ids: list[Id] | None = Field(None, max_length=20)
+    body: Text | None = Field(None, max_length=500_000)
+    access_level: AccessLevelName | None = None
+    dateline_city: Text | None = Field(None, max_length=80)
+    source_attribution: Text | None = Field(None, max_length=250)
+    lead_photo_id: Id | None = None
+    lead_photo_caption: Text | None = Field(None, max_length=2000)
+    seo_title: Text | None = Field(None, max_length=120)
+    seo_description: Text | None = Field(None, max_length=300)
+
+
+class DraftOut(Schema):
+    """An article as its editors see it: every field, the whole body, its state."""
+
+    id: int
+    url: str
+    status: StatusName
+    version: int
+    headline: str
+    slug: str
+    dek: str
+    section_id: int | None
+    topic_ids: list[int]
+    author_ids: list[int]
+    body: str
+    access_level: AccessLevelName
+    dateline_city: str
+    source_attribution: str
+    lead_photo_id: int | None
+    lead_photo_caption: str
+    seo_title: str
+    seo_description: str
+    publish_at: datetime | None
+    published_at: datetime | None
+    related_ids: list[int]
+    updated_at: datetime
+
+
+class RelatedIn(Schema):
+    """The curated related articles, in order (replaces the current list)."""
+
+    article_ids: list[Id] = Field(max_length=20, examples=[[12, 7]])
+
+
+class TransitionIn(Schema):
+    """A workflow step with an optional note for the publication log."""
+
+    note: Text = Field("", max_length=300)
+
+
+class ScheduleIn(Schema):
+    """When the article goes live (must be in the future)."""
+
+    publish_at: datetime = Field(examples=["2030-06-20T14:05:00+07:00"])
+    note: Text = Field("", max_length=300)

@@ -1,0 +1,166 @@
+"""Article search: PostgreSQL full text with ranking, a plain fallback on SQLite.
+
+What a reader may *find* follows what they may *read*: headline and dek are
+searchable by everyone; body text only in articles the reader's decision
+grants outright (free, registered for signed-in readers, everything for
+subscribers). Snippets are cut from the text the reader may see (the teaser
+for gated articles), so a search never reveals gated words.
+
+On PostgreSQL the vectors are stored on the row (``search_title``,
+``search_body``: columns ``readersite`` migration 0002 adds and its trigger
+keeps current on every write) with GIN indexes, so matching is an index
+lookup and ranking reads stored vectors instead of re-parsing every matching
+body per search.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField, Q
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import AccessLevel, Article
+from articles.rendering import plain_text
+from paywall.policy import AccessDecision, decide, visible_body
+
+CONFIG = "indonesian"
+# Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
+# headline weighted A and dek B; the body unweighted.
+TITLE_DOCUMENT = '"articles_article"."search_title"'
+BODY_DOCUMENT = '"articles_article"."search_body"'
+QUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
+
+MAX_QUERY_LENGTH = 200
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Result:
+    article: Article
+    snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
+    text: str  # the same passage as plain text (the API's snippet)
+
+
+def clean_query(raw: str) -> str:
+    return re.sub(r"\s+", " ", (raw or "")).strip()[:MAX_QUERY_LENGTH]
+
+
+def body_searchable_levels(reader) -> list[str]:
+    """Access levels whose body text this reader may search (granted outright).
+
+    Metered bodies are searchable only where premium ones are: a meter grant
+    is spent reading an article, not searching many.
+    """
+
+    def granted(level: str) -> bool:
+        return decide(reader=reader, article=Article(access_level=level)).granted
+
+    levels = [AccessLevel.FREE.value]
+    if granted(AccessLevel.REGISTERED):
+        levels.append(AccessLevel.REGISTERED.value)
+    if granted(AccessLevel.PREMIUM):
+        levels += [AccessLevel.METERED.value, AccessLevel.PREMIUM.value]
+    return levels
+
+
+def search_queryset(query: str, *, levels):
+    """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
+    body text counts only for the access ``levels`` given."""
+    base = Article.objects.published().for_listing()
+    if connection.vendor == "postgresql":
+        return _postgres(base, query, levels)
+    return _fallback(base, query, levels)
+
+
+def search_articles(query: str, *, reader, limit: int = 20, offset: int = 0) -> list[Result]:
+    """Published articles matching ``query``, best first, with safe snippets."""
+    query = clean_query(query)
+    if not query:
+        return []
+    levels = body_searchable_levels(reader)
+    found = list(search_queryset(query, levels=levels)[offset : offset + limit])
+    terms = _terms(query)
+    decisions: dict[str, AccessDecision] = {}  # one decision per access level, not per result
+    results = []
+    for article in found:
+        level = article.access_level
+        if level not in decisions:
+            decisions[level] = snippet_decision(reader, level)
+        text = snippet_text(article, decision=decisions[level], terms=terms)
+        results.append(Result(article=article, snippet=mark_terms(text, terms), text=text))
+    return results
+
+
+def _postgres(base, query: str, levels: list[str]):
+    # Constant SQL fragments; the reader's words and levels are parameters.
+    title_match = RawSQL(f"{TITLE_DOCUMENT} @@ {QUERY}", [query], output_field=BooleanField())  # noqa: S611
+    body_match = RawSQL(f"{BODY_DOCUMENT} @@ {QUERY}", [query], output_field=BooleanField())  # noqa: S611
+    condition = Q(title_match)
+    if levels:
+        condition |= Q(body_match, access_level__in=levels)
+    level_list = ", ".join(["%s"] * len(levels)) or "NULL"
+    rank = RawSQL(  # noqa: S611
+        f"ts_rank({TITLE_DOCUMENT}, {QUERY}) + CASE WHEN access_level IN ({level_list}) "
+        f"THEN 0.4 * ts_rank({BODY_DOCUMENT}, {QUERY}) ELSE 0 END",
+        [query, *levels, query],
+        output_field=FloatField(),
+    )
+    return base.filter(condition).annotate(rank=rank).order_by("-rank", "-published_at")
+
+
+def _fallback(base, query: str, levels: list[str]):
+    """SQLite: every word must appear in the headline or dek (or searchable body)."""
+    for term in _terms(query):
+        visible = Q(headline__icontains=term) | Q(dek__icontains=term)
+        if levels:
+            visible |= Q(body__icontains=term, access_level__in=levels)
+        base = base.filter(visible)
+    return base.order_by("-published_at", "-pk")
+
+
+def _terms(query: str) -> list[str]:
+    words = re.findall(r"\w[\w-]*", query.lower())
+    return [w for w in words if len(w) > 1 and w not in {"or", "and"}][:10]
+
+
+def snippet_decision(reader, access_level: str) -> AccessDecision:
+    """What a result list may show of an article at ``access_level``: never a meter grant.
+
+    A metered grant is spent on the article page, not on a result list, so a
+    metered article shows its teaser here unless the reader is entitled outright.
+    """
+    decision = decide(reader=reader, article=Article(access_level=access_level))
+    if decision.granted and decision.reason == "metered":
+        return AccessDecision(False, "meter_preview")
+    return decision
+
+
+def snippet_text(article, *, decision: AccessDecision, terms: list[str]) -> str:
+    """A short plain-text passage of what ``decision`` lets the reader see, near the words."""
+    text = " ".join(
+        part for part in (article.dek, plain_text(visible_body(article, decision))) if part
+    )
+    lower = text.lower()
+    positions = [lower.find(t) for t in terms if lower.find(t) >= 0]
+    start = max(min(positions) - 60, 0) if positions else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    passage = text[start : start + SNIPPET_CHARS]
+    if start + SNIPPET_CHARS < len(text):
+        passage = passage.rsplit(" ", 1)[0] + " …"
+    if start:
+        passage = "… " + passage
+    return passage
+
+
+def mark_terms(passage: str, terms: list[str]) -> SafeString:
+    """The passage escaped for HTML, the query's words wrapped in ``<mark>``."""
+    marked = escape(passage)
+    if terms:
+        pattern = "|".join(re.escape(escape(t)) for t in sorted(set(terms), key=len, reverse=True))
+        marked = re.sub(f"({pattern})", r"<mark>\1</mark>", marked, flags=re.IGNORECASE)
+    return mark_safe(marked)  # noqa: S308 - escaped above; only <mark> added
