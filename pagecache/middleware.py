@@ -47,8 +47,8 @@ from django.utils.crypto import constant_time_compare
 
 from analytics import popularity
 from pagecache import store as page_cache
-from paywall.meter import period_start
 from paywall import policy as access
+from paywall.meter import period_start
 from website import views
 
 from . import readers

@@ -105,8 +105,8 @@ def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -
     ``prefetched`` is the cache's answer for ``meter_key`` when the caller already
     read it (the fast path reads it with the account record, in one round trip).
     """
-    from paywall.policy import Reader, _KnownReader
     from paywall import meter
+    from paywall.policy import Reader, _KnownReader
 
     period = meter.period_start(now)
     key = meter_key(user_id, period)

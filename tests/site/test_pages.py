@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from website.templatetags.site_tags import newsroom_datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -17,6 +16,7 @@ from tests.factories import (
     SectionFactory,
     TopicFactory,
 )
+from website.templatetags.site_tags import newsroom_datetime
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from paywall import meter
 from paywall.models import Meter, MeterRead
 from paywall.policy import Reader
-from paywall import meter
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory, UserFactory
 
