@@ -76,3 +76,14 @@ def teaser_blocks(html: str, *, paragraphs: int = 2) -> list[str]:
             if seen >= paragraphs:
                 break
     return kept
+
+
+def visible_body(article, decision) -> str:
+    """The body HTML a paywall decision lets leave the server: all of it, or the teaser.
+
+    Every surface renders the body through this, with the decision it got
+    from ``paywall.policy.decide`` (or ``paywall.reading.open_article``).
+    """
+    if decision.granted:
+        return article.body
+    return "\n".join(teaser_blocks(article.body, paragraphs=decision.teaser_blocks))

@@ -8,15 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from paywall.rights import AccessLevel  # the paywall names the levels; Article.AccessLevel
+
 from .liveness import is_live
 from .querysets import ArticleManager
-
-
-class AccessLevel(models.TextChoices):
-    FREE = "free", _("Free")
-    REGISTERED = "registered", _("Registered readers")
-    METERED = "metered", _("Metered")
-    PREMIUM = "premium", _("Premium")
 
 
 class Section(models.Model):

@@ -174,6 +174,9 @@ def api_view(view):
     def wrapped(request, *args, **kwargs):
         if request.method == "HEAD":
             # HEAD is GET without the body (RFC 9110); ninja only routes GET.
+            # ``head_request`` keeps what the client asked: a HEAD never spends
+            # a metered read (``paywall.reading``).
+            request.head_request = True
             request.method = "GET"
             response = finish_response(request, view(request, *args, **kwargs))
             request.method = "HEAD"

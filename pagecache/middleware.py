@@ -5,24 +5,27 @@ A cache hit in the view still pays for every middleware in front of it
 2-4 ms of CPU for a page the cache already holds. ``PageCacheHitMiddleware``
 sits early in ``MIDDLEWARE`` (after the security headers and WhiteNoise) and
 answers a GET for an article, home, section, topic or author page itself when
-it can prove the view would serve the same cached bytes:
+it can prove the view would serve the same cached bytes. It decides with the
+same rules the view uses, imported, never copied:
 
-1. the URL resolves to one of those views (the language comes from the URL:
-   ``i18n_patterns`` with Indonesian unprefixed);
-2. the reader is anonymous (no session cookie, or a session without a user),
-   or signed in with a session (read from the cache: ``cached_db`` sessions)
-   whose account record (``pagecache.readers``) is in the cache, active, and
-   matches the session's auth hash, exactly as ``django.contrib.auth`` checks;
-3. the page entry is valid for the reader's entitlement class, and, on an
-   article, the access decision (``paywall.policy.decide_without_meter``,
-   or the meter when the reader already read this metered article this period:
-   cached per signed-in account, ``readers.signed_in_meter``)
-   names a variant the entry holds.
+1. the URL resolves to one of the cached pages (by URL name; the language
+   comes from the URL: ``i18n_patterns`` with Indonesian unprefixed);
+2. the reader's ``ReaderRights`` come from the cookies: anonymous (the meter
+   id from ``paywall.meter.meter_key_from_cookie``, the crawler kind from
+   ``paywall.crawlers.classify``), or signed in with a session (read from the
+   cache: ``cached_db`` sessions) whose account record (``pagecache.readers``)
+   is in the cache, active, and matches the session's auth hash, exactly as
+   ``django.contrib.auth`` checks;
+3. the page entry is valid for the reader's cache class, and, on an article,
+   the article is live (``articles.liveness``), the path is its own, and the
+   decision (``paywall.policy.decide``, with the reader's meter for a metered
+   article they already read this period) names a variant the entry holds.
+   A metered read that would be counted is never served here: the view counts it.
 
-Anything else (a miss, a forged meter cookie, a crawler on a metered article,
-a first metered read, a stale account record, a wrong path that redirects)
-goes down the normal stack unchanged, and the view does what it always did.
-Per request that is one or two cache round trips and no SQL.
+Anything else (a miss, a forged meter cookie, a first metered read, a stale
+account record, a wrong path that redirects) goes down the normal stack
+unchanged. Per request that is one or two cache round trips and no SQL (an
+anonymous reader re-reading a metered article: two small queries for the meter).
 
 On the way out of the normal stack it also tidies the ``Vary`` header of
 cached-page responses: the language is in the URL, so ``Accept-Language`` is
@@ -36,7 +39,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
@@ -46,46 +48,26 @@ from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 
 from analytics import popularity
-from pagecache import store as page_cache
-from paywall import policy as access
-from paywall.meter import period_start
-from website import views
+from articles.liveness import is_live
+from paywall import meter
+from paywall.crawlers import classify
+from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide
+from paywall.reading import needs_meter
+from paywall.rights import ReaderRights, signed_in
 
 from . import readers
+from . import store as page_cache
 
-CACHED_VIEWS = {
-    views.home: "home",
-    views.section: "section",
-    views.topic: "topic",
-    views.author: "author",
-    views.article_detail: "article",
+# The reader pages the page cache keeps, by URL name (namespace ``website``).
+CACHED_PAGES = {
+    "website:home": "home",
+    "website:section": "section",
+    "website:topic": "topic",
+    "website:author": "author",
+    "website:detail": "article",
 }
 FAST_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
 _LANGUAGE_PREFIX = re.compile(r"^/([a-z]{2}(?:-[a-z]+)?)/")
-
-
-class _Reader:
-    """What the fast path knows about the reader."""
-
-    __slots__ = ("user_id", "entitlements", "is_staff", "meter_key", "summary_key", "prefetched")
-
-    def __init__(self, *, user_id=None, entitlements=frozenset(), is_staff=False, meter_key=None):
-        self.user_id = user_id
-        self.entitlements = entitlements
-        self.is_staff = is_staff
-        self.meter_key = meter_key
-        self.prefetched = None
-        self.summary_key = readers.summary_key(user_id) if user_id is not None else None
-
-    @property
-    def authenticated(self) -> bool:
-        return self.user_id is not None
-
-    @property
-    def entitlement_class(self) -> str:
-        if not self.authenticated:
-            return "anonymous"
-        return access.entitlement_class_of(self.entitlements)
 
 
 class PageCacheHitMiddleware:
@@ -120,9 +102,10 @@ class PageCacheHitMiddleware:
         reader = self.reader(request, now)
         if reader is None:
             return None
+        rights, prefetched = reader
         if kind == "article":
             entry = page_cache.article_entry(
-                kwargs["pk"], language=language, entitlement=reader.entitlement_class
+                kwargs["pk"], language=language, entitlement=rights.cache_class
             )
         else:
             number = _page_number(request)
@@ -131,12 +114,12 @@ class PageCacheHitMiddleware:
             entry = page_cache.list_entry(
                 page_cache.list_page(kind, kwargs.get("slug", ""), number),
                 language=language,
-                entitlement=reader.entitlement_class,
+                entitlement=rights.cache_class,
             )
         if not entry.valid:
             return None
         if kind == "article":
-            hit = self.article_hit(request, reader, kwargs["pk"], entry, now)
+            hit = self.article_hit(request, rights, prefetched, kwargs["pk"], entry, now)
         else:
             hit = entry.get("-")
         if hit is None:
@@ -156,13 +139,13 @@ class PageCacheHitMiddleware:
                 match = get_resolver().resolve(path)
             except Resolver404:
                 return None
-        kind = CACHED_VIEWS.get(match.func)
+        kind = CACHED_PAGES.get(match.view_name)
         if kind is None:
             return None
         return language, kind, match.kwargs
 
-    def reader(self, request, now) -> _Reader | None:
-        """Who is asking, from the cookies, the cached session and the cached
+    def reader(self, request, now) -> tuple[ReaderRights, dict] | None:
+        """The reader's rights, from the cookies, the cached session and the cached
         account record; None: let Django decide."""
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if session_key:
@@ -174,76 +157,62 @@ class PageCacheHitMiddleware:
             if user_id is not None:
                 if data.get(BACKEND_SESSION_KEY) not in FAST_BACKENDS:
                     return None
-                reader = _Reader(user_id=user_id)
-                if not self.account_ok(reader, data.get(HASH_SESSION_KEY) or "", now):
-                    return None
-                return reader
-        meter_key = None
-        raw = request.COOKIES.get(settings.PAYWALL_METER_COOKIE)
-        if raw:
-            from paywall.middleware import SALT
+                return self.account(user_id, data.get(HASH_SESSION_KEY) or "", now)
+        try:
+            meter_key = meter.meter_key_from_cookie(request)
+        except meter.ForgedMeterCookie:
+            return None  # the meter middleware replaces a forged cookie
+        return ReaderRights(meter_key=meter_key, crawler=classify(request)), {}
 
-            try:
-                meter_key = signing.get_cookie_signer(salt=SALT).unsign(raw)
-            except signing.BadSignature:
-                return None  # the meter middleware replaces a forged cookie
-        return _Reader(meter_key=meter_key)
-
-    def account_ok(self, reader: _Reader, session_hash: str, now) -> bool:
-        """Fill in the signed-in reader's entitlements from the cached account record
-        (one cache round trip; two queries when the record has to be rebuilt)."""
+    def account(self, user_id, session_hash: str, now):
+        """A signed-in reader's rights from the cached account record (one cache
+        round trip; two queries when the record has to be rebuilt)."""
         # The meter record comes along (small, and saves a round trip on metered pages).
-        meter_key = readers.meter_key(reader.user_id, period_start(now))
-        found = cache.get_many([reader.summary_key, readers.READERS_GEN, meter_key])
-        reader.prefetched = {meter_key: found.get(meter_key)}
-        gen, summary = found.get(readers.READERS_GEN), found.get(reader.summary_key)
+        meter_key = readers.meter_key(user_id, meter.period_start(now))
+        summary_key = readers.summary_key(user_id)
+        found = cache.get_many([summary_key, readers.READERS_GEN, meter_key])
+        gen, summary = found.get(readers.READERS_GEN), found.get(summary_key)
         if not readers.summary_valid(summary, gen=gen, now=now):
-            summary = readers.build_summary(reader.user_id, gen=gen, now=now)
+            summary = readers.build_summary(user_id, gen=gen, now=now)
         if summary is None or not summary["is_active"]:
-            return False
+            return None
         if not constant_time_compare(session_hash, summary["auth_hash"]):
-            return False  # the normal stack flushes or re-keys the session
-        reader.entitlements = frozenset(summary["entitlements"])
-        reader.is_staff = summary["is_staff"]
-        return True
-
-    def article_hit(self, request, reader: _Reader, pk: int, entry, now):
-        meta = entry.meta
-        if not views._live(meta, now=now) or request.path != meta["path"]:
-            return None  # gone, or a redirect: the view answers
-        article = views._article_from_meta(pk, meta)
-        decision = access.decide_without_meter(
-            article=article,
-            entitlements=reader.entitlements,
-            authenticated=reader.authenticated,
-            is_staff=reader.is_staff,
-            user_id=reader.user_id,
-            now=now,
+            return None  # the normal stack flushes or re-keys the session
+        rights = signed_in(
+            user_id=user_id, entitlements=summary["entitlements"], is_staff=summary["is_staff"]
         )
-        if decision is None:
-            decision = self.metered_reread(request, reader, article, now)
-            if decision is None:
-                return None
+        return rights, {meter_key: found.get(meter_key)}
+
+    def article_hit(self, request, rights: ReaderRights, prefetched, pk: int, entry, now):
+        meta = entry.meta
+        live = is_live(
+            status=meta["status"],
+            published_at=meta["published_at"],
+            embargo_until=meta["embargo_until"],
+            expires_at=meta["expires_at"],
+            at=now,
+        )
+        if not live or request.path != meta["path"]:
+            return None  # gone, or a redirect: the view answers
+        article = ArticleFacts(pk=pk, access_level=meta["access_level"])
+        view = None
+        if needs_meter(rights, article):
+            view = self.meter_view(rights, prefetched, now)
+            if view is None or not view.has_read(pk):
+                return None  # a read to count (or a meter id to issue): the view does that
+        decision = decide(rights=rights, article=article, surface=Surface.PAGE, meter=view)
+        if decision.reason == Reason.METERED and not view.has_read(pk):
+            return None
         return entry.get(decision.cache_variant)
 
-    def metered_reread(self, request, reader: _Reader, article, now):
-        """A metered article this reader already read this period: no write, no new count."""
-        if reader.authenticated:
-            found = readers.signed_in_meter(reader.user_id, now=now, prefetched=reader.prefetched)
-            if article.pk not in found["ids"]:
-                return None
-            return access.AccessDecision(True, "metered", meter_left=found["left"])
-        if not reader.meter_key:
-            return None  # a first metered read issues a meter id: the view does that
-        agent = request.headers.get("User-Agent", "")
-        if access._BOT_PATTERN.search(agent) or access.VERIFIABLE_CRAWLERS.search(agent):
-            return None  # crawlers are decided by the view
-        from paywall.meter import meter_state
-
-        state = meter_state(access.Reader(meter_key=reader.meter_key), now)
-        if not state.has_read(article.pk):
+    def meter_view(self, rights: ReaderRights, prefetched, now) -> MeterView | None:
+        """The reader's meter this period, without a write (None: no meter yet)."""
+        if rights.authenticated:
+            found = readers.signed_in_meter(rights.user_id, now=now, prefetched=prefetched)
+            return MeterView(left=found["left"], read_ids=frozenset(found["ids"]))
+        if not rights.meter_key:
             return None
-        return access.AccessDecision(True, "metered", meter_left=state.left)
+        return meter.meter_state(rights, now).view()
 
 
 def _page_number(request) -> int | None:
@@ -251,7 +220,7 @@ def _page_number(request) -> int | None:
     if not raw.isdigit():
         return None
     number = int(raw)
-    return number if 1 <= number <= views.MAX_PAGE else None
+    return number if 1 <= number <= page_cache.MAX_PAGE else None
 
 
 def _response(hit: dict, *, language: str) -> HttpResponse:

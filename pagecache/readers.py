@@ -27,8 +27,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from pagecache.store import PREFIX, _bump
 from subscriptions.entitlements import current_subscriptions, entitlements_for
+
+from .store import PREFIX, bump
 
 SECONDS = 300
 READERS_GEN = f"{PREFIX}:gen:readers"
@@ -84,8 +85,8 @@ def forget_reader(user_id) -> None:
 
 
 def forget_all_readers() -> None:
-    _bump(READERS_GEN)
-    transaction.on_commit(lambda: _bump(READERS_GEN))
+    bump(READERS_GEN)
+    transaction.on_commit(lambda: bump(READERS_GEN))
 
 
 # --- A signed-in reader's meter, for re-reads -------------------------------------
@@ -106,13 +107,13 @@ def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -
     read it (the fast path reads it with the account record, in one round trip).
     """
     from paywall import meter
-    from paywall.policy import Reader, _KnownReader
+    from paywall.rights import ReaderRights
 
     period = meter.period_start(now)
     key = meter_key(user_id, period)
     found = prefetched.get(key) if prefetched is not None else cache.get(key)
     if found is None:
-        reader = Reader(user=_KnownReader(pk=user_id, is_staff=False))
+        reader = ReaderRights(authenticated=True, user_id=user_id)
         state = meter.meter_state(reader, now)
         found = {"ids": set(state.read_article_ids), "left": state.left}
         seconds = int((meter.period_end(now) - now) / timedelta(seconds=1))

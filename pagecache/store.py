@@ -34,6 +34,8 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 PREFIX = "pc:v1"
+# The last page number of a cached list (home, section, topic, author pages).
+MAX_PAGE = 500
 GLOBAL = f"{PREFIX}:gen:global"
 LISTS = f"{PREFIX}:gen:lists"
 
@@ -58,7 +60,7 @@ def _token() -> int:
     return time.time_ns()
 
 
-def _bump(*keys: str) -> None:
+def bump(*keys: str) -> None:
     # A fresh token per purge (not incr): a token that was evicted and
     # re-created can never equal one an old entry remembers.
     token = _token()
@@ -70,17 +72,17 @@ def _bump(*keys: str) -> None:
 
 def purge_for_article(article) -> None:
     """Forget every cached page that shows this article (its page, lists, home)."""
-    _bump(article_gen_key(article.pk), LISTS)
+    bump(article_gen_key(article.pk), LISTS)
 
 
 def purge_lists() -> None:
     """Forget cached home, section, topic and author pages."""
-    _bump(LISTS)
+    bump(LISTS)
 
 
 def purge_all() -> None:
     """Forget every cached page (a section, topic or photo changed)."""
-    _bump(GLOBAL, LISTS)
+    bump(GLOBAL, LISTS)
 
 
 # --- Entries ------------------------------------------------------------------

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Meter, MeterRead
+from .policy import MeterView
+from .rights import ReaderRights
+from .rules import current_rules
 
 
 def period_start(now: datetime) -> date:
@@ -35,16 +39,39 @@ def period_end(now: datetime) -> datetime:
     return datetime(nxt.year, nxt.month, nxt.day, tzinfo=timezone.get_current_timezone())
 
 
-def allowance_for(reader) -> int:
-    if reader.is_authenticated:
-        return settings.PAYWALL_METER_REGISTERED
-    return settings.PAYWALL_METER_ANONYMOUS
+def allowance_for(reader: ReaderRights) -> int:
+    return current_rules().allowance_for(authenticated=reader.authenticated)
 
 
 # --- Anonymous meter ids ---------------------------------------------------------
 # The cookie value is a signed string "<uuid hex>" or "<uuid hex>.x<YYYYMM>";
 # the ".x" form marks a meter issued to replace a tampered cookie: it starts
 # that month with nothing left, so forging a cookie never resets the meter.
+
+
+COOKIE_SALT = "newsroom.meter"
+
+
+def sign_meter_key(key: str) -> str:
+    return signing.get_cookie_signer(salt=COOKIE_SALT).sign(key)
+
+
+class ForgedMeterCookie(Exception):
+    """The meter cookie's signature does not match: it was edited or forged."""
+
+
+def meter_key_from_cookie(request) -> str | None:
+    """The verified anonymous meter id in the request's cookie, or None without one.
+
+    Raises ``ForgedMeterCookie`` for a cookie whose signature fails.
+    """
+    raw = request.COOKIES.get(settings.PAYWALL_METER_COOKIE)
+    if not raw:
+        return None
+    try:
+        return signing.get_cookie_signer(salt=COOKIE_SALT).unsign(raw)
+    except signing.BadSignature:
+        raise ForgedMeterCookie from None
 
 
 def new_anonymous_key(*, exhausted_in: date | None = None) -> str:
@@ -83,10 +110,14 @@ class MeterState:
     def has_read(self, article_id: int) -> bool:
         return article_id in self.read_article_ids
 
+    def view(self) -> MeterView:
+        """What the policy reads of it."""
+        return MeterView(left=self.left, read_ids=self.read_article_ids)
 
-def _meter_filter(reader) -> dict | None:
-    if reader.is_authenticated:
-        return {"user_id": reader.user.pk}
+
+def _meter_filter(reader: ReaderRights) -> dict | None:
+    if reader.authenticated:
+        return {"user_id": reader.user_id}
     if reader.meter_key:
         parsed = _parse_key(reader.meter_key)
         if parsed:
@@ -94,7 +125,7 @@ def _meter_filter(reader) -> dict | None:
     return None
 
 
-def meter_state(reader, now: datetime | None = None) -> MeterState:
+def meter_state(reader: ReaderRights, now: datetime | None = None) -> MeterState:
     """The reader's allowance, reads used and articles read this period (two queries at most)."""
     now = now or timezone.now()
     start = period_start(now)
@@ -105,13 +136,13 @@ def meter_state(reader, now: datetime | None = None) -> MeterState:
     if lookup is not None:
         meter = Meter.objects.filter(**lookup).only("pk", "exhausted_period").first()
         if meter is not None:
-            exhausted = meter.exhausted_period == start and not reader.is_authenticated
+            exhausted = meter.exhausted_period == start and not reader.authenticated
             ids = frozenset(
                 MeterRead.objects.filter(meter=meter, period=start).values_list(
                     "article_id", flat=True
                 )
             )
-        elif not reader.is_authenticated:
+        elif not reader.authenticated:
             parsed = _parse_key(reader.meter_key)
             exhausted = bool(parsed and parsed[1] == start)
     used = limit if exhausted else len(ids)
@@ -126,8 +157,8 @@ def meter_state(reader, now: datetime | None = None) -> MeterState:
 
 def _meter_for(reader, start: date) -> Meter:
     """The reader's meter row, created on first use (race-safe through the unique keys)."""
-    if reader.is_authenticated:
-        lookup, defaults = {"user": reader.user}, {}
+    if reader.authenticated:
+        lookup, defaults = {"user_id": reader.user_id}, {}
     else:
         token, exhausted = _parse_key(reader.meter_key)
         lookup, defaults = {"token": token}, {"exhausted_period": exhausted}
@@ -146,7 +177,7 @@ class MeterOutcome:
     left: int
 
 
-def meter_consume(*, reader, article, now: datetime | None = None) -> MeterOutcome:
+def meter_consume(*, reader: ReaderRights, article, now: datetime | None = None) -> MeterOutcome:
     """Spend one free read on ``article`` for ``reader`` if one is left; exactly once.
 
     Re-reading an article already counted this period is granted and not
@@ -163,7 +194,7 @@ def meter_consume(*, reader, article, now: datetime | None = None) -> MeterOutco
         meter = Meter.objects.select_for_update().get(pk=meter.pk)
         reads = MeterRead.objects.filter(meter=meter, period=start)
         used = reads.count()
-        if not reader.is_authenticated and meter.exhausted_period == start:
+        if not reader.authenticated and meter.exhausted_period == start:
             used = max(used, limit)
         if reads.filter(article_id=article.pk).exists():
             return MeterOutcome(granted=True, counted=False, left=max(limit - used, 0))
@@ -189,9 +220,7 @@ def meter_carry_over(*, meter_key: str | None, user, now: datetime | None = None
     anonymous = Meter.objects.filter(token=parsed[0]).first()
     if anonymous is None:
         return 0
-    from .policy import Reader
-
-    target = _meter_for(Reader(user=user), start)
+    target = _meter_for(ReaderRights(authenticated=True, user_id=user.pk), start)
     added = 0
     with transaction.atomic():
         Meter.objects.select_for_update().get(pk=target.pk)

@@ -1,18 +1,12 @@
 """The anonymous meter cookie: a signed meter id, never a count."""
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from . import meter
 
-SALT = "newsroom.meter"
 MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
-
-
-def sign_meter_key(key: str) -> str:
-    return signing.get_cookie_signer(salt=SALT).sign(key)
 
 
 class MeterCookieMiddleware:
@@ -21,11 +15,11 @@ class MeterCookieMiddleware:
     A cookie whose signature fails was edited or forged. Its reader gets a new
     meter id that starts the month with no free reads left (``meter`` marks
     it), so tampering can never hand out a fresh allowance. A new visitor gets
-    no cookie until their first metered read (``access_for_request`` issues
+    no cookie until their first metered read (``reading.open_article`` issues
     it), which keeps ordinary pages cookie-free and cacheable.
 
     It also enforces the caching rule on every surface that asked
-    ``access_for_request``: a response carrying entitled or metered text is
+    ``reading.open_article``: a response carrying entitled or metered text is
     ``Cache-Control: private`` whatever the view set.
     """
 
@@ -35,14 +29,12 @@ class MeterCookieMiddleware:
     def __call__(self, request):
         request.meter_key = None
         request.meter_cookie_value = None
-        raw = request.COOKIES.get(settings.PAYWALL_METER_COOKIE)
-        if raw:
-            try:
-                request.meter_key = signing.get_cookie_signer(salt=SALT).unsign(raw)
-            except signing.BadSignature:
-                key = meter.new_anonymous_key(exhausted_in=meter.period_start(timezone.now()))
-                request.meter_key = key
-                request.meter_cookie_value = key
+        try:
+            request.meter_key = meter.meter_key_from_cookie(request)
+        except meter.ForgedMeterCookie:
+            key = meter.new_anonymous_key(exhausted_in=meter.period_start(timezone.now()))
+            request.meter_key = key
+            request.meter_cookie_value = key
         request.paywall_private = False
         response = self.get_response(request)
         if request.paywall_private:
@@ -51,7 +43,7 @@ class MeterCookieMiddleware:
         if request.meter_cookie_value:
             response.set_cookie(
                 settings.PAYWALL_METER_COOKIE,
-                sign_meter_key(request.meter_cookie_value),
+                meter.sign_meter_key(request.meter_cookie_value),
                 max_age=MAX_AGE,
                 httponly=True,
                 samesite="Lax",

@@ -1,91 +1,122 @@
-"""The paywall decision: one function answers "may this reader read this article?".
+"""The paywall decision: one function answers "may this reader read this article here?".
 
-Every surface that shows article text (page, API, feeds, search, JSON-LD,
-meta tags, previews, print, e-mail) asks ``decide`` (or, for the one request
-that opens an article, ``access_for_request``) and renders ``visible_body``;
-nothing else reads ``Article.body`` for a reader.
+Every surface that can show article text asks ``decide`` with the reader's
+``ReaderRights``, the article and the ``Surface``, and renders what the
+decision lets through (``articles.body.visible_body``): the HTML page, print,
+the API, feeds, search results, JSON-LD and meta tags, previews and e-mail.
+``paywall.reading.open_article`` is the one caller that also spends a meter
+read, for the request that opens an article. ``paywall.cache_policy`` turns a
+decision into cache headers and the page cache's variant key.
 
-Reasons (``AccessDecision.reason``, rendered as ``data-paywall="<reason>"``):
+``decide`` is pure: it reads no database and writes nothing. A metered
+article on a reading surface needs the reader's meter (``MeterView``).
 
-granted
-  ``free``          the article is free for everyone
-  ``staff``         newsroom staff (``is_staff``) or a staff preview
-  ``subscriber``    the reader holds ``premium_content`` (active, trialing,
-                    past_due within grace, or canceled but paid up)
-  ``registered``    a ``registered`` article and a logged-in reader
-  ``metered``       a ``metered`` article within the allowance (or already
-                    read this period); ``meter_left`` says what is left
-  ``crawler``       a verified search crawler on a ``metered`` article (not
-                    counted; the page marks the part ``isAccessibleForFree: false``)
-gated (only the teaser leaves the server)
-  ``registration_required``      ``registered`` article, anonymous reader
-  ``premium_login``              ``premium`` article, anonymous reader
-  ``subscription_required``      ``premium`` article, logged in, no plan
-  ``upgrade_required``           ``premium`` article, on a plan without premium
-  ``meter_exhausted``            ``metered``, anonymous, allowance used up
-  ``meter_exhausted_registered`` ``metered``, logged in, allowance used up
-  ``meter_preview``              ``metered``, a prefetch/prerender/HEAD request
-                                 that must not spend a read (``meter_left`` set)
-  ``crawler_unverified``         ``metered``, a bot that is not metered and not
-                                 verified: teaser only
+Surfaces:
+  reading surfaces (``page``, ``print``, ``api``, ``preview``): the article
+      itself; a metered article spends a read there.
+  teaser surfaces (``feed``, ``search``, ``list``, ``email``): lists of many
+      articles; they show the full text only where the reader may read it
+      outright (free, registered for a signed-in reader, everything for a
+      subscriber or staff), never a meter grant or a crawler grant.
+  ``structured_data``: JSON-LD and meta tags, which describe the article to
+      everyone: granted only for a free article.
+
+Reasons (``AccessDecision.reason``, rendered as ``data-paywall="<reason>"``)
+are ``Reason``; see its members.
 """
 
-import re
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.conf import settings
-from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.db import models
 
-from articles.body import teaser_blocks
-from subscriptions.entitlements import entitlements_for
-from subscriptions.plans import AD_FREE, PREMIUM_CONTENT
+from .rights import PREMIUM_CONTENT, AccessLevel, Crawler, ReaderRights
+from .rules import PaywallRules, current_rules
 
-TEASER_PARAGRAPHS = 2
 
-GRANTED_REASONS = ("free", "staff", "subscriber", "registered", "metered", "crawler")
-GATED_REASONS = (
-    "registration_required",
-    "premium_login",
-    "subscription_required",
-    "upgrade_required",
-    "meter_exhausted",
-    "meter_exhausted_registered",
-    "meter_preview",
-    "crawler_unverified",
+class Surface(models.TextChoices):
+    PAGE = "page"
+    PRINT = "print"
+    API = "api"
+    PREVIEW = "preview"
+    FEED = "feed"
+    SEARCH = "search"
+    LIST = "list"
+    EMAIL = "email"
+    STRUCTURED_DATA = "structured_data"
+
+
+READING_SURFACES = frozenset({Surface.PAGE, Surface.PRINT, Surface.API, Surface.PREVIEW})
+
+
+class Reason(models.TextChoices):
+    # Granted: the whole article leaves the server.
+    FREE = "free"  # free for everyone
+    STAFF = "staff"  # newsroom staff
+    SUBSCRIBER = "subscriber"  # holds premium_content
+    REGISTERED = "registered"  # a registered article and a signed-in reader
+    METERED = "metered"  # within the allowance, or already read this period
+    CRAWLER = "crawler"  # a verified search crawler on a metered article
+    # Gated: only the teaser leaves the server.
+    REGISTRATION_REQUIRED = "registration_required"  # registered article, anonymous
+    PREMIUM_LOGIN = "premium_login"  # premium article, anonymous
+    SUBSCRIPTION_REQUIRED = "subscription_required"  # premium, signed in, no plan
+    UPGRADE_REQUIRED = "upgrade_required"  # premium, on a plan without premium
+    METER_EXHAUSTED = "meter_exhausted"  # metered, anonymous, allowance used up
+    METER_EXHAUSTED_REGISTERED = "meter_exhausted_registered"  # metered, signed in, used up
+    METER_PREVIEW = "meter_preview"  # metered, a HEAD/prefetch that must not spend a read
+    CRAWLER_UNVERIFIED = "crawler_unverified"  # metered, a bot we do not meter: teaser
+    TEASER_ONLY = "teaser_only"  # a teaser surface: reads are spent on the article itself
+
+
+GRANTED_REASONS = frozenset(
+    {
+        Reason.FREE,
+        Reason.STAFF,
+        Reason.SUBSCRIBER,
+        Reason.REGISTERED,
+        Reason.METERED,
+        Reason.CRAWLER,
+    }
 )
-
-# Outcomes that depend on one reader's meter: never shared between readers.
-METER_REASONS = ("metered", "meter_exhausted", "meter_exhausted_registered", "meter_preview")
+# Outcomes that depend on one reader's meter or on being a crawler: never shared.
+PER_READER_REASONS = frozenset(
+    {
+        Reason.METERED,
+        Reason.METER_EXHAUSTED,
+        Reason.METER_EXHAUSTED_REGISTERED,
+        Reason.METER_PREVIEW,
+        Reason.CRAWLER,
+        Reason.CRAWLER_UNVERIFIED,
+    }
+)
 
 
 @dataclass(frozen=True)
-class Reader:
-    """Who is asking, as far as the paywall cares."""
+class ArticleFacts:
+    """What the policy reads of an article, when no model instance is at hand
+    (the page cache keeps these in its entry). An ``Article`` works as well."""
 
-    user: object | None = None  # an authenticated User, or None
-    meter_key: str | None = None  # the anonymous meter id from the signed cookie
-    is_crawler: bool = False  # a bot we do not meter
-    is_staff_preview: bool = False
-    crawler_verified: bool = False  # a search crawler proven by PAYWALL_CRAWLER_VERIFIER
-    # A hypothetical reader (editors' preview): these entitlements and a fresh
-    # meter, with no database lookup for either.
-    preview_entitlements: frozenset[str] | None = None
-
-    @property
-    def is_authenticated(self) -> bool:
-        return bool(self.user is not None and getattr(self.user, "is_authenticated", False))
+    pk: int
+    access_level: str
 
 
-ANONYMOUS = Reader()
+@dataclass(frozen=True)
+class MeterView:
+    """The reader's meter this period: what is left, and what was read."""
+
+    left: int
+    read_ids: frozenset[int] = frozenset()
+
+    def has_read(self, article_id) -> bool:
+        return article_id in self.read_ids
 
 
 @dataclass(frozen=True)
 class AccessDecision:
     granted: bool
-    reason: str  # one of GRANTED_REASONS / GATED_REASONS above
+    reason: Reason
     meter_left: int | None = None
+    teaser_blocks: int = 2
 
     @property
     def gated(self) -> bool:
@@ -93,257 +124,93 @@ class AccessDecision:
 
     @property
     def entitled_text(self) -> bool:
-        """True when the response carries text not everyone may see (so: private)."""
-        return self.granted and self.reason != "free"
+        """True when the response carries text not everyone may see."""
+        return self.granted and self.reason != Reason.FREE
+
+    @property
+    def per_reader(self) -> bool:
+        """True when another reader of the same cache class could get another answer."""
+        return self.entitled_text or self.reason in PER_READER_REASONS
 
     @property
     def cache_variant(self) -> str:
-        """What a page cache key must include besides the URL and ``entitlement_class``.
-
-        Two readers of the same entitlement class get the same bytes only when
-        this string is equal too: full text or teaser, why, and the meter count
-        the gate or the meter notice shows.
-        """
+        """What a page cache key needs besides the URL and the reader's cache class:
+        full text or teaser, why, and the meter count the gate or notice shows."""
         kind = "full" if self.granted else "teaser"
         left = "" if self.meter_left is None else f"-{self.meter_left}"
         return f"{kind}-{self.reason}{left}"
 
 
-def decide(*, reader: Reader, article, now: datetime | None = None) -> AccessDecision:
-    """Whether ``reader`` may read the whole of ``article`` now, and why.
-
-    Never writes: the metered read is recorded by ``access_for_request``.
-    """
-    now = now or timezone.now()
-    level = article.access_level
-    if reader.is_staff_preview:
-        return AccessDecision(True, "staff")
-    if level == "free":
-        return AccessDecision(True, "free")
-    user = reader.user if reader.is_authenticated else None
-    if user is not None and getattr(user, "is_staff", False):
-        return AccessDecision(True, "staff")
-    if reader.preview_entitlements is not None:
-        entitlements = reader.preview_entitlements
-    else:
-        entitlements = entitlements_for(user, now=now) if user is not None else frozenset()
-    if PREMIUM_CONTENT in entitlements:
-        return AccessDecision(True, "subscriber")
-    if level == "premium":
-        if user is None:
-            return AccessDecision(False, "premium_login")
-        if entitlements:
-            return AccessDecision(False, "upgrade_required")
-        return AccessDecision(False, "subscription_required")
-    if level == "registered":
-        if user is not None:
-            return AccessDecision(True, "registered")
-        return AccessDecision(False, "registration_required")
-    # metered
-    if reader.is_crawler:
-        if reader.crawler_verified:
-            return AccessDecision(True, "crawler")
-        return AccessDecision(False, "crawler_unverified")
-    from .meter import allowance_for, meter_state
-
-    if reader.preview_entitlements is not None:
-        return AccessDecision(True, "metered", meter_left=allowance_for(reader) - 1)
-    state = meter_state(reader, now)
-    if state.has_read(article.pk):
-        return AccessDecision(True, "metered", meter_left=state.left)
-    if state.left > 0:
-        # What will be left once this read is counted.
-        return AccessDecision(True, "metered", meter_left=state.left - 1)
-    return AccessDecision(
-        False, "meter_exhausted_registered" if user is not None else "meter_exhausted", 0
-    )
+def _granted(reason: Reason, rules: PaywallRules, meter_left: int | None = None):
+    return AccessDecision(True, reason, meter_left, rules.teaser_blocks)
 
 
-def visible_body(article, decision: AccessDecision) -> str:
-    """The body HTML this decision lets leave the server: all of it, or the teaser."""
-    if decision.granted:
-        return article.body
-    return "\n".join(teaser_blocks(article.body, paragraphs=TEASER_PARAGRAPHS))
+def _gated(reason: Reason, rules: PaywallRules, meter_left: int | None = None):
+    return AccessDecision(False, reason, meter_left, rules.teaser_blocks)
 
 
-# --- Request-facing helpers: what views, the API and feeds call ----------------
-
-# Bots we recognise by user agent. Search engines that publish a way to verify
-# their crawlers are listed in VERIFIABLE_CRAWLERS: claiming to be one of them
-# without proof makes a request an ordinary anonymous reader (metered), since
-# anybody can send "Googlebot" in a header.
-_BOT_PATTERN = re.compile(
-    r"bot\b|crawl|spider|slurp|facebookexternalhit|embedly|preview|curl/|wget/|python-requests",
-    re.IGNORECASE,
-)
-VERIFIABLE_CRAWLERS = re.compile(
-    r"googlebot|google-inspectiontool|bingbot|applebot|duckduckbot", re.IGNORECASE
-)
-
-
-def crawler_verifier():
-    """The configured verification callable (request -> bool), or None (deny everyone)."""
-    path = getattr(settings, "PAYWALL_CRAWLER_VERIFIER", "")
-    return import_string(path) if path else None
-
-
-def classify_crawler(request) -> tuple[bool, bool]:
-    """(is_crawler, verified) for the request's user agent; see VERIFIABLE_CRAWLERS."""
-    agent = request.headers.get("User-Agent", "")
-    if VERIFIABLE_CRAWLERS.search(agent):
-        verifier = crawler_verifier()
-        if verifier is not None and verifier(request):
-            return True, True
-        return False, False  # an unproven claim: an anonymous reader like any other
-    if _BOT_PATTERN.search(agent):
-        return True, False
-    return False, False
-
-
-def is_speculative(request) -> bool:
-    """HEAD, prefetch and prerender requests: the reader has not opened the article."""
-    if request.method == "HEAD":
-        return True
-    purpose = " ".join(
-        request.headers.get(name, "") for name in ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")
-    ).lower()
-    return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
-
-
-def reader_from_request(request) -> Reader:
-    """The Reader behind an HTTP request (the meter key comes from its signed cookie)."""
-    user = getattr(request, "user", None)
-    authenticated = user is not None and user.is_authenticated
-    is_crawler, verified = (False, False) if authenticated else classify_crawler(request)
-    return Reader(
-        user=user if authenticated else None,
-        meter_key=getattr(request, "meter_key", None),
-        is_crawler=is_crawler,
-        crawler_verified=verified,
-    )
-
-
-def access_for_request(request, article, *, now: datetime | None = None) -> AccessDecision:
-    """Decide for the reader behind ``request`` and record a metered read if one was granted.
-
-    Pages and API detail endpoints call this; lists, feeds and search call
-    ``decide`` with the reader (they show teasers only and never spend the meter).
-    A read is counted once per article per period, never for HEAD, prefetch,
-    prerender or crawler requests.
-    """
-    decision = _access_for_request(request, article, now=now or timezone.now())
-    if decision.entitled_text or decision.reason in METER_REASONS:
-        # MeterCookieMiddleware makes the response private whatever the view sets.
-        request.paywall_private = True
-    return decision
-
-
-def _access_for_request(request, article, *, now: datetime) -> AccessDecision:
-    reader = reader_from_request(request)
-    decision = decide(reader=reader, article=article, now=now)
-    if decision.reason != "metered":
-        return decision
-    from . import meter
-
-    state = meter.meter_state(reader, now)
-    if state.has_read(article.pk):
-        return decision
-    if is_speculative(request):
-        return AccessDecision(False, "meter_preview", meter_left=state.left)
-    if not reader.is_authenticated and not reader.meter_key:
-        # First metered read of a new visitor: issue the meter id now (the
-        # middleware sets the cookie), not on every page, so shared pages stay cacheable.
-        key = meter.new_anonymous_key()
-        request.meter_key = key
-        request.meter_cookie_value = key
-        reader = Reader(meter_key=key)
-    outcome = meter.meter_consume(reader=reader, article=article, now=now)
-    if outcome.granted:
-        return AccessDecision(True, "metered", meter_left=outcome.left)
-    return AccessDecision(
-        False, "meter_exhausted_registered" if reader.is_authenticated else "meter_exhausted", 0
-    )
-
-
-def entitlement_class(request) -> str:
-    """What a cached page may vary by: never the reader, only what they may see.
-
-    One of ``anonymous``, ``registered``, ``ad_free``, ``premium``. For metered
-    articles the outcome differs inside a class: key the cache on
-    ``decision.cache_variant`` as well (see ``AccessDecision.cache_variant``).
-    """
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return "anonymous"
-    return entitlement_class_of(entitlements_for(user))
-
-
-def entitlement_class_of(entitlements: frozenset[str]) -> str:
-    """The class a signed-in reader with these entitlements belongs to."""
-    if PREMIUM_CONTENT in entitlements:
-        return "premium"
-    if AD_FREE in entitlements:
-        return "ad_free"
-    return "registered"
-
-
-class _KnownReader:
-    """A signed-in account as ``decide`` sees it, when only its flags are at hand."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, *, pk: int | None, is_staff: bool):
-        self.pk = self.id = pk
-        self.is_staff = is_staff
-
-
-def decide_without_meter(
+def decide(
     *,
+    rights: ReaderRights,
     article,
-    entitlements: frozenset[str],
-    authenticated: bool,
-    is_staff: bool = False,
-    user_id: int | None = None,
-    now: datetime | None = None,
-) -> AccessDecision | None:
-    """``decide`` for a reader whose entitlements are already known, or None when
-    the meter would have to be asked (a ``metered`` article and a reader whom
-    neither staff status nor ``premium_content`` lets through).
+    surface: Surface,
+    meter: MeterView | None = None,
+    rules: PaywallRules | None = None,
+) -> AccessDecision:
+    """Whether this reader may read the whole of ``article`` on ``surface``, and why.
 
-    The same decision as ``decide`` in every other case: it *is* ``decide``,
-    with the entitlements handed over instead of looked up. Used by the page
-    cache's fast path, which knows a reader's entitlements from the cache.
+    ``article`` is anything with ``pk`` and ``access_level`` (an ``Article`` or
+    ``ArticleFacts``). ``meter`` is needed only for a metered article on a
+    reading surface, for a reader who is not entitled outright: a granted
+    ``metered`` decision for an article not yet in ``meter.read_ids`` means
+    "grant, once the read is counted" (``paywall.reading`` counts it).
     """
-    if (
-        article.access_level == "metered"
-        and not (authenticated and is_staff)
-        and PREMIUM_CONTENT not in entitlements
-    ):
-        return None
-    user = _KnownReader(pk=user_id, is_staff=is_staff) if authenticated else None
-    reader = Reader(user=user, preview_entitlements=frozenset(entitlements))
-    return decide(reader=reader, article=article, now=now)
+    rules = rules or current_rules()
+    level = article.access_level
+    if level == AccessLevel.FREE:
+        return _granted(Reason.FREE, rules)
+    if surface == Surface.STRUCTURED_DATA:
+        # Describes the article to everyone: only a free article is free.
+        return _gated(_gate_reason(rights, level), rules)
+    if level in rights.levels:
+        if rights.is_staff:
+            return _granted(Reason.STAFF, rules)
+        if PREMIUM_CONTENT in rights.entitlements:
+            return _granted(Reason.SUBSCRIBER, rules)
+        return _granted(Reason.REGISTERED, rules)
+    if level != AccessLevel.METERED:
+        return _gated(_gate_reason(rights, level), rules)
+    # A metered article the reader is not entitled to outright.
+    if surface not in READING_SURFACES:
+        return _gated(Reason.TEASER_ONLY, rules)
+    if rights.crawler == Crawler.VERIFIED:
+        return _granted(Reason.CRAWLER, rules)
+    if rights.crawler == Crawler.UNVERIFIED:
+        return _gated(Reason.CRAWLER_UNVERIFIED, rules)
+    if meter is None:
+        raise ValueError("a metered article on a reading surface needs the reader's meter")
+    if meter.has_read(article.pk):
+        return _granted(Reason.METERED, rules, meter.left)
+    if meter.left > 0:
+        return _granted(Reason.METERED, rules, meter.left - 1)  # what is left once counted
+    exhausted = (
+        Reason.METER_EXHAUSTED_REGISTERED if rights.authenticated else Reason.METER_EXHAUSTED
+    )
+    return _gated(exhausted, rules, 0)
 
 
-def cache_control_for(decision: AccessDecision) -> str:
-    """The ``Cache-Control`` value for a response rendered from ``decision``.
-
-    Text only entitled readers may see (anything granted except a free
-    article), and every metered outcome (it depends on this reader's meter),
-    is ``private``: no shared cache may keep it. Free articles and teasers of
-    registration/premium gates are the same for everyone and may be shared.
-    """
-    if decision.entitled_text or decision.reason in METER_REASONS:
-        return "private, no-cache"
-    return "public, max-age=60"
+def _gate_reason(rights: ReaderRights, level: str) -> Reason:
+    """Why a reader who is not entitled to ``level`` outright is gated."""
+    if level == AccessLevel.REGISTERED:
+        return Reason.REGISTRATION_REQUIRED
+    if level == AccessLevel.PREMIUM:
+        if not rights.authenticated:
+            return Reason.PREMIUM_LOGIN
+        return Reason.UPGRADE_REQUIRED if rights.entitlements else Reason.SUBSCRIPTION_REQUIRED
+    return Reason.TEASER_ONLY
 
 
-def apply_cache_control(response, decision: AccessDecision, *, request=None):
-    """Set ``Cache-Control`` from ``decision``; a logged-in reader's page is always private."""
-    value = cache_control_for(decision)
-    user = getattr(request, "user", None) if request is not None else None
-    if user is not None and user.is_authenticated:
-        value = "private, no-cache"
-    response["Cache-Control"] = value
-    return response
+def fresh_meter(rights: ReaderRights, *, rules: PaywallRules | None = None) -> MeterView:
+    """A meter with nothing read (a hypothetical reader's, in a staff preview)."""
+    rules = rules or current_rules()
+    return MeterView(left=rules.allowance_for(authenticated=rights.authenticated))

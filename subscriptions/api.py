@@ -13,15 +13,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from apitokens.auth import PUBLIC, PUBLIC_SECURITY, READER
-from articles.models import Article
 from core.api_http import mark_personal, mark_shareable
 from core.api_schemas import ERRORS, id_path
 from paywall.meter import meter_state
-from paywall.policy import Reader, decide
+from paywall.policy import ArticleFacts, Surface, decide
+from paywall.reading import needs_meter
+from paywall.rights import AccessLevel
 
 from . import selectors
 from .entitlements import current_subscriptions
 from .models import Plan, Subscription
+from .rights import rights_for_user
 
 router = Router(tags=["reader"], auth=READER)
 plans_router = Router(tags=["plans"], auth=PUBLIC)
@@ -227,9 +229,10 @@ def my_meter(request):
     the meter's own (``meter_state``), the ones the article page spends.
     """
     mark_personal(request)
-    reader = Reader(user=request.user)
-    lifted = decide(reader=reader, article=Article(access_level=Article.AccessLevel.METERED))
-    if lifted.reason not in ("metered", "meter_exhausted_registered"):
+    rights = rights_for_user(request.user)
+    any_metered = ArticleFacts(pk=0, access_level=AccessLevel.METERED)
+    if not needs_meter(rights, any_metered):
+        lifted = decide(rights=rights, article=any_metered, surface=Surface.API)
         return {
             "metered": False,
             "reason": lifted.reason,
@@ -238,7 +241,7 @@ def my_meter(request):
             "left": None,
             "period_end": None,
         }
-    state = meter_state(reader)
+    state = meter_state(rights)
     return {
         "metered": True,
         "reason": "metered" if state.left else "meter_exhausted_registered",

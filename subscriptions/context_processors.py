@@ -1,9 +1,7 @@
-from .entitlements import entitlements_for
-from .plans import AD_FREE
+from .rights import reader_rights
 
 
 def reader_access(request):
     """``show_ads`` is False for readers entitled to ad-free, on every page."""
-    user = getattr(request, "user", None)
-    entitlements = entitlements_for(user) if user is not None else frozenset()
-    return {"reader_entitlements": entitlements, "show_ads": AD_FREE not in entitlements}
+    rights = reader_rights(request)
+    return {"reader_entitlements": rights.entitlements, "show_ads": rights.sees_ads}

@@ -1,7 +1,5 @@
 """Entitlements: what a plan lets a reader do. Plain data, named once."""
 
-AD_FREE = "ad_free"
-PREMIUM_CONTENT = "premium_content"
-EPAPER = "epaper"
+from paywall.rights import AD_FREE, ALL_ENTITLEMENTS, EPAPER, PREMIUM_CONTENT
 
-ALL_ENTITLEMENTS = (AD_FREE, PREMIUM_CONTENT, EPAPER)
+__all__ = ["AD_FREE", "ALL_ENTITLEMENTS", "EPAPER", "PREMIUM_CONTENT"]

@@ -9,6 +9,7 @@ from paywall.meter import MeterState, meter_state
 
 from .entitlements import entitlements_for
 from .models import Payment, Plan, Subscription
+from .rights import rights_for_user
 from .services import current_subscription_for
 
 
@@ -43,10 +44,9 @@ class ReaderSummary:
 
 def reader_summary(user, *, now: datetime | None = None) -> ReaderSummary:
     """The reader's entitlements, current subscription, its renewal or end date, and meter."""
-    from paywall.policy import Reader, entitlement_class_of
-
     now = now or timezone.now()
     entitlements = entitlements_for(user, now=now)
+    rights = rights_for_user(user, now=now)
     current = current_subscription_for(user, now=now)
     renews_at = ends_at = None
     if current is not None:
@@ -63,8 +63,8 @@ def reader_summary(user, *, now: datetime | None = None) -> ReaderSummary:
         entitlements=entitlements,
         subscription=current,
         subscriptions=list(subscriptions_of(user, limit=20)),
-        meter=meter_state(Reader(user=user), now),
-        entitlement_class=entitlement_class_of(entitlements),
+        meter=meter_state(rights, now),
+        entitlement_class=rights.cache_class,
         renews_at=renews_at,
         ends_at=ends_at,
     )

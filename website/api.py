@@ -22,6 +22,7 @@ from pydantic import Field
 
 from apitokens.auth import EDITOR_PUBLISH, EDITOR_READ, EDITOR_WRITE, PUBLIC, PUBLIC_SECURITY
 from articles import services
+from articles.body import visible_body
 from articles.models import (
     Article,
     Author,
@@ -36,7 +37,10 @@ from articles.sanitize import clean_body
 from articles.selectors import articles_open_to, related_articles
 from core.api_http import ApiError, mark_personal, mark_shareable
 from core.api_schemas import ERRORS, MAX_ID, Text, id_path
-from paywall.policy import access_for_request, reader_from_request, visible_body
+from paywall.cache_policy import cache_policy
+from paywall.policy import Surface
+from paywall.reading import open_article
+from subscriptions.rights import reader_rights
 
 from . import search as article_search
 from .schemas import (
@@ -150,6 +154,14 @@ def present_article(article: Article, *, decision) -> dict:
             "meter_left": decision.meter_left,
         },
     }
+
+
+def _cache_as(request, policy) -> None:
+    """Hand the paywall's cache policy to ``core.api_http.finish_response``."""
+    if policy.shareable:
+        mark_shareable(request)
+    else:
+        mark_personal(request)
 
 
 CARD_PREFETCH = (
@@ -271,13 +283,9 @@ def article_detail(request, article_id: int = id_path("article")):
         Article.objects.published().for_listing().select_related("editor"), pk=article_id
     )
     prefetch_related_objects([article], *CARD_PREFETCH)
-    decision = access_for_request(request, article)
-    if article.access_level == Article.AccessLevel.FREE:
-        mark_shareable(request)
-    elif decision.meter_left is not None or decision.reason in ("metered", "staff"):
-        mark_personal(request)
-    else:
-        mark_shareable(request)  # an anonymous teaser is the same for every anonymous reader
+    rights = reader_rights(request)
+    decision = open_article(request, rights=rights, article=article, surface=Surface.API)
+    _cache_as(request, cache_policy(decision, rights=rights, surface=Surface.API))
     return present_article(article, decision=decision)
 
 
@@ -414,9 +422,9 @@ def search(
     reader may read the whole article. Snippets come from what the reader
     may see (the teaser of a gated article), as plain text.
     """
-    mark_shareable(request)  # for anonymous readers only; a signed-in one's is private
-    reader = reader_from_request(request)
-    found = article_search.search_articles(q, reader=reader, limit=limit)
+    rights = reader_rights(request)
+    _cache_as(request, cache_policy(None, rights=rights, surface=Surface.SEARCH))
+    found = article_search.search_articles(q, rights=rights, limit=limit)
     prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
     return {
         "query": q,

@@ -11,19 +11,23 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 
+from articles.body import visible_body
 from articles.models import Article, Section, Topic
 from articles.rendering import feed_html
-from paywall.policy import ANONYMOUS, AccessDecision, decide, visible_body
+from paywall.cache_policy import cache_policy
+from paywall.policy import Surface, decide
+from paywall.rights import ANONYMOUS
 
 ITEMS = 30
 
 
 def public_body(article: Article) -> str:
-    """The body HTML anyone may receive: all of a free article, else the teaser."""
-    decision = decide(reader=ANONYMOUS, article=article)
-    if decision.granted and decision.reason not in {"free"}:
-        # A grant that depends on who is reading never goes into a shared feed.
-        decision = AccessDecision(False, "feed_teaser")
+    """The body HTML anyone may receive: all of a free article, else the teaser.
+
+    A feed is shared by every reader and aggregator, so it is decided for the
+    anonymous reader on the feed surface (which never spends a meter read).
+    """
+    decision = decide(rights=ANONYMOUS, article=article, surface=Surface.FEED)
     return visible_body(article, decision)
 
 
@@ -35,9 +39,8 @@ class CachedFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
-        response["Cache-Control"] = f"public, max-age=300, s-maxage={settings.HTTP_CACHE_S_MAXAGE}"
-        response["Surrogate-Key"] = "feeds lists"
-        return response
+        policy = cache_policy(None, rights=ANONYMOUS, surface=Surface.FEED)
+        return policy.apply(response, tags=["feeds", "lists"])
 
     def base_items(self):
         return (

@@ -22,9 +22,11 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import AccessLevel, Article
+from articles.body import visible_body
+from articles.models import Article
 from articles.rendering import plain_text
-from paywall.policy import AccessDecision, decide, visible_body
+from paywall.policy import AccessDecision, ArticleFacts, Surface, decide
+from paywall.rights import ReaderRights
 
 CONFIG = "indonesian"
 # Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
@@ -48,24 +50,6 @@ def clean_query(raw: str) -> str:
     return re.sub(r"\s+", " ", (raw or "")).strip()[:MAX_QUERY_LENGTH]
 
 
-def body_searchable_levels(reader) -> list[str]:
-    """Access levels whose body text this reader may search (granted outright).
-
-    Metered bodies are searchable only where premium ones are: a meter grant
-    is spent reading an article, not searching many.
-    """
-
-    def granted(level: str) -> bool:
-        return decide(reader=reader, article=Article(access_level=level)).granted
-
-    levels = [AccessLevel.FREE.value]
-    if granted(AccessLevel.REGISTERED):
-        levels.append(AccessLevel.REGISTERED.value)
-    if granted(AccessLevel.PREMIUM):
-        levels += [AccessLevel.METERED.value, AccessLevel.PREMIUM.value]
-    return levels
-
-
 def search_queryset(query: str, *, levels):
     """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
     body text counts only for the access ``levels`` given."""
@@ -75,12 +59,18 @@ def search_queryset(query: str, *, levels):
     return _fallback(base, query, levels)
 
 
-def search_articles(query: str, *, reader, limit: int = 20, offset: int = 0) -> list[Result]:
-    """Published articles matching ``query``, best first, with safe snippets."""
+def search_articles(
+    query: str, *, rights: ReaderRights, limit: int = 20, offset: int = 0
+) -> list[Result]:
+    """Published articles matching ``query``, best first, with safe snippets.
+
+    Body text is searchable, and shows in snippets, only where the paywall
+    lets this reader read the article outright (``ReaderRights.search_levels``).
+    """
     query = clean_query(query)
     if not query:
         return []
-    levels = body_searchable_levels(reader)
+    levels = sorted(rights.search_levels)
     found = list(search_queryset(query, levels=levels)[offset : offset + limit])
     terms = _terms(query)
     decisions: dict[str, AccessDecision] = {}  # one decision per access level, not per result
@@ -88,7 +78,11 @@ def search_articles(query: str, *, reader, limit: int = 20, offset: int = 0) -> 
     for article in found:
         level = article.access_level
         if level not in decisions:
-            decisions[level] = snippet_decision(reader, level)
+            decisions[level] = decide(
+                rights=rights,
+                article=ArticleFacts(pk=0, access_level=level),
+                surface=Surface.SEARCH,
+            )
         text = snippet_text(article, decision=decisions[level], terms=terms)
         results.append(Result(article=article, snippet=mark_terms(text, terms), text=text))
     return results
@@ -124,18 +118,6 @@ def _fallback(base, query: str, levels: list[str]):
 def _terms(query: str) -> list[str]:
     words = re.findall(r"\w[\w-]*", query.lower())
     return [w for w in words if len(w) > 1 and w not in {"or", "and"}][:10]
-
-
-def snippet_decision(reader, access_level: str) -> AccessDecision:
-    """What a result list may show of an article at ``access_level``: never a meter grant.
-
-    A metered grant is spent on the article page, not on a result list, so a
-    metered article shows its teaser here unless the reader is entitled outright.
-    """
-    decision = decide(reader=reader, article=Article(access_level=access_level))
-    if decision.granted and decision.reason == "metered":
-        return AccessDecision(False, "meter_preview")
-    return decision
 
 
 def snippet_text(article, *, decision: AccessDecision, terms: list[str]) -> str:

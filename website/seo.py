@@ -12,7 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from articles.rendering import renditions_of
-from paywall.policy import ANONYMOUS, decide
+from paywall.policy import Surface, decide
+from paywall.rights import ANONYMOUS
 
 # The class of the element that holds (or, for readers who are not entitled,
 # replaces) the gated part of an article; JSON-LD ``hasPart`` points at it.
@@ -37,8 +38,8 @@ def description(article) -> str:
 
 
 def is_free(article) -> bool:
-    """Free to everyone, as search engines must be told (the anonymous decision)."""
-    return article.access_level == "free" and decide(reader=ANONYMOUS, article=article).granted
+    """Free to everyone, as search engines must be told (the structured-data decision)."""
+    return decide(rights=ANONYMOUS, article=article, surface=Surface.STRUCTURED_DATA).granted
 
 
 def share_image(article) -> dict | None:

@@ -1,69 +1,46 @@
-"""Reader pages. Thin: they fetch, ask the access decision, and render.
+"""Reader pages. Thin: they fetch, ask the paywall, and render.
 
-Article, home, section, topic and author pages go through the page cache
-(``pagecache.store``): a hit costs the access decision and one cache read.
+Every page gets the reader's rights once (``subscriptions.rights``), the
+article page its decision from ``paywall.reading.open_article``, and every
+response its headers from ``paywall.cache_policy``. Article, home, section,
+topic and author pages are kept in the page cache (``pagecache.store``) per
+cache class and variant; ``pagecache.middleware`` serves the hits before the
+rest of the stack.
 """
-
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from analytics import popularity
+from articles.body import visible_body
+from articles.liveness import liveness_facts
 from articles.models import Article, Author, Gallery, Section, Topic
 from articles.rendering import render_body
 from articles.selectors import related_articles
 from pagecache import store as page_cache
-from paywall.policy import (
-    ANONYMOUS,
-    Reader,
-    access_for_request,
-    decide,
-    entitlement_class,
-    reader_from_request,
-    visible_body,
-)
-from subscriptions.plans import AD_FREE, PREMIUM_CONTENT
+from paywall.cache_policy import cache_policy
+from paywall.policy import Surface, decide, fresh_meter
+from paywall.reading import open_article
+from paywall.rights import AD_FREE, ANONYMOUS, PREMIUM_CONTENT, signed_in
+from subscriptions.rights import reader_rights
 
 from . import pageblocks, seo
 from .search import clean_query, search_articles
 
 PER_PAGE = 20
-MAX_PAGE = 500
+MAX_PAGE = page_cache.MAX_PAGE
 SEARCH_PER_PAGE = 20
 STATIC_PAGES = {"tentang": "about", "kontak": "contact", "syarat-langganan": "terms"}
 
 
-# --- Responses and cache headers ----------------------------------------------
-
-
-def cache_headers(*, public: bool, tags: list[str]) -> dict:
-    """Headers for a page: shareable ones for a CDN, private ones for the reader only."""
-    if public:
-        control = (
-            f"public, max-age={settings.HTTP_CACHE_MAX_AGE}, "
-            f"s-maxage={settings.HTTP_CACHE_S_MAXAGE}"
-        )
-    else:
-        control = "private, max-age=0, must-revalidate"
-    return {
-        "Cache-Control": control,
-        "Surrogate-Key": " ".join(tags),
-        "Cache-Tag": ",".join(tags),
-    }
-
-
-def _apply(response, headers: dict):
-    for name, value in headers.items():
-        response[name] = value
-    return response
+# --- Responses -------------------------------------------------------------------
 
 
 def _respond(html: str, headers: dict, *, hit: bool) -> HttpResponse:
@@ -91,22 +68,22 @@ def _cached_list(request, *, page: str, build) -> HttpResponse:
     database lookup. ``build()`` returns ``(template, context, tags)``; it may
     raise Http404.
     """
-    variant = entitlement_class(request)
-    entry = page_cache.list_entry(page, language=get_language(), entitlement=variant)
-    hit = entry.get("-")
+    policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
+    entry = page_cache.list_entry(page, language=get_language(), entitlement=policy.cache_class)
+    hit = entry.get(policy.variant)
     if hit is not None:
         return _respond(hit["html"], hit["headers"], hit=True)
     template, context, tags = build()
     html = render_to_string(template, context, request=request)
-    headers = cache_headers(public=variant == "anonymous", tags=tags)
-    entry.store("-", html, headers)
+    headers = policy.headers(tags=tags)
+    entry.store(policy.variant, html, headers)
     return _respond(html, headers, hit=False)
 
 
 # --- Home and lists -------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request):
     def build():
         shared = pageblocks.shared_blocks()
@@ -158,7 +135,7 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
     return _cached_list(request, page=page_cache.list_page(kind, slug, number), build=build)
 
 
-@require_GET
+@require_safe
 def section(request, slug):
     subsections = []
 
@@ -179,7 +156,7 @@ def section(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def topic(request, slug):
     def load():
         obj = get_object_or_404(Topic, slug=slug)
@@ -188,7 +165,7 @@ def topic(request, slug):
     return _listing(request, kind="topic", slug=slug, load=load)
 
 
-@require_GET
+@require_safe
 def author(request, slug):
     def load():
         obj = get_object_or_404(Author, slug=slug)
@@ -197,7 +174,7 @@ def author(request, slug):
     return _listing(request, kind="author", slug=slug, load=load)
 
 
-@require_GET
+@require_safe
 def gallery(request, slug):
     obj = get_object_or_404(Gallery, slug=slug, published_at__lte=timezone.now())
     items = list(obj.items.select_related("photo", "photo__agency"))
@@ -206,17 +183,11 @@ def gallery(request, slug):
         "website/gallery.html",
         {"gallery": obj, "items": items, "shared": pageblocks.shared_blocks()},
     )
-    if entitlement_class(request) == "anonymous":
-        _apply(response, cache_headers(public=True, tags=[f"gallery-{obj.pk}"]))
-    return response
+    policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
+    return policy.apply(response, tags=[f"gallery-{obj.pk}"])
 
 
 # --- The article page ---------------------------------------------------------------
-
-
-def _outcome(decision) -> str:
-    # Full text or teaser, why, and the meter count the page shows.
-    return decision.cache_variant
 
 
 def _article_meta(article: Article) -> dict:
@@ -224,39 +195,8 @@ def _article_meta(article: Article) -> dict:
     return {
         "path": article.get_absolute_url(),
         "access_level": article.access_level,
-        "section_id": article.section_id,
-        "status": article.status,
-        "published_at": article.published_at,
-        "embargo_until": article.embargo_until,
-        "expires_at": article.expires_at,
-        "slug": article.slug,
+        **liveness_facts(article),
     }
-
-
-def _article_from_meta(pk: int, meta: dict) -> Article:
-    """An unsaved stand-in with the fields the access decision reads."""
-    return Article(
-        pk=pk,
-        slug=meta["slug"],
-        access_level=meta["access_level"],
-        section_id=meta["section_id"],
-        status=meta["status"],
-        published_at=meta["published_at"],
-        embargo_until=meta["embargo_until"],
-        expires_at=meta["expires_at"],
-    )
-
-
-def _shareable(article: Article, variant: str, decision) -> bool:
-    """May a CDN keep this response for every anonymous reader?
-
-    Free articles and the teasers of registration/premium articles are the
-    same for all anonymous readers. Metered pages never are: the meter
-    differs per reader and must be counted here. Entitled text never is.
-    """
-    if variant != "anonymous" or article.access_level == Article.AccessLevel.METERED:
-        return False
-    return article.access_level == Article.AccessLevel.FREE or not decision.granted
 
 
 def _lists_around(article: Article) -> pageblocks.Lists:
@@ -296,7 +236,7 @@ def article_context(article: Article, decision, *, request=None) -> dict:
         "article": article,
         "decision": decision,
         "body": render_body(visible_body(article, decision), dateline=dateline),
-        "gated_body": decision.granted and article.access_level != Article.AccessLevel.FREE,
+        "gated_body": decision.entitled_text,
         "gated_class": seo.GATED_CLASS,
         "authors": authors,
         "topics": topics,
@@ -315,76 +255,45 @@ def article_context(article: Article, decision, *, request=None) -> dict:
 ARTICLE_RELATIONS = ("section", "section__parent", "lead_photo", "lead_photo__agency", "editor")
 
 
-@require_GET
+@require_safe
 def article_detail(request, section, year, month, day, pk, slug):
-    variant = entitlement_class(request)
-    entry = page_cache.article_entry(pk, language=get_language(), entitlement=variant)
-    article = None
-    if entry.valid and _live(entry.meta):
-        if request.path != entry.meta["path"]:
-            return HttpResponsePermanentRedirect(entry.meta["path"])
-        decision = access_for_request(request, _article_from_meta(pk, entry.meta))
-        hit = entry.get(_outcome(decision))
-        if hit is not None:
-            popularity.record_view(pk)
-            return _respond(hit["html"], hit["headers"], hit=True)
-    else:
-        decision = None
     article = get_object_or_404(
         Article.objects.published().select_related(*ARTICLE_RELATIONS), pk=pk
     )
     if request.path != article.get_absolute_url():
         return redirect(article.get_absolute_url(), permanent=True)
-    if decision is None:
-        decision = access_for_request(request, article)
+    rights = reader_rights(request)
+    surface = Surface.PRINT if "print" in request.GET else Surface.PAGE
+    decision = open_article(request, rights=rights, article=article, surface=surface)
     popularity.record_view(article.pk)
+    policy = cache_policy(decision, rights=rights, surface=surface)
+    entry = page_cache.article_entry(pk, language=get_language(), entitlement=policy.cache_class)
+    hit = entry.get(policy.variant)
+    if hit is not None:
+        return _respond(hit["html"], hit["headers"], hit=True)
     html = render_to_string(
         "website/detail.html", article_context(article, decision), request=request
     )
-    headers = cache_headers(
-        public=_shareable(article, variant, decision),
-        tags=[f"article-{article.pk}", f"section-{article.section_id}"],
-    )
-    entry.store(_outcome(decision), html, headers, meta=_article_meta(article))
+    headers = policy.headers(tags=[f"article-{article.pk}", f"section-{article.section_id}"])
+    entry.store(policy.variant, html, headers, meta=_article_meta(article))
     return _respond(html, headers, hit=False)
-
-
-def _live(meta: dict, *, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return (
-        meta.get("status") == Article.Status.PUBLISHED
-        and meta.get("published_at") is not None
-        and meta["published_at"] <= now
-        and (meta.get("embargo_until") is None or meta["embargo_until"] <= now)
-        and (meta.get("expires_at") is None or meta["expires_at"] > now)
-    )
 
 
 # --- Staff preview ------------------------------------------------------------------
 
 
-class PreviewUser:
-    """A signed-in reader who exists only for a preview, with chosen entitlements."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_staff = False
-    pk = id = None
-
-
+# The hypothetical readers a preview shows a draft to, and whether they see ads.
 PREVIEW_READERS = {
-    "anonymous": (lambda: Reader(preview_entitlements=frozenset()), True),
-    "registered": (lambda: Reader(user=PreviewUser(), preview_entitlements=frozenset()), True),
+    "anonymous": (ANONYMOUS, True),
+    "registered": (signed_in(user_id=None, entitlements=(), hypothetical=True), True),
     "premium": (
-        lambda: Reader(
-            user=PreviewUser(), preview_entitlements=frozenset({AD_FREE, PREMIUM_CONTENT})
-        ),
+        signed_in(user_id=None, entitlements=(AD_FREE, PREMIUM_CONTENT), hypothetical=True),
         False,
     ),
 }
 
 
-@require_GET
+@require_safe
 def preview(request, pk):
     """A draft exactly as an anonymous, registered or premium reader would see it."""
     if not request.user.is_authenticated:
@@ -398,15 +307,17 @@ def preview(request, pk):
             status=400,
             content_type="text/plain",
         )
-    make_reader, show_ads = PREVIEW_READERS[as_reader]
+    rights, show_ads = PREVIEW_READERS[as_reader]
     article = get_object_or_404(Article.objects.select_related(*ARTICLE_RELATIONS), pk=pk)
-    decision = decide(reader=make_reader(), article=article)
+    decision = decide(
+        rights=rights, article=article, surface=Surface.PREVIEW, meter=fresh_meter(rights)
+    )
     context = article_context(article, decision)
     context.update(
         {"show_ads": show_ads, "preview_as": as_reader, "preview_choices": list(PREVIEW_READERS)}
     )
     response = render(request, "website/detail.html", context)
-    response["Cache-Control"] = "private, no-store"
+    cache_policy(decision, rights=rights, surface=Surface.PREVIEW).apply(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -414,13 +325,13 @@ def preview(request, pk):
 # --- Search and the rest ---------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def search(request):
     query = clean_query(request.GET.get("q", ""))
     number = _page_number(request)
-    reader = reader_from_request(request)
+    rights = reader_rights(request)
     found = search_articles(
-        query, reader=reader, limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE
+        query, rights=rights, limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE
     )
     response = render(
         request,
@@ -434,12 +345,13 @@ def search(request):
         },
     )
     response["X-Robots-Tag"] = "noindex, follow"
-    if entitlement_class(request) == "anonymous":
-        _apply(response, cache_headers(public=True, tags=["search", "lists"]))
-    return response
+    # Snippets show what each result's decision lets through for this reader.
+    return cache_policy(None, rights=rights, surface=Surface.SEARCH).apply(
+        response, tags=["search", "lists"]
+    )
 
 
-@require_GET
+@require_safe
 def static_page(request, slug):
     if slug not in STATIC_PAGES:
         raise Http404("No such page")
@@ -448,19 +360,13 @@ def static_page(request, slug):
         f"pages/{STATIC_PAGES[slug]}.html",
         {"shared": pageblocks.shared_blocks(), "page_slug": slug},
     )
-    if entitlement_class(request) == "anonymous":
-        _apply(response, cache_headers(public=True, tags=["pages"]))
-    return response
+    policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
+    return policy.apply(response, tags=["pages"])
 
 
-@require_GET
+@require_safe
 def signout(request):
     """A page with the sign-out button (cached pages carry no CSRF token)."""
     response = render(request, "website/signout.html", {"shared": pageblocks.shared_blocks()})
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def anonymous_decision(article):
-    """The decision for feeds, sitemaps and other surfaces nobody signs in to."""
-    return decide(reader=ANONYMOUS, article=article)

@@ -5,7 +5,6 @@ headers the skipped middleware would have added, and never entitled text for
 a reader who lost (or never had) the entitlement.
 """
 
-import itertools
 import re
 from datetime import timedelta
 
@@ -15,14 +14,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from pagecache import readers
-from paywall.policy import Reader, decide, decide_without_meter
 from subscriptions.models import Subscription
-from subscriptions.plans import AD_FREE, PREMIUM_CONTENT
+from subscriptions.plans import AD_FREE
 from tests.factories import (
     ArticleFactory,
-    PlanFactory,
     SectionFactory,
-    SubscriptionFactory,
     UserFactory,
 )
 
@@ -206,40 +202,3 @@ def test_section_hit_needs_no_section_lookup(client, django_assert_num_queries):
         assert client.get(section.get_absolute_url())["X-Page-Cache"] == "hit"
     assert client.get("/rubrik/tidak-ada/").status_code == 404
     assert client.get(section.get_absolute_url() + "?page=x").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("level", "entitlements", "authenticated", "is_staff"),
-    [
-        (level, entitlements, authenticated, is_staff)
-        for level, entitlements, authenticated, is_staff in itertools.product(
-            ["free", "registered", "metered", "premium"],
-            [frozenset(), frozenset({AD_FREE}), frozenset({AD_FREE, PREMIUM_CONTENT})],
-            [False, True],
-            [False, True],
-        )
-        # an anonymous reader has no entitlements and is not staff
-        if authenticated or not (entitlements or is_staff)
-    ],
-)
-def test_decide_without_meter_is_decide(level, entitlements, authenticated, is_staff):
-    article = ArticleFactory.build(access_level=level)
-    user = None
-    if authenticated:
-        user = UserFactory(is_staff=is_staff)
-        if entitlements:
-            plan = PlanFactory(code=f"p{len(entitlements)}", entitlements=sorted(entitlements))
-            SubscriptionFactory(user=user, plan=plan)
-    fast = decide_without_meter(
-        article=article,
-        entitlements=entitlements,
-        authenticated=authenticated,
-        is_staff=is_staff,
-        user_id=user.pk if user else None,
-    )
-    if fast is None:  # only where the meter has to be asked
-        assert level == "metered"
-        assert not is_staff
-        assert PREMIUM_CONTENT not in entitlements
-        return
-    assert fast == decide(reader=Reader(user=user), article=article)

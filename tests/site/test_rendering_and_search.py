@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from articles.rendering import picture_html, render_body
-from paywall.policy import ANONYMOUS
+from paywall.rights import ANONYMOUS
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory, PhotoFactory
 from website.search import search_articles
@@ -72,7 +72,7 @@ def test_search_escapes_the_query_and_handles_empty_or_long_input(client):
 def test_postgres_search_uses_the_gin_index_and_ranks_headline_first():
     title_hit = ArticleFactory(headline="Nikel untuk baterai", dek="")
     body_hit = ArticleFactory(headline="Kabar tambang", body="<p>Ekspor nikel naik.</p>")
-    results = [r.article for r in search_articles("nikel", reader=ANONYMOUS)]
+    results = [r.article for r in search_articles("nikel", rights=ANONYMOUS)]
     assert results == [title_hit, body_hit]
     from website.search import QUERY, TITLE_DOCUMENT
 
@@ -90,10 +90,10 @@ def test_postgres_search_uses_the_gin_index_and_ranks_headline_first():
 def test_postgres_search_vectors_follow_edits():
     """The stored vectors are rewritten by the database on every edit."""
     article = ArticleFactory(headline="Kabar tambang", dek="", body="<p>Ekspor naik.</p>")
-    assert search_articles("batubara", reader=ANONYMOUS) == []
+    assert search_articles("batubara", rights=ANONYMOUS) == []
     article.headline = "Kabar batubara"
     article.save()
-    assert [r.article for r in search_articles("batubara", reader=ANONYMOUS)] == [article]
+    assert [r.article for r in search_articles("batubara", rights=ANONYMOUS)] == [article]
     article.body = "<p>Ekspor tembaga naik.</p>"
     article.save()
-    assert [r.article for r in search_articles("tembaga", reader=ANONYMOUS)] == [article]
+    assert [r.article for r in search_articles("tembaga", rights=ANONYMOUS)] == [article]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from paywall import meter
 from paywall.models import Meter, MeterRead
-from paywall.policy import Reader
+from paywall.rights import ReaderRights
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory, UserFactory
 
@@ -172,7 +172,7 @@ def test_reverse_dns_verifier_checks_both_directions():
 def test_registered_allowance_and_period_rollover(settings):
     settings.PAYWALL_METER_REGISTERED = 2
     user = UserFactory()
-    reader = Reader(user=user)
+    reader = ReaderRights(authenticated=True, user_id=user.pk)
     a, b, c = metered(3)
     june = timezone.make_aware(timezone.datetime(2026, 6, 30, 23, 0))
     assert meter.meter_consume(reader=reader, article=a, now=june).granted
@@ -197,12 +197,12 @@ def test_anonymous_reads_carry_over_at_login(client):
         "/akun/masuk/", {"username": "pembaca", "password": "newsroom-test"}, REMOTE_ADDR="10.1.1.1"
     )
     assert response.status_code == 302
-    state = meter.meter_state(Reader(user=user))
+    state = meter.meter_state(ReaderRights(authenticated=True, user_id=user.pk))
     assert state.used == 2
     assert state.left == settings.PAYWALL_METER_REGISTERED - 2
     # A re-read after login is free.
     assert SECRET in read(client, a).content.decode()
-    assert meter.meter_state(Reader(user=user)).used == 2
+    assert meter.meter_state(ReaderRights(authenticated=True, user_id=user.pk)).used == 2
     assert Meter.objects.get(user__isnull=True).merged_into == user
 
 
@@ -221,7 +221,9 @@ def test_anonymous_reads_carry_over_at_signup(client):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="baru")
-    assert meter.meter_state(Reader(user=user)).read_article_ids == {a.pk}
+    assert meter.meter_state(
+        ReaderRights(authenticated=True, user_id=user.pk)
+    ).read_article_ids == {a.pk}
 
 
 @requires_postgres
@@ -229,7 +231,7 @@ def test_anonymous_reads_carry_over_at_signup(client):
 def test_concurrent_requests_for_the_last_free_read_grant_it_once(settings):
     settings.PAYWALL_METER_REGISTERED = 3
     user = UserFactory()
-    reader = Reader(user=user)
+    reader = ReaderRights(authenticated=True, user_id=user.pk)
     used = metered(2)
     for article in used:
         meter.meter_consume(reader=reader, article=article)
@@ -257,7 +259,7 @@ def test_concurrent_requests_for_the_last_free_read_grant_it_once(settings):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reads_of_one_article_count_once():
     key = meter.new_anonymous_key()
-    reader = Reader(meter_key=key)
+    reader = ReaderRights(meter_key=key)
     article = metered()[0]
     barrier = threading.Barrier(6)
     outcomes = []

@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from paywall.policy import AccessDecision, Reader, decide
+from paywall.policy import AccessDecision, Surface, decide
+from paywall.rights import ANONYMOUS
 from subscriptions.models import AuditEntry, CheckoutSession, Payment, Subscription
 from tests.factories import ArticleFactory, SubscriptionFactory, UserFactory
 
@@ -287,7 +288,7 @@ def test_granted_premium_text_goes_out_private_on_the_article_page(client, reade
     client.logout()
     anonymous = client.get(article.get_absolute_url())
     assert "RAHASIA-PARAGRAF-TIGA" not in anonymous.content.decode()
-    assert decide(reader=Reader(), article=article).reason == "premium_login"
+    assert decide(rights=ANONYMOUS, article=article, surface=Surface.PAGE).reason == "premium_login"
 
 
 # --- Staff admin ---------------------------------------------------------------------

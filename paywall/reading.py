@@ -1,0 +1,68 @@
+"""Opening an article: the decision for the request that reads it, and the meter read it spends.
+
+``open_article`` is what the article page, print view and API detail call.
+It asks ``policy.decide`` and, when the decision is a metered grant for an
+article the reader has not read this period, counts the read exactly once
+(``meter.meter_consume`` locks the meter row). It never counts a read for a
+HEAD, prefetch or prerender request (``METER_PREVIEW``), for a crawler, or
+for a hypothetical preview reader.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from . import meter
+from .crawlers import is_speculative
+from .policy import AccessDecision, Reason, Surface, decide
+from .rights import AccessLevel, Crawler, ReaderRights
+from .rules import current_rules
+
+
+def needs_meter(rights: ReaderRights, article) -> bool:
+    """Whether deciding for this reader and article on a reading surface needs the meter."""
+    return (
+        article.access_level == AccessLevel.METERED
+        and article.access_level not in rights.levels
+        and rights.crawler == Crawler.NONE
+    )
+
+
+def open_article(
+    request, *, rights: ReaderRights, article, surface: Surface, now: datetime | None = None
+) -> AccessDecision:
+    """Decide for the reader behind ``request`` and spend a metered read if one is granted."""
+    now = now or timezone.now()
+    rules = current_rules()
+    if not needs_meter(rights, article):
+        decision = decide(rights=rights, article=article, surface=surface, rules=rules)
+    else:
+        state = meter.meter_state(rights, now)
+        decision = decide(
+            rights=rights, article=article, surface=surface, meter=state.view(), rules=rules
+        )
+        if decision.reason == Reason.METERED and not state.has_read(article.pk):
+            decision = _spend_read(request, rights, article, state, now=now, rules=rules)
+    if decision.per_reader:
+        # The meter cookie middleware makes the response private whatever the view sets.
+        request.paywall_private = True
+    return decision
+
+
+def _spend_read(request, rights, article, state, *, now, rules) -> AccessDecision:
+    if is_speculative(request) or getattr(request, "head_request", False):
+        return AccessDecision(False, Reason.METER_PREVIEW, state.left, rules.teaser_blocks)
+    if not rights.authenticated and not rights.meter_key:
+        # First metered read of a new visitor: issue the meter id now (the
+        # middleware sets the cookie), not on every page, so shared pages stay cacheable.
+        key = meter.new_anonymous_key()
+        request.meter_key = key
+        request.meter_cookie_value = key
+        rights = ReaderRights(meter_key=key)
+    outcome = meter.meter_consume(reader=rights, article=article, now=now)
+    if outcome.granted:
+        return AccessDecision(True, Reason.METERED, outcome.left, rules.teaser_blocks)
+    exhausted = (
+        Reason.METER_EXHAUSTED_REGISTERED if rights.authenticated else Reason.METER_EXHAUSTED
+    )
+    return AccessDecision(False, exhausted, 0, rules.teaser_blocks)
