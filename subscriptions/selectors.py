@@ -8,7 +8,7 @@ from django.utils import timezone
 from .entitlements import entitlements_for
 from .meter import MeterState, meter_state
 from .models import Payment, Plan, Subscription
-from .services import current_subscription_for
+from .services.lifecycle import current_subscription_for
 
 
 def plans_on_sale():

@@ -10,9 +10,9 @@ from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
-from . import services
 from .billing.webhooks import webhook_process
 from .models import Subscription, WebhookEvent
+from .services.lifecycle import subscription_expire, subscription_renew
 
 logger = logging.getLogger(__name__)
 S = Subscription.Status
@@ -60,7 +60,7 @@ def renew_due() -> int:
     ).values_list("pk", flat=True)
     done = 0
     for pk in due:
-        services.subscription_renew(subscription_id=pk, now=now)
+        subscription_renew(subscription_id=pk, now=now)
         done += 1
     return done
 
@@ -80,7 +80,7 @@ def expire_lapsed() -> int:
     ).values_list("pk", flat=True)
     count = 0
     for pk in lapsed:
-        if services.subscription_expire(subscription_id=pk, now=now).status == S.EXPIRED:
+        if subscription_expire(subscription_id=pk, now=now).status == S.EXPIRED:
             count += 1
     return count
 

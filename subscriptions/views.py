@@ -16,11 +16,19 @@ from django.views.decorators.http import require_POST
 
 from newsroom.redirects import safe_next_url
 
-from . import selectors, services
+from . import selectors
 from .billing import WebhookSignatureError, get_provider
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
 from .models import CheckoutSession, Plan, Subscription
+from .services.checkout import checkout_complete, checkout_create, checkout_fail
+from .services.common import SubscriptionError
+from .services.lifecycle import (
+    current_subscription_for,
+    subscription_cancel,
+    subscription_change_plan,
+    subscription_resume,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +76,7 @@ def account(request):
 def plans(request):
     current = None
     if request.user.is_authenticated:
-        current = services.current_subscription_for(request.user)
+        current = current_subscription_for(request.user)
     response = render(
         request,
         "subscriptions/plans.html",
@@ -88,12 +96,12 @@ def checkout_start(request, code):
     if not form.is_valid():
         messages.error(request, _("Choose monthly or yearly billing."))
         return redirect("subscriptions:plans")
-    current = services.current_subscription_for(request.user)
+    current = current_subscription_for(request.user)
     if current is not None and current.status != Subscription.Status.CANCELED:
         messages.info(request, _("You already subscribe; change your plan here."))
         return redirect("subscriptions:account")
     try:
-        session = services.checkout_create(
+        session = checkout_create(
             user=request.user,
             plan=plan,
             billing_period=form.cleaned_data["billing_period"],
@@ -105,7 +113,7 @@ def checkout_start(request, code):
             success_url=request.build_absolute_uri(reverse("subscriptions:account")),
             cancel_url=request.build_absolute_uri(reverse("subscriptions:plans")),
         )
-    except services.SubscriptionError as exc:
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("subscriptions:plans")
     return redirect(url)
@@ -125,14 +133,14 @@ def demo_checkout(request, session_id):
         now = timezone.now()
         if request.POST.get("outcome") == "pay":
             try:
-                services.checkout_complete(session_id=session.pk, now=now)
-            except services.SubscriptionError as exc:
+                checkout_complete(session_id=session.pk, now=now)
+            except SubscriptionError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("subscriptions:plans")
             request.session.cycle_key()  # new rights, new session key
             messages.success(request, _("Payment received. Thank you for subscribing!"))
             return redirect("subscriptions:account")
-        services.checkout_fail(session_id=session.pk, now=now)
+        checkout_fail(session_id=session.pk, now=now)
         messages.error(request, _("The payment failed. Nothing was charged."))
         return redirect("subscriptions:plans")
     return render(request, "subscriptions/demo_checkout.html", {"session": session})
@@ -147,7 +155,7 @@ def _own_subscription(request, pk) -> Subscription:
 @require_POST
 def cancel(request, pk):
     sub = _own_subscription(request, pk)
-    services.subscription_cancel(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    subscription_cancel(subscription_id=sub.pk, actor=request.user, now=timezone.now())
     messages.success(request, _("Your subscription will end at the end of the paid period."))
     return redirect("subscriptions:account")
 
@@ -158,8 +166,8 @@ def cancel(request, pk):
 def resume(request, pk):
     sub = _own_subscription(request, pk)
     try:
-        services.subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
-    except services.SubscriptionError as exc:
+        subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Your subscription continues."))
@@ -176,13 +184,13 @@ def change_plan(request, pk):
         messages.error(request, _("Choose a plan that is on sale."))
         return redirect("subscriptions:account")
     try:
-        updated = services.subscription_change_plan(
+        updated = subscription_change_plan(
             subscription_id=sub.pk,
             plan=form.cleaned_data["plan"],
             actor=request.user,
             now=timezone.now(),
         )
-    except services.SubscriptionError as exc:
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("subscriptions:account")
     request.session.cycle_key()  # rights changed: rotate the session key

@@ -9,7 +9,7 @@ class DemoProvider(PaymentProvider):
     """Payments that never leave the server: for the demo and the tests.
 
     Checkout shows our own page (``subscriptions:demo_checkout``) whose
-    buttons call ``services.checkout_complete`` / ``checkout_fail``; renewals
+    buttons call ``services.checkout.checkout_complete`` / ``checkout_fail``; renewals
     always succeed (the renewal task charges them).
     """
 

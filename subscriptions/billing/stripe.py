@@ -165,7 +165,7 @@ class StripeProvider(PaymentProvider):
         )
 
     def handle_event(self, event, *, now: datetime) -> str:
-        from .. import services
+        from ..services.provider_sync import subscription_apply_provider_snapshot
 
         obj = (event.payload.get("data") or {}).get("object") or {}
         kind = event.type
@@ -175,7 +175,7 @@ class StripeProvider(PaymentProvider):
         if kind == "checkout.session.completed":
             return self._checkout_completed(obj, event, now=now)
         if kind.startswith("customer.subscription."):
-            return services.subscription_apply_provider_snapshot(
+            return subscription_apply_provider_snapshot(
                 provider=self.name, snapshot=self._snapshot(obj), event_time=event.created, now=now
             )
         if kind in ("invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed"):
@@ -207,7 +207,8 @@ class StripeProvider(PaymentProvider):
         }
 
     def _checkout_completed(self, obj: dict, event, *, now: datetime) -> str:
-        from .. import services
+        from ..services.checkout import checkout_mark_completed
+        from ..services.provider_sync import subscription_apply_provider_snapshot
 
         metadata = obj.get("metadata") or {}
         snapshot = {
@@ -227,17 +228,17 @@ class StripeProvider(PaymentProvider):
             return "ignored"
         # Only creates the subscription if no snapshot got here first; a
         # snapshot always wins over this provisional state.
-        result = services.subscription_apply_provider_snapshot(
+        result = subscription_apply_provider_snapshot(
             provider=self.name, snapshot=snapshot, event_time=None, now=now
         )
         checkout_id = obj.get("client_reference_id") or metadata.get("checkout_id")
         if checkout_id:
-            services.checkout_mark_completed(checkout_id=checkout_id, now=now)
+            checkout_mark_completed(checkout_id=checkout_id, now=now)
         return result
 
     def _invoice(self, obj: dict, *, failed: bool, now: datetime) -> str:
-        from .. import services
         from ..models import Payment, Subscription
+        from ..services.payments import payment_record
 
         sub_id = _subscription_id(obj)
         if not sub_id:
@@ -248,7 +249,7 @@ class StripeProvider(PaymentProvider):
         if sub is None:
             raise RetryLater(f"subscription {sub_id} not known yet")
         amount = int(obj.get("amount_paid") or obj.get("amount_due") or 0) // 100
-        services.payment_record(
+        payment_record(
             user=sub.user,
             subscription=sub,
             amount=amount,
