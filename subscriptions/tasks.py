@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
+from .billing import providers_that
 from .billing.webhooks import webhook_process
 from .models import Subscription, WebhookEvent
 from .services.lifecycle import subscription_expire, subscription_renew
@@ -46,14 +47,15 @@ def retry_stuck_webhooks() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def renew_due() -> int:
-    """Charge demo subscriptions whose period (or trial) has ended and that should renew.
+    """Charge subscriptions whose period (or trial) has ended and that should renew,
+    for the providers whose renewals we charge (``charges_renewals_here``).
 
     Stripe renews on its side and tells us by webhook; the demo provider's
     charge always succeeds.
     """
     now = timezone.now()
     due = Subscription.objects.filter(
-        provider="demo",
+        provider__in=providers_that("charges_renewals_here"),
         status__in=[S.TRIALING, S.ACTIVE],
         cancel_at_period_end=False,
         current_period_end__lte=now,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from newsroom.redirects import safe_next_url
 
 from . import selectors
-from .billing import WebhookSignatureError, get_provider
+from .billing import WebhookSignatureError, get_provider, providers_that
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
 from .models import CheckoutSession, Plan, Subscription
@@ -64,12 +64,19 @@ def account(request):
         "payments": selectors.payment_history(request.user),
         "plans": selectors.plans_on_sale(),
         "portal_url": None,
+        "provider": None,
     }
     sub = summary.subscription
-    if sub is not None and sub.provider == "stripe":
-        context["portal_url"] = get_provider("stripe").portal_url(
-            subscription=sub, return_url=request.build_absolute_uri()
-        )
+    if sub is not None:
+        try:
+            provider = get_provider(sub.provider)
+        except LookupError:  # a provider since removed: show the plan, offer no actions
+            provider = None
+        context["provider"] = provider
+        if provider is not None and provider.supports_portal:
+            context["portal_url"] = provider.portal_url(
+                subscription=sub, return_url=request.build_absolute_uri()
+            )
     return render(request, "subscriptions/account.html", context)
 
 
@@ -127,7 +134,7 @@ def demo_checkout(request, session_id):
         CheckoutSession.objects.select_related("plan"),
         pk=session_id,
         user=request.user,
-        provider="demo",
+        provider__in=providers_that("checkout_on_site"),
     )
     if request.method == "POST":
         now = timezone.now()

@@ -14,10 +14,16 @@ class DemoProvider(PaymentProvider):
     """
 
     name = "demo"
+    checkout_on_site = True
+    supports_refunds = True
+    charges_renewals_here = True
 
     def start_checkout(self, *, session, success_url: str, cancel_url: str) -> str:
         session.provider_session_id = f"demo_{session.pk}"
         session.save(update_fields=["provider_session_id"])
+        return reverse("subscriptions:demo_checkout", args=[session.pk])
+
+    def resume_checkout(self, *, session) -> str | None:
         return reverse("subscriptions:demo_checkout", args=[session.pk])
 
     def refund(self, *, payment) -> str:
@@ -25,9 +31,7 @@ class DemoProvider(PaymentProvider):
 
 
 class CompProvider(PaymentProvider):
-    """Staff gifts: no money moves."""
+    """Staff gifts: no money moves, nothing renews, and only staff change them."""
 
     name = "comp"
-
-    def refund(self, *, payment) -> str:
-        return f"comp_refund_{payment.pk}"
+    reader_managed = False

@@ -50,6 +50,9 @@ def _subscription_id(invoice: dict) -> str:
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
+    supports_portal = True
+    supports_refunds = True
+    reports_by_webhook = True
 
     def _client_ready(self) -> bool:
         if not settings.STRIPE_SECRET_KEY:
@@ -94,6 +97,14 @@ class StripeProvider(PaymentProvider):
         session.provider_session_id = created.id
         session.save(update_fields=["provider_session_id"])
         return created.url
+
+    def resume_checkout(self, *, session) -> str | None:
+        if not session.provider_session_id or not self._client_ready():
+            return None
+        started = stripe.checkout.Session.retrieve(
+            session.provider_session_id, api_key=settings.STRIPE_SECRET_KEY
+        )
+        return started.url if started.get("status") == "open" else None
 
     def portal_url(self, *, subscription, return_url: str) -> str | None:
         if not subscription.provider_customer_id or not self._client_ready():

@@ -55,6 +55,8 @@ def subscription_start(
     reason: str = "",
 ) -> Subscription:
     """Start a subscription: trialing when the plan has trial days the reader has not used."""
+    from ..billing import get_provider
+
     trial = allow_trial and plan.trial_days > 0 and not has_had_trial(user, plan)
     end = now + (timedelta(days=plan.trial_days) if trial else period_length(billing_period))
     sub = Subscription(
@@ -75,7 +77,7 @@ def subscription_start(
         subscription=sub,
         user=user,
         actor=actor,
-        source=source_of(actor) if provider != "stripe" else "provider",
+        source="provider" if get_provider(provider).reports_by_webhook else source_of(actor),
         action="start",
         reason=reason,
         after=sub.snapshot(),

@@ -74,7 +74,10 @@ def payment_refund(*, payment_id: int, actor, reason: str, now: datetime) -> Pay
             return existing
         if payment.kind != Payment.Kind.CHARGE or payment.status != Payment.Status.SUCCEEDED:
             raise SubscriptionError("Only a succeeded charge can be refunded.")
-        refund_id = get_provider(payment.provider).refund(payment=payment)
+        provider = get_provider(payment.provider)
+        if not provider.supports_refunds:
+            raise SubscriptionError("This payment provider cannot refund; settle it by hand.")
+        refund_id = provider.refund(payment=payment)
         refund = Payment.objects.create(
             user=payment.user,
             subscription=payment.subscription,
