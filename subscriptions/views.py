@@ -5,7 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -208,22 +208,43 @@ def change_plan(request, pk):
     return redirect("subscriptions:account")
 
 
+def _webhook_error(*, status: int, code: str, message: str) -> JsonResponse:
+    """An error in the API's shape (``{"error": {"code", "message", "details"}}``, as
+    ``newsroom.api_http.error_payload`` writes it): providers read JSON, not our HTML.
+
+    The message is neutral on purpose: it never names a setting, a secret or
+    why verification failed (that goes to the log only).
+    """
+    response = JsonResponse(
+        {"error": {"code": code, "message": message, "details": None}}, status=status
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @csrf_exempt
-@require_POST
 def webhook(request, provider):
     """A payment provider's webhook: verify the raw body, store the event once, 200.
 
-    Bad or missing signature: 400 and nothing is stored. Processing runs in
-    Celery (``tasks.process_webhook_event``).
+    Bad or missing signature: 400 and nothing is stored; unknown provider: 404;
+    both as JSON. Processing runs in Celery (``tasks.process_webhook_event``).
     """
+    if request.method != "POST":
+        response = _webhook_error(
+            status=405, code="method_not_allowed", message="Webhooks are POSTed."
+        )
+        response["Allow"] = "POST"
+        return response
     try:
         handler = get_provider(provider)
     except LookupError:
-        return HttpResponseNotFound("unknown provider")
+        return _webhook_error(status=404, code="not_found", message="Unknown payment provider.")
     try:
         event = handler.parse_webhook(payload=request.body, headers=request.headers)
     except WebhookSignatureError as exc:
         logger.info("rejected %s webhook: %s", provider, exc)
-        return HttpResponseBadRequest(f"invalid webhook: {exc}")
+        return _webhook_error(
+            status=400, code="bad_request", message="The webhook could not be verified."
+        )
     stored, created = webhook_receive(provider=handler.name, event=event, now=timezone.now())
     return HttpResponse("ok" if created else "duplicate", content_type="text/plain")
