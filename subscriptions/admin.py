@@ -11,11 +11,16 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import CompForm, ExtendForm, ReasonForm, StaffCancelForm
+from .forms import CompForm, ExtendForm, ReasonForm, StaffCancelForm, StaffLoginForm
 from .models import AuditEntry, Payment, Plan, Subscriber, Subscription, WebhookEvent
 from .services.common import SubscriptionError
 from .services.payments import payment_refund
 from .services.staff import staff_cancel, staff_comp, staff_extend
+
+# Staff sign in through the admin's login page: cap its username like the
+# readers' (see ``forms.CappedToColumns``). Set here, where the account forms
+# live; it would sit as well next to ``site_header`` in ``newsroom/urls.py``.
+admin.site.login_form = StaffLoginForm
 
 
 def _with_form(modeladmin, request, queryset, *, form_class, title, action, apply):
