@@ -21,8 +21,13 @@ from .billing import WebhookSignatureError, get_provider, providers_that
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
 from .models import CheckoutSession, Plan, Subscription
-from .services.checkout import checkout_complete, checkout_create, checkout_fail
-from .services.common import SubscriptionError
+from .services.checkout import (
+    checkout_complete,
+    checkout_fail,
+    checkout_open,
+    checkout_redirect_url,
+)
+from .services.common import AlreadySubscribed, SubscriptionError
 from .services.lifecycle import (
     current_subscription_for,
     subscription_cancel,
@@ -103,23 +108,24 @@ def checkout_start(request, code):
     if not form.is_valid():
         messages.error(request, _("Choose monthly or yearly billing."))
         return redirect("subscriptions:plans")
-    current = current_subscription_for(request.user)
-    if current is not None and current.status != Subscription.Status.CANCELED:
-        messages.info(request, _("You already subscribe; change your plan here."))
-        return redirect("subscriptions:account")
     try:
-        session = checkout_create(
+        # The open checkout for the same plan if there is one (a second click,
+        # a second tab), else a new one; refused while a subscription runs.
+        session = checkout_open(
             user=request.user,
             plan=plan,
             billing_period=form.cleaned_data["billing_period"],
             provider=get_provider().name,
             now=timezone.now(),
         )
-        url = get_provider(session.provider).start_checkout(
+        url = checkout_redirect_url(
             session=session,
             success_url=request.build_absolute_uri(reverse("subscriptions:account")),
             cancel_url=request.build_absolute_uri(reverse("subscriptions:plans")),
         )
+    except AlreadySubscribed:
+        messages.info(request, _("You already subscribe; change your plan here."))
+        return redirect("subscriptions:account")
     except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("subscriptions:plans")
@@ -140,10 +146,19 @@ def demo_checkout(request, session_id):
         now = timezone.now()
         if request.POST.get("outcome") == "pay":
             try:
-                checkout_complete(session_id=session.pk, now=now)
+                session = checkout_complete(session_id=session.pk, now=now)
             except SubscriptionError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("subscriptions:plans")
+            if session.status == CheckoutSession.Status.DUPLICATE:
+                messages.warning(
+                    request,
+                    _(
+                        "You already have a running subscription, so nothing new started "
+                        "and this payment was refunded."
+                    ),
+                )
+                return redirect("subscriptions:account")
             request.session.cycle_key()  # new rights, new session key
             messages.success(request, _("Payment received. Thank you for subscribing!"))
             return redirect("subscriptions:account")
@@ -174,6 +189,10 @@ def resume(request, pk):
     sub = _own_subscription(request, pk)
     try:
         subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    except AlreadySubscribed:
+        messages.error(
+            request, _("You already have another running subscription; this one cannot resume.")
+        )
     except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -218,6 +218,7 @@ class StripeProvider(PaymentProvider):
         }
 
     def _checkout_completed(self, obj: dict, event, *, now: datetime) -> str:
+        from ..models import Subscription
         from ..services.checkout import checkout_mark_completed
         from ..services.provider_sync import subscription_apply_provider_snapshot
 
@@ -244,12 +245,15 @@ class StripeProvider(PaymentProvider):
         )
         checkout_id = obj.get("client_reference_id") or metadata.get("checkout_id")
         if checkout_id:
-            checkout_mark_completed(checkout_id=checkout_id, now=now)
+            made = Subscription.objects.filter(
+                provider=self.name, provider_subscription_id=snapshot["id"]
+            ).first()
+            checkout_mark_completed(checkout_id=checkout_id, now=now, subscription=made)
         return result
 
     def _invoice(self, obj: dict, *, failed: bool, now: datetime) -> str:
         from ..models import Payment, Subscription
-        from ..services.payments import payment_record
+        from ..services.payments import payment_record, payment_settle_duplicate
 
         sub_id = _subscription_id(obj)
         if not sub_id:
@@ -260,7 +264,7 @@ class StripeProvider(PaymentProvider):
         if sub is None:
             raise RetryLater(f"subscription {sub_id} not known yet")
         amount = int(obj.get("amount_paid") or obj.get("amount_due") or 0) // 100
-        payment_record(
+        payment = payment_record(
             user=sub.user,
             subscription=sub,
             amount=amount,
@@ -270,4 +274,14 @@ class StripeProvider(PaymentProvider):
             description=f"{sub.plan.name} invoice",
             now=now,
         )
+        if sub.duplicate_of_id is not None:
+            # A subscription we refused (the reader had one running): money goes back.
+            payment_settle_duplicate(
+                payment_id=payment.pk,
+                reason=(
+                    f"Stripe subscription {sub.provider_subscription_id} started while "
+                    f"#{sub.duplicate_of_id} was running."
+                ),
+                now=now,
+            )
         return "processed"

@@ -4,6 +4,7 @@ trail, and the row locks (taken in one order: reader, then subscription)."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -12,6 +13,19 @@ from ..models import AuditEntry, Plan, Subscription
 
 class SubscriptionError(ValidationError):
     """A change that is not allowed in the subscription's current state."""
+
+
+class AlreadySubscribed(SubscriptionError):
+    """The reader already has a running subscription (one per reader: see
+    ``models.RUNNING_STATUSES``); changing plan is ``subscription_change_plan``."""
+
+    def __init__(self, running: Subscription):
+        super().__init__(
+            f"The reader already has a running subscription (#{running.pk}); "
+            "change or extend that one instead.",
+            code="already_subscribed",
+        )
+        self.running = running
 
 
 def period_length(billing_period: str) -> timedelta:
@@ -61,6 +75,34 @@ def require_reason(reason: str) -> str:
 
 
 # --- Locks and saves -----------------------------------------------------------------
+#
+# Lock order, everywhere: the reader's user row, then their subscription rows,
+# then checkout rows. The reader lock serializes every change that could make
+# a second subscription run (two checkouts paid at once, a webhook and a
+# checkout, a resume and a comp), so the "one running" check below is exact;
+# the database constraint backs it up.
+
+
+def lock_reader(user_id: int) -> None:
+    """Hold the reader's row until the transaction ends (a no-op on SQLite,
+    which runs one writing transaction at a time anyway)."""
+    get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+
+
+def other_running(sub: Subscription):
+    """The reader's running subscriptions other than ``sub``."""
+    return Subscription.objects.filter(
+        user_id=sub.user_id, status__in=Subscription.RUNNING
+    ).exclude(pk=sub.pk)
+
+
+def refuse_second_running(sub: Subscription) -> None:
+    """Raise ``AlreadySubscribed`` if saving ``sub`` would give its reader two running
+    subscriptions. Call it under the reader lock, before telling any provider."""
+    if sub.is_running:
+        running = other_running(sub).select_related("plan").first()
+        if running is not None:
+            raise AlreadySubscribed(running)
 
 
 def lock_subscription(subscription_id: int) -> Subscription:
@@ -68,7 +110,8 @@ def lock_subscription(subscription_id: int) -> Subscription:
 
 
 def save_subscription(sub: Subscription) -> None:
-    sub.full_clean(exclude=["user", "plan", "scheduled_plan"])
+    refuse_second_running(sub)  # first: full_clean would report the constraint less kindly
+    sub.full_clean(exclude=["user", "plan", "scheduled_plan", "duplicate_of"])
     sub.save()
 
 
@@ -81,6 +124,8 @@ class Change:
 
 
 def change_begin(subscription_id: int) -> Change:
+    user_id = Subscription.objects.values_list("user_id", flat=True).get(pk=subscription_id)
+    lock_reader(user_id)
     sub = lock_subscription(subscription_id)
     return Change(sub=sub, before=sub.snapshot())
 

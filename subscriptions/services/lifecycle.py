@@ -11,8 +11,10 @@ from .common import (
     audit,
     change_begin,
     change_finish,
+    lock_reader,
     period_length,
     plan_price,
+    refuse_second_running,
     require_reason,
     save_subscription,
     source_of,
@@ -38,7 +40,30 @@ def has_had_trial(user, plan: Plan) -> bool:
     return Subscription.objects.filter(user=user, plan=plan, trial_end__isnull=False).exists()
 
 
+def running_subscription_for(user, *, now: datetime) -> Subscription | None:
+    """The reader's running subscription (at most one), or None. Call it holding
+    ``lock_reader`` when the answer decides a write.
+
+    One whose grace (past_due) or last paid period (set to cancel) is over is
+    expired here first, as the sweep would a few minutes later: a reader whose
+    payment failed for good may subscribe again at once.
+    """
+    sub = (
+        Subscription.objects.filter(user=user, status__in=Subscription.RUNNING)
+        .select_related("plan")
+        .first()
+    )
+    if sub is not None and not sub.grants_access(now):
+        sub = subscription_expire(subscription_id=sub.pk, now=now)
+    return sub if sub is not None and sub.is_running else None
+
+
 # --- Starting -------------------------------------------------------------------
+
+
+def will_trial(user, plan: Plan) -> bool:
+    """Starting ``plan`` now would begin with its free trial (nothing charged)."""
+    return plan.trial_days > 0 and not has_had_trial(user, plan)
 
 
 def subscription_start(
@@ -54,35 +79,40 @@ def subscription_start(
     allow_trial: bool = True,
     reason: str = "",
 ) -> Subscription:
-    """Start a subscription: trialing when the plan has trial days the reader has not used."""
+    """Start a subscription: trialing when the plan has trial days the reader has not used.
+
+    Raises ``AlreadySubscribed`` when the reader already has one running.
+    """
     from ..billing import get_provider
 
-    trial = allow_trial and plan.trial_days > 0 and not has_had_trial(user, plan)
-    end = now + (timedelta(days=plan.trial_days) if trial else period_length(billing_period))
-    sub = Subscription(
-        user=user,
-        plan=plan,
-        billing_period=billing_period,
-        status=S.TRIALING if trial else S.ACTIVE,
-        current_period_start=now,
-        current_period_end=end,
-        trial_end=end if trial else None,
-        provider=provider,
-        provider_customer_id=provider_customer_id,
-        provider_subscription_id=provider_subscription_id,
-        created_at=now,
-    )
-    save_subscription(sub)
-    audit(
-        subscription=sub,
-        user=user,
-        actor=actor,
-        source="provider" if get_provider(provider).reports_by_webhook else source_of(actor),
-        action="start",
-        reason=reason,
-        after=sub.snapshot(),
-        now=now,
-    )
+    with transaction.atomic():
+        lock_reader(user.pk)
+        trial = allow_trial and will_trial(user, plan)
+        end = now + (timedelta(days=plan.trial_days) if trial else period_length(billing_period))
+        sub = Subscription(
+            user=user,
+            plan=plan,
+            billing_period=billing_period,
+            status=S.TRIALING if trial else S.ACTIVE,
+            current_period_start=now,
+            current_period_end=end,
+            trial_end=end if trial else None,
+            provider=provider,
+            provider_customer_id=provider_customer_id,
+            provider_subscription_id=provider_subscription_id,
+            created_at=now,
+        )
+        save_subscription(sub)
+        audit(
+            subscription=sub,
+            user=user,
+            actor=actor,
+            source="provider" if get_provider(provider).reports_by_webhook else source_of(actor),
+            action="start",
+            reason=reason,
+            after=sub.snapshot(),
+            now=now,
+        )
     return sub
 
 
@@ -206,6 +236,7 @@ def subscription_resume(*, subscription_id: int, actor, now: datetime) -> Subscr
         sub.canceled_at = None
         if sub.status == S.CANCELED:
             sub.status = S.ACTIVE
+        refuse_second_running(sub)  # before the provider hears of it
         get_provider(sub.provider).resume(subscription=sub)
         return change_finish(change, action="resume", actor=actor, reason="", now=now)
 

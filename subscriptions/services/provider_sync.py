@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from ..billing import get_provider
 from ..models import Plan, Subscription
-from .common import audit, period_length
+from .common import audit, lock_reader, period_length
+from .lifecycle import running_subscription_for
 
 S = Subscription.Status
 
@@ -21,6 +23,12 @@ def subscription_apply_provider_snapshot(
     in the newest state. ``event_time=None`` is provisional (checkout
     completed): it creates the subscription if nothing did yet, and changes
     nothing otherwise. Returns "processed" or "ignored".
+
+    A snapshot that would give the reader a second running subscription is
+    refused (see ``models.RUNNING_STATUSES``): a new one is stored expired,
+    marked ``duplicate_of`` the running one, and stopped at the provider at
+    once (its charges are refunded as they are reported); an old one the
+    provider revived keeps our state and is set to cancel at its period end.
     """
     from django.contrib.auth import get_user_model
 
@@ -28,6 +36,15 @@ def subscription_apply_provider_snapshot(
     if not snapshot.get("id") or not status:
         return "ignored"
     with transaction.atomic():
+        # The reader's lock first (see ``common``): ours if we know the subscription.
+        known = (
+            Subscription.objects.filter(provider=provider, provider_subscription_id=snapshot["id"])
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        user_id = known or _as_id(snapshot.get("user_id"))
+        if user_id:
+            lock_reader(user_id)
         sub = (
             Subscription.objects.select_for_update()
             .select_related("plan")
@@ -35,7 +52,7 @@ def subscription_apply_provider_snapshot(
             .first()
         )
         if sub is None:
-            user = get_user_model().objects.filter(pk=snapshot.get("user_id") or 0).first()
+            user = get_user_model().objects.filter(pk=user_id or 0).first()
             plan = Plan.objects.filter(code=snapshot.get("plan_code") or "").first()
             if user is None or plan is None:
                 return "ignored"
@@ -54,9 +71,16 @@ def subscription_apply_provider_snapshot(
             )
             before: dict = {}
             action = "start"
+            _apply_snapshot(sub, snapshot, event_time, now)
+            running = running_subscription_for(user, now=now) if sub.is_running else None
+            if running is not None:
+                sub.status = S.EXPIRED
+                sub.duplicate_of = running
+                sub.grace_until = None
+                sub.current_period_end = min(sub.current_period_end, now)
+                action = "refuse_second"
             try:
                 with transaction.atomic():
-                    _apply_snapshot(sub, snapshot, event_time, now)
                     sub.save()
             except IntegrityError:  # a concurrent event created it: apply over that one
                 return subscription_apply_provider_snapshot(
@@ -68,12 +92,19 @@ def subscription_apply_provider_snapshot(
             if sub.provider_synced_at and event_time < sub.provider_synced_at:
                 return "ignored"
             before = sub.snapshot()
+            was_running = sub.is_running
             plan = Plan.objects.filter(code=snapshot.get("plan_code") or "").first()
             if plan is not None:
                 sub.plan = plan
             _apply_snapshot(sub, snapshot, event_time, now)
-            sub.save()
             action = "provider_sync"
+            if sub.is_running and not was_running:
+                if sub.duplicate_of_id is not None:
+                    return "ignored"  # refused once and stopped at the provider already
+                running = running_subscription_for(sub.user, now=now)
+                if running is not None:
+                    return _refuse_revived(sub, running, provider, event_time, now=now)
+            sub.save()
             if before == sub.snapshot():
                 return "processed"
         audit(
@@ -82,12 +113,38 @@ def subscription_apply_provider_snapshot(
             actor=None,
             source="provider",
             action=action,
-            reason=f"{provider} status {status}",
+            reason=f"{provider} status {status}"
+            + (f"; #{sub.duplicate_of_id} already running" if action == "refuse_second" else ""),
             before=before,
             after=sub.snapshot(),
             now=now,
         )
+        if action == "refuse_second":
+            get_provider(provider).cancel(subscription=sub, immediately=True)
     return "processed"
+
+
+def _refuse_revived(sub, running, provider: str, event_time, *, now) -> str:
+    """The provider says a stopped subscription runs again while ``running`` runs: keep
+    ours as it was and ask the provider to end it with its period."""
+    sub.refresh_from_db()
+    Subscription.objects.filter(pk=sub.pk).update(provider_synced_at=event_time)
+    audit(
+        subscription=sub,
+        user=sub.user,
+        source="provider",
+        action="refuse_second",
+        reason=f"{provider} revived it while #{running.pk} was running; set to end",
+        before=sub.snapshot(),
+        after=sub.snapshot(),
+        now=now,
+    )
+    get_provider(provider).cancel(subscription=sub, immediately=False)
+    return "processed"
+
+
+def _as_id(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
 
 
 def _apply_snapshot(sub: Subscription, snap: dict, event_time, now) -> None:

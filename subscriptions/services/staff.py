@@ -10,6 +10,7 @@ from .common import (
     audit,
     change_begin,
     change_finish,
+    lock_reader,
     require_reason,
     save_subscription,
 )
@@ -19,11 +20,16 @@ S = Subscription.Status
 
 
 def staff_comp(*, user, plan: Plan, days: int, actor, reason: str, now: datetime) -> Subscription:
-    """Give a reader a plan free for ``days`` (no payment); audited with the reason."""
+    """Give a reader a plan free for ``days`` (no payment); audited with the reason.
+
+    Refused (``AlreadySubscribed``) when the reader has a subscription running:
+    extend that one instead.
+    """
     reason = require_reason(reason)
     if days <= 0:
         raise SubscriptionError({"days": "Give at least one day."})
     with transaction.atomic():
+        lock_reader(user.pk)
         sub = Subscription(
             user=user,
             plan=plan,
