@@ -75,12 +75,11 @@ def seed_plans() -> dict[str, Plan]:
 
 def _subscribe(user, plan: Plan, *, now) -> Subscription:
     """A paid month through the service layer, so the demo has an audit trail and a payment."""
-    from . import services
+    from .services.lifecycle import subscription_start
+    from .services.payments import payment_record
 
-    sub = services.subscription_start(
-        user=user, plan=plan, now=now, allow_trial=False, reason="demo seed"
-    )
-    services.payment_record(
+    sub = subscription_start(user=user, plan=plan, now=now, allow_trial=False, reason="demo seed")
+    payment_record(
         user=user,
         subscription=sub,
         amount=plan.price_monthly,

@@ -1,14 +1,54 @@
 """Reader and staff forms."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Plan, Subscription
 
 
-class SignupForm(UserCreationForm):
+class CappedToColumns:
+    """Caps each text field named after a user column at that column's length.
+
+    The cap is a validator, so an over-long value is a form error before
+    anything reads or writes with it. Django's login form sets the username's
+    ``max_length`` only after the field is built, which adds no validator: a
+    10,000-character username reached ``authenticate()``, and django-axes
+    then wrote it to a 255-character column (a 500 on PostgreSQL). Django's
+    ``EmailField`` allows 320 characters, the user's e-mail column 254.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = {f.name: f for f in get_user_model()._meta.get_fields()}
+        for name, field in self.fields.items():
+            column = columns.get(name)
+            limit = getattr(column, "max_length", None)
+            if not isinstance(field, forms.CharField) or not limit:
+                continue
+            field.max_length = min(field.max_length or limit, limit)
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ] + [MaxLengthValidator(field.max_length)]
+            field.widget.attrs["maxlength"] = str(field.max_length)
+
+
+class LoginForm(CappedToColumns, AuthenticationForm):
+    """Django's login form, its username capped before ``authenticate()`` sees it."""
+
+
+class StaffLoginForm(CappedToColumns, AdminAuthenticationForm):
+    """The admin's login form, capped the same way (``admin.site.login_form``)."""
+
+
+class ResetPasswordForm(CappedToColumns, PasswordResetForm):
+    """Django's password reset form (already 254 for the e-mail; capped by the same rule)."""
+
+
+class SignupForm(CappedToColumns, UserCreationForm):
     """A free account: a username, an e-mail address (for password resets) and a password."""
 
     email = forms.EmailField(label=_("E-mail"), required=True)

@@ -41,6 +41,17 @@ class Plan(models.Model):
             raise ValidationError({"entitlements": f"Unknown: {', '.join(sorted(unknown))}"})
 
 
+# A running subscription is one that will charge again (or is being charged):
+# trialing, active, past_due. A canceled one is paid up until its period ends
+# and never charges again; an expired one is over.
+#
+# One reader has at most one running subscription per product line. Every
+# reader plan is one line: premium includes ad-free, so a second running
+# subscription can only charge the reader twice for what one plan gives.
+# Changing plan is ``subscription_change_plan``, never a second subscription.
+RUNNING_STATUSES = ("trialing", "active", "past_due")
+
+
 class Subscription(models.Model):
     """A reader's subscription to a plan, with its current billing period."""
 
@@ -80,8 +91,21 @@ class Subscription(models.Model):
         null=True, blank=True, help_text="The period end a renewal reminder was sent for."
     )
     trial_reminder_sent = models.BooleanField(default=False)
+    # Set when a provider started this subscription while the reader already had
+    # ``duplicate_of`` running: we refused it (it never runs), told the provider
+    # to stop it, and refund whatever it charges.
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Refused: the reader already had this subscription running."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    RUNNING = RUNNING_STATUSES
 
     class Meta:
         ordering = ["-created_at"]
@@ -94,11 +118,23 @@ class Subscription(models.Model):
                 fields=["provider", "provider_subscription_id"],
                 condition=~models.Q(provider_subscription_id=""),
                 name="subscription_provider_id_once",
-            )
+            ),
+            # One running subscription per reader (see RUNNING_STATUSES): the
+            # services check it under the reader's row lock, this holds it
+            # even for a path that forgot.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=RUNNING_STATUSES),
+                name="subscription_one_running_per_reader",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.plan} · {self.status}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
 
     def grants_access(self, now) -> bool:
         """The rule ``entitlements.current_subscriptions`` applies in SQL, for one row."""
@@ -182,6 +218,8 @@ class CheckoutSession(models.Model):
         OPEN = "open", _("Open")
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
+        # Paid while the reader already had a running subscription: refunded.
+        DUPLICATE = "duplicate", _("Paid twice, refunded")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

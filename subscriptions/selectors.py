@@ -10,7 +10,7 @@ from paywall.meter import MeterState, meter_state
 from .entitlements import entitlements_for
 from .models import Payment, Plan, Subscription
 from .rights import rights_for_user
-from .services import current_subscription_for
+from .services.lifecycle import current_subscription_for
 
 
 def plans_on_sale():

@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from . import views
+from .forms import LoginForm, ResetPasswordForm
 
 reader_urls = [
     path("akun/", views.account, name="account"),
@@ -22,12 +23,14 @@ reader_urls = [
 ]
 
 urlpatterns = [
-    path("akun/masuk/", auth_views.LoginView.as_view(), name="login"),
+    path("akun/masuk/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("akun/keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("akun/daftar/", views.signup, name="signup"),
     path(
         "akun/sandi/lupa/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        auth_views.PasswordResetView.as_view(
+            form_class=ResetPasswordForm, success_url=reverse_lazy("password_reset_done")
+        ),
         name="password_reset",
     ),
     path(

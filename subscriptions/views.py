@@ -5,7 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,13 +14,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.api_http import error_response
 from core.redirects import safe_next_url
 
-from . import selectors, services
-from .billing import WebhookSignatureError, get_provider
+from . import selectors
+from .billing import WebhookSignatureError, get_provider, providers_that
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
 from .models import CheckoutSession, Plan, Subscription
+from .services.checkout import (
+    checkout_complete,
+    checkout_fail,
+    checkout_open,
+    checkout_redirect_url,
+)
+from .services.common import AlreadySubscribed, SubscriptionError
+from .services.lifecycle import (
+    current_subscription_for,
+    subscription_cancel,
+    subscription_change_plan,
+    subscription_resume,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +70,26 @@ def account(request):
         "payments": selectors.payment_history(request.user),
         "plans": selectors.plans_on_sale(),
         "portal_url": None,
+        "provider": None,
     }
     sub = summary.subscription
-    if sub is not None and sub.provider == "stripe":
-        context["portal_url"] = get_provider("stripe").portal_url(
-            subscription=sub, return_url=request.build_absolute_uri()
-        )
+    if sub is not None:
+        try:
+            provider = get_provider(sub.provider)
+        except LookupError:  # a provider since removed: show the plan, offer no actions
+            provider = None
+        context["provider"] = provider
+        if provider is not None and provider.supports_portal:
+            context["portal_url"] = provider.portal_url(
+                subscription=sub, return_url=request.build_absolute_uri()
+            )
     return render(request, "subscriptions/account.html", context)
 
 
 def plans(request):
     current = None
     if request.user.is_authenticated:
-        current = services.current_subscription_for(request.user)
+        current = current_subscription_for(request.user)
     response = render(
         request,
         "subscriptions/plans.html",
@@ -88,24 +109,25 @@ def checkout_start(request, code):
     if not form.is_valid():
         messages.error(request, _("Choose monthly or yearly billing."))
         return redirect("subscriptions:plans")
-    current = services.current_subscription_for(request.user)
-    if current is not None and current.status != Subscription.Status.CANCELED:
-        messages.info(request, _("You already subscribe; change your plan here."))
-        return redirect("subscriptions:account")
     try:
-        session = services.checkout_create(
+        # The open checkout for the same plan if there is one (a second click,
+        # a second tab), else a new one; refused while a subscription runs.
+        session = checkout_open(
             user=request.user,
             plan=plan,
             billing_period=form.cleaned_data["billing_period"],
             provider=get_provider().name,
             now=timezone.now(),
         )
-        url = get_provider(session.provider).start_checkout(
+        url = checkout_redirect_url(
             session=session,
             success_url=request.build_absolute_uri(reverse("subscriptions:account")),
             cancel_url=request.build_absolute_uri(reverse("subscriptions:plans")),
         )
-    except services.SubscriptionError as exc:
+    except AlreadySubscribed:
+        messages.info(request, _("You already subscribe; change your plan here."))
+        return redirect("subscriptions:account")
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("subscriptions:plans")
     return redirect(url)
@@ -119,20 +141,29 @@ def demo_checkout(request, session_id):
         CheckoutSession.objects.select_related("plan"),
         pk=session_id,
         user=request.user,
-        provider="demo",
+        provider__in=providers_that("checkout_on_site"),
     )
     if request.method == "POST":
         now = timezone.now()
         if request.POST.get("outcome") == "pay":
             try:
-                services.checkout_complete(session_id=session.pk, now=now)
-            except services.SubscriptionError as exc:
+                session = checkout_complete(session_id=session.pk, now=now)
+            except SubscriptionError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("subscriptions:plans")
+            if session.status == CheckoutSession.Status.DUPLICATE:
+                messages.warning(
+                    request,
+                    _(
+                        "You already have a running subscription, so nothing new started "
+                        "and this payment was refunded."
+                    ),
+                )
+                return redirect("subscriptions:account")
             request.session.cycle_key()  # new rights, new session key
             messages.success(request, _("Payment received. Thank you for subscribing!"))
             return redirect("subscriptions:account")
-        services.checkout_fail(session_id=session.pk, now=now)
+        checkout_fail(session_id=session.pk, now=now)
         messages.error(request, _("The payment failed. Nothing was charged."))
         return redirect("subscriptions:plans")
     return render(request, "subscriptions/demo_checkout.html", {"session": session})
@@ -147,7 +178,7 @@ def _own_subscription(request, pk) -> Subscription:
 @require_POST
 def cancel(request, pk):
     sub = _own_subscription(request, pk)
-    services.subscription_cancel(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    subscription_cancel(subscription_id=sub.pk, actor=request.user, now=timezone.now())
     messages.success(request, _("Your subscription will end at the end of the paid period."))
     return redirect("subscriptions:account")
 
@@ -158,8 +189,12 @@ def cancel(request, pk):
 def resume(request, pk):
     sub = _own_subscription(request, pk)
     try:
-        services.subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
-    except services.SubscriptionError as exc:
+        subscription_resume(subscription_id=sub.pk, actor=request.user, now=timezone.now())
+    except AlreadySubscribed:
+        messages.error(
+            request, _("You already have another running subscription; this one cannot resume.")
+        )
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Your subscription continues."))
@@ -176,13 +211,13 @@ def change_plan(request, pk):
         messages.error(request, _("Choose a plan that is on sale."))
         return redirect("subscriptions:account")
     try:
-        updated = services.subscription_change_plan(
+        updated = subscription_change_plan(
             subscription_id=sub.pk,
             plan=form.cleaned_data["plan"],
             actor=request.user,
             now=timezone.now(),
         )
-    except services.SubscriptionError as exc:
+    except SubscriptionError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("subscriptions:account")
     request.session.cycle_key()  # rights changed: rotate the session key
@@ -193,22 +228,41 @@ def change_plan(request, pk):
     return redirect("subscriptions:account")
 
 
+def _webhook_error(*, status: int, code: str, message: str) -> JsonResponse:
+    """An error in the API's shape (``core.api_http.error_response``): providers read
+    JSON, not our HTML.
+
+    The message is neutral on purpose: it never names a setting, a secret or
+    why verification failed (that goes to the log only).
+    """
+    response = error_response(status=status, code=code, message=message)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @csrf_exempt
-@require_POST
 def webhook(request, provider):
     """A payment provider's webhook: verify the raw body, store the event once, 200.
 
-    Bad or missing signature: 400 and nothing is stored. Processing runs in
-    Celery (``tasks.process_webhook_event``).
+    Bad or missing signature: 400 and nothing is stored; unknown provider: 404;
+    both as JSON. Processing runs in Celery (``tasks.process_webhook_event``).
     """
+    if request.method != "POST":
+        response = _webhook_error(
+            status=405, code="method_not_allowed", message="Webhooks are POSTed."
+        )
+        response["Allow"] = "POST"
+        return response
     try:
         handler = get_provider(provider)
     except LookupError:
-        return HttpResponseNotFound("unknown provider")
+        return _webhook_error(status=404, code="not_found", message="Unknown payment provider.")
     try:
         event = handler.parse_webhook(payload=request.body, headers=request.headers)
     except WebhookSignatureError as exc:
         logger.info("rejected %s webhook: %s", provider, exc)
-        return HttpResponseBadRequest(f"invalid webhook: {exc}")
+        return _webhook_error(
+            status=400, code="bad_request", message="The webhook could not be verified."
+        )
     stored, created = webhook_receive(provider=handler.name, event=event, now=timezone.now())
     return HttpResponse("ok" if created else "duplicate", content_type="text/plain")

@@ -19,13 +19,35 @@ class ProviderEvent:
 
 
 class PaymentProvider:
-    """What the subscription services need from a payment provider."""
+    """What the subscription services need from a payment provider.
+
+    Callers never branch on a provider's name: they ask its capabilities.
+    """
 
     name = "base"
+
+    # --- Capabilities ---------------------------------------------------------------
+    #: Our own page takes the payment (the demo page), not the provider's site.
+    checkout_on_site = False
+    #: ``portal_url`` can send the reader to a page to manage payment details.
+    supports_portal = False
+    #: ``refund`` gives a charge back at the provider.
+    supports_refunds = False
+    #: Our renewal task charges each period; otherwise the provider renews on its
+    #: side and tells us by webhook (or, for a gift, nothing renews).
+    charges_renewals_here = False
+    #: The provider holds the subscription's truth and reports changes by webhook.
+    reports_by_webhook = False
+    #: The reader may cancel, resume and change plan from the account page.
+    reader_managed = True
 
     def start_checkout(self, *, session, success_url: str, cancel_url: str) -> str:
         """Prepare ``session`` (a ``CheckoutSession``) and return the URL to send the reader to."""
         raise NotImplementedError
+
+    def resume_checkout(self, *, session) -> str | None:
+        """Where to pay ``session`` again (already started), or None if it can no longer be paid."""
+        return None
 
     def portal_url(self, *, subscription, return_url: str) -> str | None:
         """Where the reader manages payment details, when the provider has such a page."""

@@ -50,6 +50,9 @@ def _subscription_id(invoice: dict) -> str:
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
+    supports_portal = True
+    supports_refunds = True
+    reports_by_webhook = True
 
     def _client_ready(self) -> bool:
         if not settings.STRIPE_SECRET_KEY:
@@ -94,6 +97,14 @@ class StripeProvider(PaymentProvider):
         session.provider_session_id = created.id
         session.save(update_fields=["provider_session_id"])
         return created.url
+
+    def resume_checkout(self, *, session) -> str | None:
+        if not session.provider_session_id or not self._client_ready():
+            return None
+        started = stripe.checkout.Session.retrieve(
+            session.provider_session_id, api_key=settings.STRIPE_SECRET_KEY
+        )
+        return started.url if started.get("status") == "open" else None
 
     def portal_url(self, *, subscription, return_url: str) -> str | None:
         if not subscription.provider_customer_id or not self._client_ready():
@@ -165,7 +176,7 @@ class StripeProvider(PaymentProvider):
         )
 
     def handle_event(self, event, *, now: datetime) -> str:
-        from .. import services
+        from ..services.provider_sync import subscription_apply_provider_snapshot
 
         obj = (event.payload.get("data") or {}).get("object") or {}
         kind = event.type
@@ -175,7 +186,7 @@ class StripeProvider(PaymentProvider):
         if kind == "checkout.session.completed":
             return self._checkout_completed(obj, event, now=now)
         if kind.startswith("customer.subscription."):
-            return services.subscription_apply_provider_snapshot(
+            return subscription_apply_provider_snapshot(
                 provider=self.name, snapshot=self._snapshot(obj), event_time=event.created, now=now
             )
         if kind in ("invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed"):
@@ -207,7 +218,9 @@ class StripeProvider(PaymentProvider):
         }
 
     def _checkout_completed(self, obj: dict, event, *, now: datetime) -> str:
-        from .. import services
+        from ..models import Subscription
+        from ..services.checkout import checkout_mark_completed
+        from ..services.provider_sync import subscription_apply_provider_snapshot
 
         metadata = obj.get("metadata") or {}
         snapshot = {
@@ -227,17 +240,20 @@ class StripeProvider(PaymentProvider):
             return "ignored"
         # Only creates the subscription if no snapshot got here first; a
         # snapshot always wins over this provisional state.
-        result = services.subscription_apply_provider_snapshot(
+        result = subscription_apply_provider_snapshot(
             provider=self.name, snapshot=snapshot, event_time=None, now=now
         )
         checkout_id = obj.get("client_reference_id") or metadata.get("checkout_id")
         if checkout_id:
-            services.checkout_mark_completed(checkout_id=checkout_id, now=now)
+            made = Subscription.objects.filter(
+                provider=self.name, provider_subscription_id=snapshot["id"]
+            ).first()
+            checkout_mark_completed(checkout_id=checkout_id, now=now, subscription=made)
         return result
 
     def _invoice(self, obj: dict, *, failed: bool, now: datetime) -> str:
-        from .. import services
         from ..models import Payment, Subscription
+        from ..services.payments import payment_record, payment_settle_duplicate
 
         sub_id = _subscription_id(obj)
         if not sub_id:
@@ -248,7 +264,7 @@ class StripeProvider(PaymentProvider):
         if sub is None:
             raise RetryLater(f"subscription {sub_id} not known yet")
         amount = int(obj.get("amount_paid") or obj.get("amount_due") or 0) // 100
-        services.payment_record(
+        payment = payment_record(
             user=sub.user,
             subscription=sub,
             amount=amount,
@@ -258,4 +274,14 @@ class StripeProvider(PaymentProvider):
             description=f"{sub.plan.name} invoice",
             now=now,
         )
+        if sub.duplicate_of_id is not None:
+            # A subscription we refused (the reader had one running): money goes back.
+            payment_settle_duplicate(
+                payment_id=payment.pk,
+                reason=(
+                    f"Stripe subscription {sub.provider_subscription_id} started while "
+                    f"#{sub.duplicate_of_id} was running."
+                ),
+                now=now,
+            )
         return "processed"

@@ -8,7 +8,7 @@ two workers handed the same event process it once.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -39,6 +39,17 @@ def webhook_receive(
         return WebhookEvent.objects.get(provider=provider, event_id=event.id), False
     transaction.on_commit(lambda: process_webhook_event.delay(stored.pk))
     return stored, True
+
+
+def stuck_event_ids(*, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Events still unprocessed after ``older_than`` (a lost task, exhausted retries)."""
+    return list(
+        WebhookEvent.objects.filter(
+            status__in=[WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED],
+            received_at__lt=now - older_than,
+            attempts__lt=50,
+        ).values_list("pk", flat=True)[:500]
+    )
 
 
 def webhook_process(*, event_pk: int, now: datetime) -> str:

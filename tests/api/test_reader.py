@@ -73,11 +73,15 @@ def test_reader_without_subscription_gets_null(client, registered):
 
 
 def test_my_subscription_is_the_best_current_plan_as_the_account_page_shows(client, premium_reader):
-    """Two current subscriptions: the API and the account page name the same one."""
+    """Two current subscriptions: the API and the account page name the same one.
+
+    (Only one may run; the other is canceled but paid up for longer.)"""
     premium = Subscription.objects.get(user=premium_reader)
     SubscriptionFactory(
         user=premium_reader,
         plan=PlanFactory(code="adfree", name="Bebas iklan", price_monthly=10_000),
+        status=Subscription.Status.CANCELED,
+        cancel_at_period_end=True,
         current_period_end=premium.current_period_end + timedelta(days=20),
     )
     client.force_login(premium_reader)

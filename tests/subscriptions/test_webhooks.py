@@ -316,3 +316,42 @@ def test_unknown_provider_is_404_and_demo_refuses_webhooks(client, queued):
     assert client.post("/billing/webhooks/paypal/", data=b"{}", content_type="x").status_code == 404
     assert client.post("/billing/webhooks/demo/", data=b"{}", content_type="x").status_code == 400
     assert client.get(URL).status_code == 405
+
+
+def _error_of(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setting", ["missing-secret", "missing-header", "bad-signature"])
+def test_webhook_errors_are_json_and_name_no_setting(client, plans, queued, settings, setting):
+    payload = event("evt_1", "customer.subscription.created", sub_obj(UserFactory()))
+    signature = sign(payload)
+    if setting == "missing-secret":
+        settings.STRIPE_WEBHOOK_SECRET = ""
+    elif setting == "missing-header":
+        signature = None
+    else:
+        signature = sign(payload, secret="whsec_other")
+    error = _error_of(post(client, payload, signature), 400)
+    assert error["code"] == "bad_request"
+    text = json.dumps(error).lower()
+    for leak in ("stripe_", "secret", "setting", "configured", "header", "signature"):
+        assert leak not in text
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_provider_and_wrong_method_are_json_too(client, queued):
+    error = _error_of(client.post("/billing/webhooks/paypal/", data=b"{}", content_type="x"), 404)
+    assert error["code"] == "not_found"
+    assert "paypal" not in json.dumps(error)
+    assert _error_of(client.post("/billing/webhooks/demo/", b"{}", content_type="x"), 400)
+    response = client.get(URL)
+    assert _error_of(response, 405)["code"] == "method_not_allowed"
+    assert response["Allow"] == "POST"
