@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles.models import Article, Gallery, Section, Topic
 
@@ -97,7 +97,7 @@ SITEMAPS = {
 }
 
 
-@require_GET
+@require_safe
 def index(request):
     """The sitemap index: every page of every sitemap, then the news sitemap."""
     entries = []
@@ -112,7 +112,7 @@ def index(request):
     return _cacheable(response)
 
 
-@require_GET
+@require_safe
 def section(request, section):
     if section not in SITEMAPS:
         raise Http404("No such sitemap")
@@ -121,7 +121,7 @@ def section(request, section):
     return _cacheable(response)
 
 
-@require_GET
+@require_safe
 def news(request):
     """Google News: articles published in the last 48 hours."""
     since = timezone.now() - NEWS_WINDOW
@@ -141,7 +141,7 @@ def news(request):
     return _cacheable(response, seconds=120)
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = [
         "User-agent: *",
