@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 PAYWALL_METER_ANONYMOUS = int(os.environ.get("PAYWALL_METER_ANONYMOUS", "3"))
 PAYWALL_METER_REGISTERED = int(os.environ.get("PAYWALL_METER_REGISTERED", "10"))
 PAYWALL_METER_COOKIE = "nr_meter"
+# Readers whose browser never returns the meter cookie (paywall/rules.py:
+# Cookieless): "network" (count new meter ids per address per day), "teaser"
+# or "free".
+PAYWALL_COOKIELESS = os.environ.get("PAYWALL_COOKIELESS", "network")
+PAYWALL_NETWORK_NEW_METERS = int(os.environ.get("PAYWALL_NETWORK_NEW_METERS", "1000"))
 # Dotted path to a callable(request) -> bool that proves a crawler is who it claims
 # (e.g. "paywall.crawlers.reverse_dns_verifier"); empty = nobody is verified.
 PAYWALL_CRAWLER_VERIFIER = os.environ.get("PAYWALL_CRAWLER_VERIFIER", "")

@@ -65,6 +65,7 @@ class Reason(models.TextChoices):
     METER_EXHAUSTED_REGISTERED = "meter_exhausted_registered"  # metered, signed in, used up
     METER_PREVIEW = "meter_preview"  # metered, a HEAD/prefetch that must not spend a read
     CRAWLER_UNVERIFIED = "crawler_unverified"  # metered, a bot we do not meter: teaser
+    COOKIE_REQUIRED = "cookie_required"  # metered, no meter cookie yet (rule ``teaser``)
     TEASER_ONLY = "teaser_only"  # a teaser surface: reads are spent on the article itself
 
 
@@ -87,6 +88,7 @@ PER_READER_REASONS = frozenset(
         Reason.METER_PREVIEW,
         Reason.CRAWLER,
         Reason.CRAWLER_UNVERIFIED,
+        Reason.COOKIE_REQUIRED,
     }
 )
 

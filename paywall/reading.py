@@ -12,11 +12,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import meter
+from . import meter, network
 from .crawlers import is_speculative
 from .policy import AccessDecision, Reason, Surface, decide
 from .rights import AccessLevel, Crawler, ReaderRights
-from .rules import current_rules
+from .rules import Cookieless, current_rules
 
 
 def needs_meter(rights: ReaderRights, article) -> bool:
@@ -55,9 +55,18 @@ def _spend_read(request, rights, article, state, *, now, rules) -> AccessDecisio
     if not rights.authenticated and not rights.meter_key:
         # First metered read of a new visitor: issue the meter id now (the
         # middleware sets the cookie), not on every page, so shared pages stay cacheable.
-        key = meter.new_anonymous_key()
+        # A client that never returns the cookie comes back here every time:
+        # the rules' ``cookieless`` option says what it gets.
+        exhausted_in = None
+        if rules.cookieless == Cookieless.NETWORK and not network.admit_new_meter(
+            request, allowance=rules.network_allowance, now=now
+        ):
+            exhausted_in = meter.period_start(now)
+        key = meter.new_anonymous_key(exhausted_in=exhausted_in)
         request.meter_key = key
         request.meter_cookie_value = key
+        if rules.cookieless == Cookieless.TEASER:
+            return AccessDecision(False, Reason.COOKIE_REQUIRED, state.left, rules.teaser_blocks)
         rights = ReaderRights(meter_key=key)
     outcome = meter.meter_consume(reader=rights, article=article, now=now)
     if outcome.granted:
