@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint migrations-check run clean bench e2e audit
+.PHONY: install demo test lint layers migrations-check run clean bench e2e audit
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,10 +29,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# App layers: no app imports one above it, no cycles (pyproject's [tool.importlinter]).
+layers: install
+	$(BIN)/lint-imports --no-cache
+
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install lint migrations-check
+test: install lint layers migrations-check
 	$(BIN)/python manage.py check
 	$(BIN)/python -m pytest -p no:cacheprovider -q -n 2
 
