@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article, ArticleTransition
 from core.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
+from publishing import actions
 from tests.factories import ArticleFactory, PhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def run(transition: str, *, article: Article, by, now):
     kwargs = {"article_id": article.pk, "by": by, "now": now}
     if transition == "schedule":
         kwargs["publish_at"] = now + timedelta(hours=3)
-    return getattr(services, f"article_{transition}")(**kwargs)
+    return actions.ACTIONS[transition].execute(**kwargs)
 
 
 @pytest.mark.parametrize("transition", TRANSITIONS)
@@ -73,7 +73,7 @@ def test_a_reporter_who_is_a_byline_author_counts_as_owner():
     reporter = UserFactory(role=REPORTER)
     article = ArticleFactory(status=Status.DRAFT, created_by=UserFactory(role=EDITOR))
     article.authors.create(name="Reporter Uji", slug="reporter-uji", user=reporter)
-    services.article_submit(article_id=article.pk, by=reporter, now=timezone.now())
+    actions.SUBMIT.execute(article_id=article.pk, by=reporter, now=timezone.now())
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
 
@@ -112,7 +112,7 @@ def test_an_impossible_move_is_refused_with_a_reason():
     editor = UserFactory(role=EDITOR)
     article = ArticleFactory(status=Status.PUBLISHED)
     with pytest.raises(ValidationError, match="cannot become in review"):
-        services.article_submit(article_id=article.pk, by=editor, now=timezone.now())
+        actions.SUBMIT.execute(article_id=article.pk, by=editor, now=timezone.now())
 
 
 def test_scheduling_in_the_past_is_refused():
@@ -120,7 +120,7 @@ def test_scheduling_in_the_past_is_refused():
     article = ArticleFactory(status=Status.IN_REVIEW)
     now = timezone.now()
     with pytest.raises(ValidationError, match="future"):
-        services.article_schedule(
+        actions.SCHEDULE.execute(
             article_id=article.pk, by=editor, publish_at=now - timedelta(minutes=1), now=now
         )
 

@@ -2,7 +2,7 @@
 
 They run on SQLite with the filesystem broker and, in CI, on PostgreSQL and
 Redis. Nothing here uses eager mode: the test process schedules through the
-workflow service, and separate processes do the rest.
+workflow's Schedule action, and separate processes do the rest.
 """
 
 import json
@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article, ArticleTransition
 from newsroom.celery import app as celery_app
-from publishing import tasks
+from publishing import actions, tasks
 from publishing.models import SideEffectRun
 from tests.conftest import TEST_QUEUE, wait_for
 from tests.factories import ArticleFactory
@@ -31,7 +30,7 @@ def _draft():
 
 def _schedule(article, *, seconds: float):
     publish_at = timezone.now() + timedelta(seconds=seconds)
-    services.article_schedule(
+    actions.SCHEDULE.execute(
         article_id=article.pk, by=None, publish_at=publish_at, now=timezone.now()
     )
     return publish_at
