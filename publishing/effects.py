@@ -236,10 +236,6 @@ def retry_overdue_at(run: SideEffectRun) -> datetime:
     return (run.claimed_at or run.created_at) + timedelta(seconds=backoff) + RETRY_GRACE
 
 
-def gave_up(run: SideEffectRun) -> bool:
-    return run.status == RunStatus.FAILED and run.attempts >= MAX_ATTEMPTS
-
-
 def requeue_stalled(*, now: datetime) -> int:
     """Send again the runs whose message is lost: pending too long, claimed by a
     worker that never finished, or failed with a retry that never came."""

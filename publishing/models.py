@@ -52,6 +52,13 @@ class SideEffectRun(models.Model):
     def __str__(self) -> str:
         return f"{self.effect} for article {self.article_id} ({self.status})"
 
+    @property
+    def gave_up(self) -> bool:
+        """Failed as often as the retry policy allows: only staff start it again."""
+        from .effects import MAX_ATTEMPTS
+
+        return self.status == self.Status.FAILED and self.attempts >= MAX_ATTEMPTS
+
 
 class TaskFailure(models.Model):
     """A background job that gave up (or a sweep step that keeps failing), for staff.
