@@ -244,6 +244,8 @@ class ArticleAdmin(admin.ModelAdmin):
             if obj.status == Status.SCHEDULED and obj.publish_at
             else ""
         )
+        if obj.status == Status.PUBLISHED and not obj.is_live():
+            when = " · " + str(_("not visible to readers (embargo, expiry or a future time)"))
         return format_html(
             "<strong>{}</strong>{} · {} {}",
             obj.get_status_display(),

@@ -413,3 +413,10 @@ def test_view_on_site_follows_the_liveness_rule_not_the_status(client, not_yet_l
     assert f'href="/preview/{article.pk}/?as=premium" class="viewsitelink"' in html
     assert article.get_absolute_url() not in html
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_the_status_line_says_when_a_published_article_is_not_visible(client):
+    client.force_login(UserFactory(role=EDITOR))
+    embargoed = ArticleFactory(embargo_until=timezone.now() + timedelta(hours=1))
+    assert "not visible to readers" in client.get(change_url(embargoed)).content.decode()
+    assert "not visible to readers" not in client.get(change_url(ArticleFactory())).content.decode()

@@ -310,7 +310,7 @@ def test_publication_status_command_lists_due_late_failed_and_upcoming(capsys):
     out = capsys.readouterr()
     assert "Due now: 1" in out.out
     assert f"LATE #{late.pk} 'Sudah telat'" in out.out
-    assert "Late (more than two minutes): 1" in out.out
+    assert "Late (more than 45 s): 1" in out.out
     assert "Failed tasks: 1" in out.out
     assert "Timeout" in out.out
     assert "'Nanti sore' at" in out.out

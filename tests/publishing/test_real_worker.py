@@ -123,6 +123,22 @@ def test_worker_killed_mid_publish_leaves_the_article_to_the_sweep(processes, tm
     assert "sweep_publications" in processes[1].output()
 
 
+def test_a_worker_killed_holding_the_exact_time_task_is_replaced_on_time(processes, tmp_path):
+    # No beat: only the task a starting worker sends again can publish it.
+    first = start_worker(tmp_path / "first.log")
+    processes.append(first)
+    article = _draft()
+    publish_at = _schedule(article, seconds=12)
+    first.wait_for_output("publishing.tasks.publish_scheduled_article[")
+    first.kill()  # kill -9 while it holds the ETA message
+
+    processes.append(start_worker(tmp_path / "second.log"))
+    wait_for(lambda: _status(article) == "published", timeout=30, interval=0.1)
+    went_live = _publishes(article).get()
+    assert went_live.at >= publish_at
+    assert (went_live.at - publish_at).total_seconds() < 5  # on time, not by a sweep
+
+
 def test_purged_queue_is_recovered_by_the_sweep(processes, tmp_path):
     article = _draft()
     _schedule(article, seconds=1)
