@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from publishing.models import SideEffectRun
-from subscriptions import services as subscriptions
+from subscriptions.services import staff as subscriptions
 from tests.conftest import requires_postgres, requires_redis, wait_for
 from tests.factories import ArticleFactory, PlanFactory, SectionFactory, UserFactory
 from tests.publishing.conftest import start_beat, start_worker
