@@ -1,8 +1,9 @@
 """The content API: public articles, sections, topics, authors, galleries,
 search; and the token-authenticated editor endpoints.
 
-Handlers stay thin: fetch with a queryset, ask the access decision, present.
-Lists never carry a body; the detail carries ``visible_body`` of the decision.
+Handlers stay thin: fetch with a queryset, ask the access decision, return the
+objects; the schemas of ``website.schemas`` serialise them. Lists never carry a
+body; the detail carries ``visible_body`` of the decision (``ArticleOut.for_reader``).
 """
 
 import base64
@@ -12,7 +13,6 @@ from datetime import datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -32,11 +32,10 @@ from articles.models import (
     Section,
     Topic,
 )
-from articles.sanitize import clean_body
 from articles.selectors import articles_open_to, related_articles
 from core.api_http import ApiError, mark_personal, mark_shareable
 from core.api_schemas import ERRORS, MAX_ID, Text, id_path
-from paywall.policy import access_for_request, reader_from_request, visible_body
+from paywall.policy import access_for_request, reader_from_request
 
 from . import search as article_search
 from .schemas import (
@@ -66,91 +65,7 @@ def responses(ok_status: int, schema) -> dict:
     return {ok_status: schema, **ERRORS}
 
 
-# --- presenting ---------------------------------------------------------------------
-
-
-def present_section(section: Section | None) -> dict | None:
-    if section is None:
-        return None
-    return {
-        "id": section.pk,
-        "name": section.name,
-        "slug": section.slug,
-        "url": section.get_absolute_url(),
-        "parent_id": section.parent_id,
-    }
-
-
-def present_topic(topic: Topic) -> dict:
-    return {
-        "id": topic.pk,
-        "name": topic.name,
-        "slug": topic.slug,
-        "url": topic.get_absolute_url(),
-        "is_hot": topic.is_hot,
-    }
-
-
-def present_author(author: Author | None) -> dict | None:
-    if author is None:
-        return None
-    return {
-        "id": author.pk,
-        "name": author.name,
-        "slug": author.slug,
-        "url": author.get_absolute_url(),
-        "role_title": author.role_title,
-    }
-
-
-def present_photo(photo: Photo | None) -> dict | None:
-    if photo is None:
-        return None
-    return {
-        "id": photo.pk,
-        "url": photo.image.url if photo.image else "",
-        "width": photo.width,
-        "height": photo.height,
-        "alt_text": photo.alt_text,
-        "caption": photo.caption,
-        "credit": photo.credit_line,
-        "renditions": {
-            name: default_storage.url(path) for name, path in (photo.renditions or {}).items()
-        },
-    }
-
-
-def present_card(article: Article) -> dict:
-    """The teaser card: never the body, whoever asks."""
-    return {
-        "id": article.pk,
-        "url": article.get_absolute_url(),
-        "headline": article.headline,
-        "dek": article.dek,
-        "section": present_section(article.section),
-        "topics": [present_topic(t) for t in article.topics.all()],
-        "authors": [present_author(a) for a in article.authors.all()],
-        "lead_photo": present_photo(article.lead_photo),
-        "lead_photo_caption": article.caption,
-        "published_at": article.published_at,
-        "updated_at": article.updated_at,
-        "access_level": article.access_level,
-    }
-
-
-def present_article(article: Article, *, decision) -> dict:
-    return present_card(article) | {
-        "editor": present_author(article.editor),
-        "dateline_city": article.dateline_city,
-        "source_attribution": article.source_attribution,
-        "body": clean_body(visible_body(article, decision)),
-        "access": {
-            "granted": decision.granted,
-            "reason": decision.reason,
-            "meter_left": decision.meter_left,
-        },
-    }
-
+# --- loading ----------------------------------------------------------------------------
 
 CARD_PREFETCH = (
     Prefetch("topics", queryset=Topic.objects.order_by("name")),
@@ -158,10 +73,16 @@ CARD_PREFETCH = (
 )
 
 
-def cards(queryset) -> list[dict]:
+def present_photo(photo: Photo) -> PhotoOut:
+    """The editor upload's answer; the public schemas serialise their photos themselves."""
+    return PhotoOut.from_orm(photo)
+
+
+def cards(queryset) -> list[Article]:
+    """The articles with what their cards show loaded: a page costs the same for 1 or 50."""
     articles = list(queryset)
     prefetch_related_objects(articles, *CARD_PREFETCH)
-    return [present_card(a) for a in articles]
+    return articles
 
 
 # --- cursors --------------------------------------------------------------------------
@@ -278,7 +199,7 @@ def article_detail(request, article_id: int = id_path("article")):
         mark_personal(request)
     else:
         mark_shareable(request)  # an anonymous teaser is the same for every anonymous reader
-    return present_article(article, decision=decision)
+    return ArticleOut.for_reader(article, decision)
 
 
 @router.get(
@@ -305,7 +226,7 @@ def article_related(
 def section_list(request):
     """Every section in the paper's order."""
     mark_shareable(request)
-    return {"items": [present_section(s) for s in Section.objects.all()]}
+    return {"items": Section.objects.all()}
 
 
 @router.get(
@@ -324,7 +245,7 @@ def topic_list(
     qs = Topic.objects.all()
     if hot:
         qs = qs.filter(is_hot=True).order_by("hot_order", "name")
-    return {"items": [present_topic(t) for t in qs[:limit]]}
+    return {"items": qs[:limit]}
 
 
 @router.get(
@@ -347,10 +268,8 @@ def author_list(
     page = list(qs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    return {
-        "items": [present_author(a) for a in page],
-        "next_cursor": encode_cursor(page[-1].name, page[-1].pk) if more else None,
-    }
+    next_cursor = encode_cursor(page[-1].name, page[-1].pk) if more else None
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @router.get(
@@ -373,28 +292,7 @@ def gallery_list(request, limit: int = Query(10, ge=1, le=50)):
         )
         .order_by("-published_at", "-pk")[:limit]
     )
-    return {
-        "items": [
-            {
-                "id": g.pk,
-                "title": g.title,
-                "slug": g.slug,
-                "url": g.get_absolute_url(),
-                "description": g.description,
-                "section": present_section(g.section),
-                "published_at": g.published_at,
-                "photos": [
-                    {
-                        "position": item.position,
-                        "caption": item.caption or item.photo.caption,
-                        "photo": present_photo(item.photo),
-                    }
-                    for item in g.items.all()
-                ],
-            }
-            for g in galleries
-        ]
-    }
+    return {"items": galleries}
 
 
 @router.get(
@@ -418,10 +316,7 @@ def search(
     reader = reader_from_request(request)
     found = article_search.search_articles(q, reader=reader, limit=limit)
     prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
-    return {
-        "query": q,
-        "items": [{"article": present_card(r.article), "snippet": r.text} for r in found],
-    }
+    return {"query": q, "items": found}
 
 
 # --- editor endpoints ----------------------------------------------------------------------
