@@ -1,9 +1,12 @@
 """Schemas every part of the API shares."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Field, Path, Schema
 from pydantic import AfterValidator
+
+from .dates import WINDOW_TEXT, moment_in_window
 
 
 class ErrorBody(Schema):
@@ -45,3 +48,12 @@ def _refuse_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_refuse_nul)]
+
+
+# A date-time an API input may name: aware (a naive one is in the site's time
+# zone) and within ``core.dates``' window, or a 422 instead of an overflow.
+Moment = Annotated[
+    datetime,
+    AfterValidator(moment_in_window),
+    Field(description=f"ISO 8601 date-time, {WINDOW_TEXT}; without an offset, the site's zone."),
+]

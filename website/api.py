@@ -34,7 +34,8 @@ from articles.models import (
 )
 from articles.selectors import articles_open_to, related_articles
 from core.api_http import ApiError, mark_personal, mark_shareable
-from core.api_schemas import ERRORS, MAX_ID, Text, id_path
+from core.api_schemas import ERRORS, MAX_ID, Moment, Text, id_path
+from core.dates import moment_in_window
 from paywall.policy import access_for_request, reader_from_request
 
 from . import search as article_search
@@ -106,7 +107,7 @@ def decode_cursor(cursor: str, *, kinds: tuple) -> list:
                 parsed = datetime.fromisoformat(value)
                 if timezone.is_naive(parsed):
                     raise ValueError
-                out.append(parsed)
+                out.append(moment_in_window(parsed))
             elif kind is int:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise ValueError
@@ -138,8 +139,8 @@ class ArticleFilters(Schema):
     topic: Text | None = Field(None, max_length=80, description="Topic slug.")
     author: Text | None = Field(None, max_length=120, description="Author slug.")
     access_level: AccessLevelName | None = None
-    published_since: datetime | None = None
-    published_until: datetime | None = None
+    published_since: Moment | None = None
+    published_until: Moment | None = None
     cursor: Text | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=50)
 
@@ -163,9 +164,9 @@ def article_list(request, filters: Query[ArticleFilters]):
     if filters.access_level:
         qs = qs.filter(access_level=filters.access_level)
     if filters.published_since:
-        qs = qs.filter(published_at__gte=aware(filters.published_since))
+        qs = qs.filter(published_at__gte=filters.published_since)
     if filters.published_until:
-        qs = qs.filter(published_at__lte=aware(filters.published_until))
+        qs = qs.filter(published_at__lte=filters.published_until)
     if filters.cursor:
         at, pk = decode_cursor(filters.cursor, kinds=(datetime, int))
         qs = qs.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
