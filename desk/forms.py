@@ -17,6 +17,7 @@ from articles import services
 from articles.images import validate_upload
 from articles.models import Article, Photo, Revision
 from articles.sanitize import body_for_editor, clean_body
+from core.api_schemas import MAX_ID
 
 # What the editor offers; the server-side allow-list (``sanitize``) decides.
 BODY_EDITOR = {
@@ -183,3 +184,10 @@ class PhotoAdminForm(forms.ModelForm):
         if upload is None or "image" not in self.changed_data:
             return upload
         return validate_upload(upload)
+
+
+class RevisionCompareForm(forms.Form):
+    """The two revisions to compare, from the revisions page's radio buttons."""
+
+    a = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    b = forms.IntegerField(min_value=1, max_value=MAX_ID)
