@@ -11,7 +11,7 @@ import pytest
 
 from articles.models import Article
 from core.roles import EDITOR
-from tests.api.conftest import assert_error
+from tests.api.conftest import assert_error, auth, make_token
 from tests.factories import ArticleFactory, UserFactory
 from website.search import clean_query
 
@@ -199,3 +199,24 @@ def test_a_sane_date_filter_still_filters(editor_client):
 
     assert response.status_code == 200
     assert "Tetap terlihat" not in response.content.decode()
+
+
+@pytest.mark.parametrize("moment", ["2024-06-20T14:05:00+23:59", "2024-06-20T14:05:00-15:00"])
+def test_offsets_no_zone_has_are_refused_before_postgresql_sees_them(client, editor_client, moment):
+    assert_error(client.get(f"{API}/articles", {"published_since": moment}), 422)
+    response = editor_client.get("/admin/articles/article/", {"published_at__gte": moment})
+    assert response.status_code == 400
+
+
+def test_a_lone_surrogate_in_api_json_is_refused_and_stores_nothing(client):
+    token = make_token(UserFactory(role=EDITOR), "read", "write")
+
+    response = client.post(
+        f"{API}/editor/articles",
+        data='{"headline": "Judul \\ud800"}',
+        content_type="application/json",
+        **auth(token),
+    )
+
+    assert_error(response, 422, "invalid_input")
+    assert not Article.objects.exists()
