@@ -4,6 +4,10 @@ search; and the token-authenticated editor endpoints.
 Handlers stay thin: fetch with a queryset, ask the access decision, return the
 objects; the schemas of ``website.schemas`` serialise them. Lists never carry a
 body; the detail carries ``visible_body`` of the decision (``ArticleOut.for_reader``).
+
+Handlers give the schemas evaluated lists, never querysets: a query failing while
+a schema serialises comes out as a ValidationError (a 500), where one failing in
+the handler is the database's own error (a 503 when it is down).
 """
 
 import base64
@@ -227,7 +231,7 @@ def article_related(
 def section_list(request):
     """Every section in the paper's order."""
     mark_shareable(request)
-    return {"items": Section.objects.all()}
+    return {"items": list(Section.objects.all())}
 
 
 @router.get(
@@ -246,7 +250,7 @@ def topic_list(
     qs = Topic.objects.all()
     if hot:
         qs = qs.filter(is_hot=True).order_by("hot_order", "name")
-    return {"items": qs[:limit]}
+    return {"items": list(qs[:limit])}
 
 
 @router.get(
@@ -293,7 +297,7 @@ def gallery_list(request, limit: int = Query(10, ge=1, le=50)):
         )
         .order_by("-published_at", "-pk")[:limit]
     )
-    return {"items": galleries}
+    return {"items": list(galleries)}
 
 
 @router.get(
