@@ -19,7 +19,7 @@ from articles.models import Article, Photo, Revision
 from articles.sanitize import body_for_editor, clean_body
 from core.api_schemas import MAX_ID
 
-# What the editor offers; the server-side allow-list (``sanitize``) decides.
+# What the editor offers; the server-side allow-list (``articles.body_policy``) decides.
 BODY_EDITOR = {
     "extensions": {
         "Heading": {"levels": [2, 3, 4]},
