@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .body import split_blocks
+from .body_policy import sanitize_html
 from .models import Article, Photo
 
 RENDITION_WIDTHS = (160, 320, 640, 960, 1280)
@@ -31,55 +32,10 @@ FALLBACK_MAX_WIDTH = 1280
 _PHOTO_BLOCK = re.compile(r'^\s*<figure\s+data-photo-id="(\d+)"\s*>\s*</figure>\s*$', re.I)
 _READ_ALSO_BLOCK = re.compile(r'^\s*<aside\s+data-read-also="(\d+)"\s*>\s*</aside>\s*$', re.I)
 
-# What may appear in a body block once the placeholders are expanded; the
-# content side sanitizes on save, this is the second, render-time pass.
-BODY_TAGS = {
-    "p",
-    "h2",
-    "h3",
-    "h4",
-    "blockquote",
-    "footer",
-    "cite",
-    "q",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "u",
-    "s",
-    "sub",
-    "sup",
-    "br",
-    "hr",
-    "figure",
-    "figcaption",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-    "caption",
-    "abbr",
-    "mark",
-    "small",
-}
-BODY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
-
 
 def sanitize_block(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=BODY_TAGS,
-        attributes=BODY_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener",
-    )
+    """The render-time pass: the same allow-list as on save (``articles.body_policy``)."""
+    return sanitize_html(html)
 
 
 # --- Photos -------------------------------------------------------------------

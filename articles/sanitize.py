@@ -1,4 +1,7 @@
-"""The article body's allow-list, and the editor's shortcodes for embedded blocks.
+"""Cleaning an article body on save, and the editor's shortcodes for embedded blocks.
+
+The allow-list itself lives in ``articles.body_policy``, shared with the
+render-time pass in ``articles.rendering``.
 
 The stored body is sanitized HTML whose top-level elements are the blocks a
 reader sees (see ``articles.body``). Two blocks are placeholders that the
@@ -16,52 +19,17 @@ editors write a paragraph that holds only a shortcode instead, and
     [[baca-juga:34]]   (or [[read-also:34]])   a "Read also" block
 
 ``body_for_editor`` turns placeholders back into shortcodes to edit again.
-``clean_body`` is idempotent and runs on save and, on the reader site, on
-render, so a row written around the services is still safe to print.
+``clean_body`` is idempotent. The reader site runs the same allow-list
+(``body_policy.sanitize_html``) on every block at render time, so a row
+written around the services is still safe to print.
 """
 
 import re
 from html import escape
 from html.parser import HTMLParser
 
-import nh3
+from .body_policy import TOP_LEVEL_BLOCKS, sanitize_html
 
-ALLOWED_TAGS = {
-    "p",
-    "h2",
-    "h3",
-    "h4",
-    "blockquote",
-    "footer",
-    "cite",
-    "ul",
-    "ol",
-    "li",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "u",
-    "s",
-    "sub",
-    "sup",
-    "a",
-    "br",
-    "hr",
-    "figure",
-    "aside",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "ol": {"start"},
-    "figure": {"data-photo-id"},
-    "aside": {"data-read-also"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
-
-# Block-level elements that may stand at the top level; any other top-level
-# content (loose text, a bare <strong>) is wrapped in a paragraph.
-TOP_LEVEL_BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "ul", "ol", "hr", "figure", "aside"}
 PLACEHOLDERS = {"figure": "data-photo-id", "aside": "data-read-also"}
 
 SHORTCODE = re.compile(
@@ -73,25 +41,6 @@ NESTED_PLACEHOLDER = re.compile(r"<(figure|aside)\b[^>]*>.*?</\1>", re.DOTALL | 
 TAG = re.compile(r"<[^>]*>")
 PLACEHOLDER_BLOCK = re.compile(
     r'^<(figure) data-photo-id="(\d+)"></figure>$|^<(aside) data-read-also="(\d+)"></aside>$'
-)
-
-
-def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
-    # Placeholder ids are plain numbers; anything else would be a way to smuggle text.
-    if attr in ("data-photo-id", "data-read-also"):
-        return value if value.strip().isdigit() else None
-    return value
-
-
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=URL_SCHEMES,
-    # Script and style bodies go away with their tags, not left behind as text.
-    clean_content_tags={"script", "style", "template", "iframe", "object", "noscript"},
-    link_rel="noopener noreferrer",
-    strip_comments=True,
-    attribute_filter=_keep_attribute,
 )
 
 
@@ -191,7 +140,20 @@ def clean_body(html: str) -> str:
     two placeholder attributes, empties placeholders, drops placeholders that
     are not top-level blocks and turns shortcode paragraphs into placeholders.
     """
-    cleaned = _cleaner.clean(html or "")
+    body = _clean_once(html)
+    # Markup that nests blocks oddly (a <footer> or a heading inside an inline
+    # element) can need a second cut; what comes out is a fixed point, so
+    # saving a saved body, or rendering it, changes nothing.
+    for _attempt in range(3):
+        again = _clean_once(body)
+        if again == body:
+            break
+        body = again
+    return body
+
+
+def _clean_once(html: str) -> str:
+    cleaned = sanitize_html(html)
     parser = _TopLevel(cleaned)
     parser.feed(cleaned)
     parser.close()
@@ -206,7 +168,11 @@ def clean_body(html: str) -> str:
         if kind == "inline":
             if not _text(segment).strip():
                 continue
-            segment = f"<p>{segment.strip()}</p>"
+            segment, kind = f"<p>{segment.strip()}</p>", "p"
+        # Cutting at the top level can leave a tag unbalanced (an inline element
+        # that wrapped a block): cleaning the block again closes it, so the
+        # render-time pass over each block has nothing left to change.
+        segment = sanitize_html(segment).strip()
         if kind == "p":
             match = SHORTCODE.match(_text(segment))
             if match:

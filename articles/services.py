@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import revisions, timewindow
-from .models import Article, Photo, RelatedArticle, Revision, Topic
+from .models import Article, Photo, RelatedArticle, Revision, Section, Topic
 from .sanitize import body_references, clean_body
 
 Status = Article.Status
@@ -210,7 +210,14 @@ def article_save(
                     value if value is not None or name in revisions.DATETIME_FIELDS else "",
                 )
         if article_id is None and "access_level" not in fields and article.section_id:
-            article.access_level = article.section.default_access_level
+            # The section may not exist (an API client's typo): ``_check_foreign_keys``
+            # below says so; until then, keep the model's default level.
+            default = (
+                Section.objects.filter(pk=article.section_id)
+                .values_list("default_access_level", flat=True)
+                .first()
+            )
+            article.access_level = default or article.access_level
         article.body = clean_body(article.body)
         if not article.slug:
             article.slug = slugify(article.headline)[:250] or "artikel"

@@ -170,6 +170,14 @@ def finish_response(request, response):
 def api_view(view):
     """Wrap one of ninja's URL views with ``finish_response``."""
 
+    def answer(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            # ninja answers a handler's 404 itself; this is one from outside an
+            # operation (its docs views), which Django would answer in HTML.
+            return error_response(status=404, message="Not found.")
+
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if request.method == "HEAD":
@@ -178,14 +186,14 @@ def api_view(view):
             # a metered read (``paywall.reading``).
             request.head_request = True
             request.method = "GET"
-            response = finish_response(request, view(request, *args, **kwargs))
+            response = finish_response(request, answer(request, *args, **kwargs))
             request.method = "HEAD"
             if not response.streaming:
                 length = len(response.content)
                 response.content = b""
                 response["Content-Length"] = str(length)
             return response
-        return finish_response(request, view(request, *args, **kwargs))
+        return finish_response(request, answer(request, *args, **kwargs))
 
     return wrapped
 

@@ -1,9 +1,13 @@
 """Schemas every part of the API shares."""
 
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Field, Path, Schema
 from pydantic import AfterValidator
+
+from .dates import WINDOW_TEXT, moment_in_window
 
 
 class ErrorBody(Schema):
@@ -37,11 +41,26 @@ def id_path(what: str):
     return Path(..., ge=1, le=MAX_ID, description=f"The {what}'s id.")
 
 
-def _refuse_nul(value: str) -> str:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_unstorable(value: str) -> str:
     # PostgreSQL cannot store or even compare NUL; Django's forms refuse it too.
     if "\x00" in value:
         raise ValueError("NUL characters are not allowed.")
+    # JSON may escape half a surrogate pair ("\ud800"): no database can encode it.
+    if _LONE_SURROGATE.search(value):
+        raise ValueError("Unpaired surrogate characters are not allowed.")
     return value
 
 
-Text = Annotated[str, AfterValidator(_refuse_nul)]
+Text = Annotated[str, AfterValidator(_refuse_unstorable)]
+
+
+# A date-time an API input may name: aware (a naive one is in the site's time
+# zone) and within ``core.dates``' window, or a 422 instead of an overflow.
+Moment = Annotated[
+    datetime,
+    AfterValidator(moment_in_window),
+    Field(description=f"ISO 8601 date-time, {WINDOW_TEXT}; without an offset, the site's zone."),
+]

@@ -41,7 +41,8 @@ from articles.models import (
 from articles.sanitize import shortcode_for_article, shortcode_for_photo
 from publishing import actions
 
-from .forms import ArticleAdminForm, PhotoAdminForm
+from .admin_inputs import RefusesBadInput, object_id_or_404
+from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
 PREVIEW_AS = ("anonymous", "registered", "premium")
@@ -141,7 +142,7 @@ class RelatedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "thumbnail",
@@ -331,7 +332,9 @@ class ArticleAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         if object_id and request.method == "GET":
             article = (
-                Article.objects.filter(pk=object_id).only("pk", "status", "created_by").first()
+                Article.objects.filter(pk=object_id_or_404(object_id))
+                .only("pk", "status", "created_by")
+                .first()
             )
             if article is not None:
                 extra_context["workflow_actions"] = actions.available_actions(request.user, article)
@@ -429,10 +432,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def revision_compare_view(self, request, pk: int):
         article = self._article_or_403(request, pk)
-        wanted = [request.GET.get("a", ""), request.GET.get("b", "")]
-        if not all(value.isdigit() for value in wanted):
+        form = RevisionCompareForm(request.GET)
+        if not form.is_valid():
+            # The revisions page again, with the error: a bad pair is the request's fault.
             messages.error(request, _("Choose two revisions to compare."))
-            return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
+            response = self.revisions_view(request, pk)
+            response.status_code = 400
+            return response
+        wanted = [form.cleaned_data["a"], form.cleaned_data["b"]]
         found = {
             r.pk: r
             for r in Revision.objects.filter(article=article, pk__in=wanted).select_related(
@@ -442,9 +449,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if len(found) != len(set(wanted)) or len(found) < 1:
             messages.error(request, _("Those revisions do not belong to this article."))
             return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
-        older, newer = sorted(
-            (found[int(wanted[0])], found[int(wanted[1])]), key=lambda r: r.version
-        )
+        older, newer = sorted((found[wanted[0]], found[wanted[1]]), key=lambda r: r.version)
         context = self._context(request, article, _("Compare revisions"))
         context.update(
             diff=revisions.revision_diff(older, newer),
@@ -487,7 +492,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(RefusesBadInput, admin.ModelAdmin):
     form = PhotoAdminForm
     change_form_template = "admin/articles/photo/change_form.html"
     list_display = (
@@ -586,7 +591,7 @@ class GalleryPhotoInline(admin.TabularInline):
 
 
 @admin.register(Gallery)
-class GalleryAdmin(admin.ModelAdmin):
+class GalleryAdmin(RefusesBadInput, admin.ModelAdmin):
     list_display = ("title", "section", "photo_count", "published_at")
     list_select_related = ("section",)
     list_filter = ("section",)
@@ -607,7 +612,7 @@ class GalleryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RefusesBadInput, admin.ModelAdmin):
     list_display = ("name", "parent", "position", "default_access_level", "show_on_home")
     list_select_related = ("parent",)
     list_editable = ("position",)
@@ -616,7 +621,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RefusesBadInput, admin.ModelAdmin):
     list_display = ("name", "slug", "is_hot", "hot_order")
     list_editable = ("is_hot", "hot_order")
     list_filter = ("is_hot",)
@@ -625,7 +630,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RefusesBadInput, admin.ModelAdmin):
     list_display = ("name", "role_title", "user")
     list_select_related = ("user",)
     search_fields = ("name", "slug", "user__username")
@@ -635,7 +640,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(RefusesBadInput, admin.ModelAdmin):
     list_display = ("name", "url")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

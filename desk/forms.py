@@ -18,8 +18,9 @@ from articles import services, timewindow
 from articles.images import validate_upload
 from articles.models import Article, Photo, Revision
 from articles.sanitize import body_for_editor, clean_body
+from core.api_schemas import MAX_ID
 
-# What the editor offers; the server-side allow-list (``sanitize``) decides.
+# What the editor offers; the server-side allow-list (``articles.body_policy``) decides.
 BODY_EDITOR = {
     "extensions": {
         "Heading": {"levels": [2, 3, 4]},
@@ -208,3 +209,10 @@ class PhotoAdminForm(forms.ModelForm):
         if upload is None or "image" not in self.changed_data:
             return upload
         return validate_upload(upload)
+
+
+class RevisionCompareForm(forms.Form):
+    """The two revisions to compare, from the revisions page's radio buttons."""
+
+    a = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    b = forms.IntegerField(min_value=1, max_value=MAX_ID)

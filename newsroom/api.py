@@ -50,7 +50,12 @@ _add_routers()
 def _wrapped_urls():
     patterns, app_name, namespace = api.urls
     wrapped = [
-        URLPattern(p.pattern, api_view(p.callback), p.default_args, p.name)
+        # ninja's root view ("api-root", kept for reversing) raises a bare Http404,
+        # which Django would answer in HTML: the root names no endpoint either.
+        # Not csrf_exempt: like ninja's own view, a cookie POST without a token is a 403.
+        URLPattern(p.pattern, unknown_path, p.default_args, p.name)
+        if isinstance(p, URLPattern) and p.name == "api-root"
+        else URLPattern(p.pattern, api_view(p.callback), p.default_args, p.name)
         if isinstance(p, URLPattern)
         else p
         for p in patterns

@@ -108,7 +108,7 @@ class PageCacheHitMiddleware:
                 kwargs["pk"], language=language, entitlement=rights.cache_class
             )
         else:
-            number = _page_number(request)
+            number = page_cache.page_number(request.GET.get("page"))
             if number is None:
                 return None
             entry = page_cache.list_entry(
@@ -213,14 +213,6 @@ class PageCacheHitMiddleware:
         if not rights.meter_key:
             return None
         return meter.meter_state(rights, now).view()
-
-
-def _page_number(request) -> int | None:
-    raw = request.GET.get("page", "1")
-    if not raw.isdigit():
-        return None
-    number = int(raw)
-    return number if 1 <= number <= page_cache.MAX_PAGE else None
 
 
 def _response(hit: dict, *, language: str) -> HttpResponse:

@@ -36,6 +36,18 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 PREFIX = "pc:v1"
 # The last page number of a cached list (home, section, topic, author pages).
 MAX_PAGE = 500
+
+
+def page_number(raw: str | None) -> int | None:
+    """The list page a ``?page=`` value names, or None for anything but 1..MAX_PAGE
+    in plain ASCII digits (``"²"`` and ``"፩"`` are digits to ``str.isdigit``, not to ``int``)."""
+    raw = "1" if raw is None else raw
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_PAGE)):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= MAX_PAGE else None
+
+
 GLOBAL = f"{PREFIX}:gen:global"
 LISTS = f"{PREFIX}:gen:lists"
 

@@ -1,8 +1,13 @@
 """The content API: public articles, sections, topics, authors, galleries,
 search. (The token-authenticated editor endpoints are ``desk.api``.)
 
-Handlers stay thin: fetch with a queryset, ask the access decision, present.
-Lists never carry a body; the detail carries ``visible_body`` of the decision.
+Handlers stay thin: fetch with a queryset, ask the access decision, return the
+objects; the schemas of ``website.schemas`` serialise them. Lists never carry a
+body; the detail carries ``visible_body`` of the decision (``ArticleOut.for_reader``).
+
+Handlers give the schemas evaluated lists, never querysets: a query failing while
+a schema serialises comes out as a ValidationError (a 500), where one failing in
+the handler is the database's own error (a 503 when it is down).
 """
 
 import base64
@@ -11,7 +16,6 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,20 +23,18 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from apitokens.auth import PUBLIC, PUBLIC_SECURITY
-from articles.body import visible_body
 from articles.models import (
     Article,
     Author,
     Gallery,
     GalleryPhoto,
-    Photo,
     Section,
     Topic,
 )
-from articles.sanitize import clean_body
 from articles.selectors import related_articles
 from core.api_http import ApiError, mark_personal, mark_shareable
-from core.api_schemas import ERRORS, MAX_ID, Text, id_path
+from core.api_schemas import ERRORS, MAX_ID, Moment, Text, id_path
+from core.dates import moment_in_window
 from paywall.cache_policy import cache_policy
 from paywall.policy import Surface
 from paywall.reading import open_article
@@ -58,90 +60,7 @@ def responses(ok_status: int, schema) -> dict:
     return {ok_status: schema, **ERRORS}
 
 
-# --- presenting ---------------------------------------------------------------------
-
-
-def present_section(section: Section | None) -> dict | None:
-    if section is None:
-        return None
-    return {
-        "id": section.pk,
-        "name": section.name,
-        "slug": section.slug,
-        "url": section.get_absolute_url(),
-        "parent_id": section.parent_id,
-    }
-
-
-def present_topic(topic: Topic) -> dict:
-    return {
-        "id": topic.pk,
-        "name": topic.name,
-        "slug": topic.slug,
-        "url": topic.get_absolute_url(),
-        "is_hot": topic.is_hot,
-    }
-
-
-def present_author(author: Author | None) -> dict | None:
-    if author is None:
-        return None
-    return {
-        "id": author.pk,
-        "name": author.name,
-        "slug": author.slug,
-        "url": author.get_absolute_url(),
-        "role_title": author.role_title,
-    }
-
-
-def present_photo(photo: Photo | None) -> dict | None:
-    if photo is None:
-        return None
-    return {
-        "id": photo.pk,
-        "url": photo.image.url if photo.image else "",
-        "width": photo.width,
-        "height": photo.height,
-        "alt_text": photo.alt_text,
-        "caption": photo.caption,
-        "credit": photo.credit_line,
-        "renditions": {
-            name: default_storage.url(path) for name, path in (photo.renditions or {}).items()
-        },
-    }
-
-
-def present_card(article: Article) -> dict:
-    """The teaser card: never the body, whoever asks."""
-    return {
-        "id": article.pk,
-        "url": article.get_absolute_url(),
-        "headline": article.headline,
-        "dek": article.dek,
-        "section": present_section(article.section),
-        "topics": [present_topic(t) for t in article.topics.all()],
-        "authors": [present_author(a) for a in article.authors.all()],
-        "lead_photo": present_photo(article.lead_photo),
-        "lead_photo_caption": article.caption,
-        "published_at": article.published_at,
-        "updated_at": article.updated_at,
-        "access_level": article.access_level,
-    }
-
-
-def present_article(article: Article, *, decision) -> dict:
-    return present_card(article) | {
-        "editor": present_author(article.editor),
-        "dateline_city": article.dateline_city,
-        "source_attribution": article.source_attribution,
-        "body": clean_body(visible_body(article, decision)),
-        "access": {
-            "granted": decision.granted,
-            "reason": decision.reason,
-            "meter_left": decision.meter_left,
-        },
-    }
+# --- loading ----------------------------------------------------------------------------
 
 
 def _cache_as(request, policy) -> None:
@@ -158,10 +77,11 @@ CARD_PREFETCH = (
 )
 
 
-def cards(queryset) -> list[dict]:
+def cards(queryset) -> list[Article]:
+    """The articles with what their cards show loaded: a page costs the same for 1 or 50."""
     articles = list(queryset)
     prefetch_related_objects(articles, *CARD_PREFETCH)
-    return [present_card(a) for a in articles]
+    return articles
 
 
 # --- cursors --------------------------------------------------------------------------
@@ -185,7 +105,7 @@ def decode_cursor(cursor: str, *, kinds: tuple) -> list:
                 parsed = datetime.fromisoformat(value)
                 if timezone.is_naive(parsed):
                     raise ValueError
-                out.append(parsed)
+                out.append(moment_in_window(parsed))
             elif kind is int:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise ValueError
@@ -217,8 +137,8 @@ class ArticleFilters(Schema):
     topic: Text | None = Field(None, max_length=80, description="Topic slug.")
     author: Text | None = Field(None, max_length=120, description="Author slug.")
     access_level: AccessLevelName | None = None
-    published_since: datetime | None = None
-    published_until: datetime | None = None
+    published_since: Moment | None = None
+    published_until: Moment | None = None
     cursor: Text | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=50)
 
@@ -242,9 +162,9 @@ def article_list(request, filters: Query[ArticleFilters]):
     if filters.access_level:
         qs = qs.filter(access_level=filters.access_level)
     if filters.published_since:
-        qs = qs.filter(published_at__gte=aware(filters.published_since))
+        qs = qs.filter(published_at__gte=filters.published_since)
     if filters.published_until:
-        qs = qs.filter(published_at__lte=aware(filters.published_until))
+        qs = qs.filter(published_at__lte=filters.published_until)
     if filters.cursor:
         at, pk = decode_cursor(filters.cursor, kinds=(datetime, int))
         qs = qs.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
@@ -274,7 +194,7 @@ def article_detail(request, article_id: int = id_path("article")):
     rights = reader_rights(request)
     decision = open_article(request, rights=rights, article=article, surface=Surface.API)
     _cache_as(request, cache_policy(decision, rights=rights, surface=Surface.API))
-    return present_article(article, decision=decision)
+    return ArticleOut.for_reader(article, decision)
 
 
 @router.get(
@@ -301,7 +221,7 @@ def article_related(
 def section_list(request):
     """Every section in the paper's order."""
     mark_shareable(request)
-    return {"items": [present_section(s) for s in Section.objects.all()]}
+    return {"items": list(Section.objects.all())}
 
 
 @router.get(
@@ -320,7 +240,7 @@ def topic_list(
     qs = Topic.objects.all()
     if hot:
         qs = qs.filter(is_hot=True).order_by("hot_order", "name")
-    return {"items": [present_topic(t) for t in qs[:limit]]}
+    return {"items": list(qs[:limit])}
 
 
 @router.get(
@@ -343,10 +263,8 @@ def author_list(
     page = list(qs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    return {
-        "items": [present_author(a) for a in page],
-        "next_cursor": encode_cursor(page[-1].name, page[-1].pk) if more else None,
-    }
+    next_cursor = encode_cursor(page[-1].name, page[-1].pk) if more else None
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @router.get(
@@ -369,28 +287,7 @@ def gallery_list(request, limit: int = Query(10, ge=1, le=50)):
         )
         .order_by("-published_at", "-pk")[:limit]
     )
-    return {
-        "items": [
-            {
-                "id": g.pk,
-                "title": g.title,
-                "slug": g.slug,
-                "url": g.get_absolute_url(),
-                "description": g.description,
-                "section": present_section(g.section),
-                "published_at": g.published_at,
-                "photos": [
-                    {
-                        "position": item.position,
-                        "caption": item.caption or item.photo.caption,
-                        "photo": present_photo(item.photo),
-                    }
-                    for item in g.items.all()
-                ],
-            }
-            for g in galleries
-        ]
-    }
+    return {"items": list(galleries)}
 
 
 @router.get(
@@ -414,7 +311,4 @@ def search(
     _cache_as(request, cache_policy(None, rights=rights, surface=Surface.SEARCH))
     found = article_search.search_articles(q, rights=rights, limit=limit)
     prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
-    return {
-        "query": q,
-        "items": [{"article": present_card(r.article), "snippet": r.text} for r in found],
-    }
+    return {"query": q, "items": found}

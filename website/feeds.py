@@ -5,6 +5,8 @@ what an anonymous reader may see: the whole body of a free article, the
 teaser of anything gated (``decide`` with the anonymous reader).
 """
 
+from urllib.parse import urljoin
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -73,7 +75,11 @@ class CachedFeed(Feed):
         return [t.name for t in item.topics.all()]
 
     def item_enclosure_url(self, item):
-        return item.lead_photo.image.url if item.lead_photo_id else None
+        # RSS wants an absolute URL; storage gives a path (or, on S3, a full URL,
+        # which urljoin leaves alone). SITE_URL, not the Host header: a CDN keeps feeds.
+        if not item.lead_photo_id:
+            return None
+        return urljoin(f"{settings.SITE_URL}/", item.lead_photo.image.url)
 
     def item_enclosure_length(self, item):
         return 0

@@ -1,13 +1,22 @@
 """The JSON shapes of the content API. Each is named and documented for OpenAPI.
 
-Nothing here reads ``Article.body``: the detail schema receives the body the
-access decision let through (``paywall.policy.visible_body``).
+The public schemas serialise the model objects themselves (``resolve_*``
+methods for what is not a plain attribute), so a handler returns articles,
+sections or photos and never builds a dict.
+
+Nothing here reads ``Article.body``: ``ArticleOut.for_reader`` takes the body
+the access decision let through (``paywall.policy.visible_body``), and no other
+schema has a body at all.
 """
 
 from datetime import datetime
 from typing import Literal
 
+from django.core.files.storage import default_storage
 from ninja import Field, Schema
+
+from articles.body import visible_body
+from articles.sanitize import clean_body
 
 AccessLevelName = Literal["free", "registered", "metered", "premium"]
 
@@ -21,6 +30,10 @@ class SectionOut(Schema):
     url: str = Field(description="Path of the section page on the reader site.")
     parent_id: int | None = None
 
+    @staticmethod
+    def resolve_url(section) -> str:
+        return section.get_absolute_url()
+
 
 class TopicOut(Schema):
     """A tag shared by articles; hot topics are highlighted by the editors."""
@@ -31,6 +44,10 @@ class TopicOut(Schema):
     url: str
     is_hot: bool
 
+    @staticmethod
+    def resolve_url(topic) -> str:
+        return topic.get_absolute_url()
+
 
 class AuthorOut(Schema):
     """A byline profile."""
@@ -40,6 +57,10 @@ class AuthorOut(Schema):
     slug: str
     url: str
     role_title: str = ""
+
+    @staticmethod
+    def resolve_url(author) -> str:
+        return author.get_absolute_url()
 
 
 class PhotoOut(Schema):
@@ -56,6 +77,18 @@ class PhotoOut(Schema):
         description='Rendition name (e.g. "w640.webp") to its URL.',
         examples=[{"w640.webp": "/media/renditions/1/w640.webp"}],
     )
+
+    @staticmethod
+    def resolve_url(photo) -> str:
+        return photo.image.url if photo.image else ""
+
+    @staticmethod
+    def resolve_credit(photo) -> str:
+        return photo.credit_line
+
+    @staticmethod
+    def resolve_renditions(photo) -> dict[str, str]:
+        return {name: default_storage.url(path) for name, path in (photo.renditions or {}).items()}
 
 
 class AccessOut(Schema):
@@ -87,6 +120,14 @@ class ArticleCardOut(Schema):
     updated_at: datetime
     access_level: AccessLevelName
 
+    @staticmethod
+    def resolve_url(article) -> str:
+        return article.get_absolute_url()
+
+    @staticmethod
+    def resolve_lead_photo_caption(article) -> str:
+        return article.caption
+
 
 class ArticleOut(ArticleCardOut):
     """One article with the body the reader is entitled to: all of it, or the teaser."""
@@ -96,6 +137,30 @@ class ArticleOut(ArticleCardOut):
     source_attribution: str
     body: str = Field(description="Sanitized HTML; only the teaser when access is not granted.")
     access: AccessOut
+
+    @classmethod
+    def for_reader(cls, article, decision) -> "ArticleOut":
+        """The article as this reader may see it: ``decision`` is the paywall's answer.
+
+        ``article`` needs its section, lead photo (with agency), editor, topics
+        and authors loaded, or each costs a query.
+        """
+        return cls.model_validate(article, context={"decision": decision})
+
+    @staticmethod
+    def resolve_body(article, context) -> str:
+        return clean_body(visible_body(article, _decision(context)))
+
+    @staticmethod
+    def resolve_access(article, context):
+        return _decision(context)
+
+
+def _decision(context):
+    # Only ``for_reader`` builds an ArticleOut: without a decision there is no body to show.
+    if not context or "decision" not in context:
+        raise TypeError("ArticleOut needs the access decision: use ArticleOut.for_reader().")
+    return context["decision"]
 
 
 class ArticlePageOut(Schema):
@@ -118,6 +183,10 @@ class SearchHitOut(Schema):
 
     article: ArticleCardOut
     snippet: str = Field(description="From the headline, dek or teaser; never gated text.")
+
+    @staticmethod
+    def resolve_snippet(result) -> str:
+        return result.text  # the plain-text passage (``website.search.Result``)
 
 
 class SearchOut(Schema):
@@ -153,6 +222,10 @@ class GalleryPhotoOut(Schema):
     caption: str
     photo: PhotoOut
 
+    @staticmethod
+    def resolve_caption(item) -> str:
+        return item.caption or item.photo.caption
+
 
 class GalleryOut(Schema):
     """A photo story."""
@@ -165,6 +238,14 @@ class GalleryOut(Schema):
     section: SectionOut | None
     published_at: datetime | None
     photos: list[GalleryPhotoOut]
+
+    @staticmethod
+    def resolve_url(gallery) -> str:
+        return gallery.get_absolute_url()
+
+    @staticmethod
+    def resolve_photos(gallery) -> list:
+        return list(gallery.items.all())
 
 
 class GalleryListOut(Schema):

@@ -47,7 +47,14 @@ class Result:
 
 
 def clean_query(raw: str) -> str:
-    return re.sub(r"\s+", " ", (raw or "")).strip()[:MAX_QUERY_LENGTH]
+    """The reader's query as the search runs it: one line, no control characters, bounded.
+
+    Whitespace controls (tab, newline) become spaces; the other control characters
+    (NUL, which PostgreSQL refuses in any text, and the rest of Unicode's Cc) and
+    lone surrogates never belong in a search and are dropped.
+    """
+    query = re.sub(r"\s+", " ", raw or "")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "", query).strip()[:MAX_QUERY_LENGTH]
 
 
 def search_queryset(query: str, *, levels):

@@ -52,11 +52,8 @@ def _respond(html: str, headers: dict, *, hit: bool) -> HttpResponse:
 
 
 def _page_number(request) -> int:
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        raise Http404("Page is not a number") from None
-    if not 1 <= number <= MAX_PAGE:
+    number = page_cache.page_number(request.GET.get("page"))
+    if number is None:
         raise Http404("No such page")
     return number
 
