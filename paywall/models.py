@@ -142,7 +142,11 @@ class RuleSet(models.Model):
     )
     why = models.TextField(_("why"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,  # a version saved from code (a command, a test)
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     copied_from = models.ForeignKey(
