@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from .demo_text import article_body, article_dek
 from .models import (
     AccessLevel,
     Agency,
@@ -136,34 +137,6 @@ BULAN = [
     "Desember",
 ]
 INDUSTRI = ["Manufaktur", "Perbankan", "Energi", "Konsumer", "Logistik", "Pertanian", "Digital"]
-
-PARAGRAPHS = [
-    "Data terbaru yang dirilis pekan ini menunjukkan arah yang lebih jelas bagi pelaku usaha. "
-    "Sejumlah analis menilai perkembangan tersebut memberi ruang bagi perusahaan untuk kembali "
-    "menambah kapasitas produksi.",
-    "Menurut catatan redaksi, perubahan ini terjadi setelah beberapa bulan pasar bergerak "
-    "dalam rentang yang sempit. Pelaku pasar kini menunggu keputusan lanjutan dari regulator.",
-    "Kalangan pengusaha menyambut baik langkah itu, meski sebagian masih menunggu aturan "
-    "turunan yang menjelaskan tata cara pelaksanaannya di lapangan.",
-    "Di sisi lain, konsumen di kota-kota besar mulai merasakan dampaknya melalui harga "
-    "kebutuhan pokok yang relatif stabil dibandingkan bulan sebelumnya.",
-    "Pemerintah menyatakan akan terus memantau perkembangan dan siap mengambil kebijakan "
-    "tambahan apabila tekanan dari luar negeri kembali meningkat.",
-    "Sejumlah perusahaan tercatat juga menyiapkan belanja modal yang lebih besar untuk tahun "
-    "depan, terutama untuk digitalisasi dan efisiensi energi.",
-    "Para ekonom mengingatkan bahwa pemulihan masih rapuh dan bergantung pada permintaan "
-    "ekspor serta stabilitas nilai tukar dalam beberapa bulan ke depan.",
-    "Bagi investor ritel, kondisi ini menjadi pengingat untuk menyusun portofolio yang "
-    "seimbang dan tidak mengejar keuntungan jangka pendek semata.",
-]
-
-QUOTES = [
-    ("Kami melihat momentum yang baik, tetapi kehati-hatian tetap diperlukan", "Kepala ekonom"),
-    ("Kebijakan ini dirancang agar manfaatnya langsung dirasakan masyarakat", "Juru bicara"),
-    ("Permintaan dari pelanggan kami tumbuh lebih cepat dari perkiraan", "Direktur utama"),
-]
-
-SUBHEADS = ["Dampak bagi Pelaku Usaha", "Langkah Selanjutnya", "Respons Pasar"]
 
 PALETTES = [
     ((21, 67, 96), (112, 168, 200)),
@@ -298,18 +271,6 @@ def _headline(rng: random.Random, section_slug: str, index: int) -> str:
     return text
 
 
-def _body(rng: random.Random, photos: list[Photo]) -> str:
-    paragraphs = rng.sample(PARAGRAPHS, k=6)
-    quote, speaker = rng.choice(QUOTES)
-    blocks = [f"<p>{paragraphs[0]}</p>", f"<p>{paragraphs[1]}</p>", f"<p>{paragraphs[2]}</p>"]
-    blocks.append(f"<h2>{rng.choice(SUBHEADS)}</h2>")
-    blocks.append(f"<blockquote><p>“{quote}.”</p><footer>— {speaker}</footer></blockquote>")
-    photo = rng.choice(photos)
-    blocks.append(f'<figure data-photo-id="{photo.pk}"></figure>')
-    blocks.extend(f"<p>{p}</p>" for p in paragraphs[3:])
-    return "\n".join(blocks)
-
-
 ACCESS_CYCLE = [
     AccessLevel.FREE,
     AccessLevel.METERED,
@@ -337,6 +298,7 @@ def seed_articles(*, count: int, taxonomy: dict, photos: list[Photo], now=None) 
     authors = taxonomy["authors"]
     editors = [a for a in authors if "Redaktur" in a.role_title] or authors
     agencies = taxonomy["agencies"]
+    photo_ids = [photo.pk for photo in photos]
     made = 0
     batch_size = 2000
     for start in range(existing, count, batch_size):
@@ -353,12 +315,14 @@ def seed_articles(*, count: int, taxonomy: dict, photos: list[Photo], now=None) 
                 Article(
                     headline=headline,
                     slug=f"demo-{index + 1}-{slugify(headline)[:180]}",
-                    dek=f"{rng.choice(PARAGRAPHS).split('.')[0]}.",
+                    dek=article_dek(rng, section.slug),
                     section=section,
                     editor=rng.choice(editors),
                     lead_photo=photos[index % len(photos)],
                     dateline_city=CITIES[index % len(CITIES)],
-                    body=_body(rng, photos),
+                    body=article_body(
+                        index=index, section_slug=section.slug, rng=rng, photo_ids=photo_ids
+                    ),
                     source_attribution=f"Dikutip dari {agency.name}" if agency else "",
                     access_level=ACCESS_CYCLE[index % len(ACCESS_CYCLE)],
                     status=Article.Status.PUBLISHED,

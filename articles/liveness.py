@@ -34,13 +34,18 @@ def is_live(
     )
 
 
-def live_q(*, at: datetime | None = None) -> Q:
-    """The same rule as a filter on the article table."""
+def live_q(*, at: datetime | None = None, prefix: str = "") -> Q:
+    """The same rule as a filter on the article table (``prefix``: through a relation,
+    e.g. ``"article__"`` to filter status changes by whether their article is live)."""
     now = at or timezone.now()
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
     return (
-        Q(status=PUBLISHED, published_at__lte=now)
-        & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=now))
-        & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        q(status=PUBLISHED, published_at__lte=now)
+        & (q(embargo_until__isnull=True) | q(embargo_until__lte=now))
+        & (q(expires_at__isnull=True) | q(expires_at__gt=now))
     )
 
 

@@ -307,6 +307,15 @@ class Article(models.Model):
             models.Index(fields=["status", "publish_at"], name="article_due_idx"),
             models.Index(fields=["is_editors_pick", "-published_at"], name="article_pick_idx"),
         ]
+        constraints = [
+            # A scheduled article without a time would never be published and
+            # never be reported late: the one state the pipeline cannot act on.
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled", publish_at__isnull=True),
+                name="article_scheduled_has_time",
+                violation_error_message=_("A scheduled article needs a publish time."),
+            ),
+        ]
         permissions = [
             ("submit_article", "Can submit an article for review"),
             ("edit_any_article", "Can edit any article, not only their own"),

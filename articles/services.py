@@ -1,7 +1,12 @@
-"""Every write to an article's workflow state goes through these functions.
+"""Writes to an article's content: saving (with its revision), restoring a
+revision, uploading photos; and the rules the workflow shares with them
+(``publication_problems``, ``can_edit``, ``lock_article``).
 
-The admin, the API, Celery tasks and management commands call them, so the
-rules (who may, what must be filled in, what is logged) live here only.
+Status changes are not here: they are the workflow's action classes in
+``publishing.actions``, which sit above this app so that scheduling can plan
+its exact-time task explicitly. The admin and the API save content through
+``publishing.actions.save_article``, which calls ``article_save`` and keeps
+the pipeline in step when a time changes.
 """
 
 from collections.abc import Iterable
@@ -11,21 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import revisions
-from .models import Article, ArticleTransition, Photo, RelatedArticle, Revision, Topic
+from . import revisions, timewindow
+from .models import Article, Photo, RelatedArticle, Revision, Topic
 from .sanitize import body_references, clean_body
 
 Status = Article.Status
-
-# Which status may move to which; anything else is refused.
-ALLOWED = {
-    Status.DRAFT: {Status.IN_REVIEW, Status.SCHEDULED, Status.PUBLISHED},
-    Status.IN_REVIEW: {Status.DRAFT, Status.SCHEDULED, Status.PUBLISHED},
-    Status.SCHEDULED: {Status.DRAFT, Status.PUBLISHED, Status.SCHEDULED},
-    Status.PUBLISHED: {Status.UNPUBLISHED},
-    Status.UNPUBLISHED: {Status.DRAFT, Status.SCHEDULED, Status.PUBLISHED},
-}
 
 
 def publication_problems(article: Article) -> list[str]:
@@ -68,132 +65,14 @@ def can_edit(user, article: Article) -> bool:
     return article.status == Status.DRAFT and is_own_article(user, article)
 
 
-def _check_can(user, perm: str, article: Article) -> None:
-    if user is None:  # the system itself (beat, tasks) acts on what an editor decided
-        return
-    if not user.has_perm(f"articles.{perm}"):
-        raise PermissionDenied(f"You may not {perm.replace('_', ' ')}.")
-    if not user.has_perm("articles.edit_any_article") and not is_own_article(user, article):
-        raise PermissionDenied("You may only do this with your own articles.")
-
-
-def _lock(article_id: int) -> Article:
+def lock_article(article_id: int) -> Article:
+    """The article row, locked until the transaction ends (every write starts here)."""
     # of=self: Postgres cannot lock the nullable side of the lead photo's outer join.
     return (
         Article.objects.select_for_update(of=("self",))
         .select_related("lead_photo")
         .get(pk=article_id)
     )
-
-
-def _move(article: Article, to: str, *, by, now: datetime, note: str = "") -> None:
-    if to not in ALLOWED[article.status]:
-        raise ValidationError(
-            f"An article that is {article.get_status_display().lower()} cannot become "
-            f"{Status(to).label.lower()}."
-        )
-    ArticleTransition.objects.create(
-        article=article, from_status=article.status, to_status=to, by=by, at=now, note=note[:300]
-    )
-    article.status = to
-
-
-def _on_published(article: Article) -> None:
-    """Side effects of going live, started only once the publish has committed."""
-    from . import signals
-
-    transaction.on_commit(lambda: signals.article_published.send(Article, article=article))
-
-
-def _on_unpublished(article: Article) -> None:
-    from . import signals
-
-    transaction.on_commit(lambda: signals.article_unpublished.send(Article, article=article))
-
-
-def article_submit(*, article_id: int, by, now: datetime, note: str = "") -> Article:
-    """A reporter hands a draft to the editors."""
-    with transaction.atomic():
-        article = _lock(article_id)
-        _check_can(by, "submit_article", article)
-        if article.status == Status.IN_REVIEW:
-            return article
-        _move(article, Status.IN_REVIEW, by=by, now=now, note=note)
-        article.save(update_fields=["status", "updated_at"])
-    return article
-
-
-def article_return_to_draft(*, article_id: int, by, now: datetime, note: str = "") -> Article:
-    """Send an article back to its writer (or cancel a schedule)."""
-    with transaction.atomic():
-        article = _lock(article_id)
-        _check_can(
-            by, "publish_article" if article.status != Status.DRAFT else "submit_article", article
-        )
-        if article.status == Status.DRAFT:
-            return article
-        _move(article, Status.DRAFT, by=by, now=now, note=note)
-        article.publish_at = None
-        article.save(update_fields=["status", "publish_at", "updated_at"])
-    return article
-
-
-def article_schedule(
-    *, article_id: int, by, publish_at: datetime, now: datetime, note: str = ""
-) -> Article:
-    """Set the time an article goes live; moving or re-setting it is allowed."""
-    with transaction.atomic():
-        article = _lock(article_id)
-        _check_can(by, "publish_article", article)
-        problems = publication_problems(article)
-        if problems:
-            raise ValidationError(problems)
-        if publish_at <= now:
-            raise ValidationError("The publish time must be in the future.")
-        _move(article, Status.SCHEDULED, by=by, now=now, note=note or f"for {publish_at:%c}")
-        article.publish_at = publish_at
-        article.save(update_fields=["status", "publish_at", "updated_at"])
-    return article
-
-
-def article_publish(*, article_id: int, by, now: datetime, note: str = "") -> Article:
-    """Publish once: a second call for the same article changes nothing.
-
-    A scheduled article is published only when its time has come, so an early
-    or duplicate delivery of the scheduling task is harmless.
-    """
-    with transaction.atomic():
-        article = _lock(article_id)
-        if article.status == Status.PUBLISHED:
-            return article
-        if by is None and not (
-            article.status == Status.SCHEDULED and article.publish_at and article.publish_at <= now
-        ):
-            return article  # the system only publishes what is due
-        _check_can(by, "publish_article", article)
-        problems = publication_problems(article)
-        if problems:
-            raise ValidationError(problems)
-        _move(article, Status.PUBLISHED, by=by, now=now, note=note)
-        article.published_at = now if by is not None else (article.publish_at or now)
-        if article.first_published_at is None:
-            article.first_published_at = article.published_at
-        article.save(update_fields=["status", "published_at", "first_published_at", "updated_at"])
-        _on_published(article)
-    return article
-
-
-def article_unpublish(*, article_id: int, by, now: datetime, note: str = "") -> Article:
-    """Take a live article down (by an editor, or by the system at expiry)."""
-    with transaction.atomic():
-        article = _lock(article_id)
-        if article.status != Status.PUBLISHED:
-            return article
-        _check_can(by, "publish_article", article)
-        _move(article, Status.UNPUBLISHED, by=by, now=now, note=note)
-        article.save(update_fields=["status", "updated_at"])
-        _on_unpublished(article)
-    return article
 
 
 # --- Editing ------------------------------------------------------------------
@@ -301,7 +180,7 @@ def article_save(
                 raise PermissionDenied(_("You may not write articles."))
             article = Article(created_by=by, created_at=now, status=Status.DRAFT, version=1)
         else:
-            article = _lock(article_id)
+            article = lock_article(article_id)
             if not can_edit(by, article):
                 raise PermissionDenied(
                     _("You may not edit this article (reporters edit only their own drafts).")
@@ -320,6 +199,7 @@ def article_save(
                     article, by=None, note="State before the first recorded edit", now=now
                 )
             article.version += 1
+        times_before = {name: getattr(article, name) for name in timewindow.TIME_FIELDS}
         for name, value in fields.items():
             if name in revisions.FOREIGN_KEYS:
                 setattr(article, f"{name}_id", _pk(value))
@@ -334,6 +214,13 @@ def article_save(
         article.body = clean_body(article.body)
         if not article.slug:
             article.slug = slugify(article.headline)[:250] or "artikel"
+        timewindow.check_changed_times(before=times_before, after=fields, now=now)
+        check_schedule_kept(
+            status=article.status,
+            publish_at=article.publish_at,
+            publish_at_before=times_before["publish_at"],
+            now=now,
+        )
         article.full_clean(
             exclude=["created_by", "editor", "section", "lead_photo", "social_image"]
         )
@@ -353,6 +240,34 @@ def article_save(
             _set_related(article, _pks(related))
         revisions.revision_record(article, by=by, note=note, restored_from=restored_from, now=now)
     return article
+
+
+SCHEDULED_NEEDS_TIME = gettext_lazy(
+    "This article is scheduled, so it needs a publish time. To cancel the schedule, "
+    "use “Return to draft”."
+)
+
+
+def check_schedule_kept(
+    *, status: str, publish_at: datetime | None, publish_at_before: datetime | None, now: datetime
+) -> None:
+    """A scheduled article keeps a valid publish time through every edit.
+
+    Clearing it would leave an article the pipeline never publishes (and,
+    before this rule, nobody was told), so it is refused: cancelling a
+    schedule is the workflow's "Return to draft", which logs the change.
+    A moved time must be in the future, as the Schedule button requires.
+    The admin form asks this too, to show the error next to the field.
+    """
+    if status != Status.SCHEDULED:
+        return
+    if publish_at is None:
+        raise ValidationError({"publish_at": SCHEDULED_NEEDS_TIME})
+    if publish_at != publish_at_before:
+        try:
+            timewindow.check_publish_at(publish_at, now=now)
+        except ValidationError as error:
+            raise ValidationError({"publish_at": error.messages}) from error
 
 
 def _check_foreign_keys(article: Article) -> None:

@@ -1,10 +1,13 @@
 """The editorial admin: articles with workflow buttons, revisions, the photo library.
 
-Every write goes through ``articles.services``: saving an article (with its
-revision and the concurrent-edit check), each workflow transition (buttons on
-the article page and changelist actions), restoring a revision, uploading a
-photo. Row-level rules (a reporter edits only their own drafts) come from the
-services too, so the admin cannot drift from the API.
+Every write goes through a service the API uses too: saving an article and
+restoring a revision through ``publishing.actions.save_article`` /
+``restore_revision`` (``articles.services`` underneath, with its revision and
+the concurrent-edit check, and a changed time kept in step with the
+pipeline); each workflow transition (buttons on the article page and
+changelist actions) through ``publishing.actions``; uploading a photo through
+``articles.services``. Row-level rules (a reporter edits only their own
+drafts) come from the services too, so the admin cannot drift from the API.
 """
 
 from datetime import datetime
@@ -36,6 +39,7 @@ from articles.models import (
     Topic,
 )
 from articles.sanitize import shortcode_for_article, shortcode_for_photo
+from publishing import actions
 
 from .forms import ArticleAdminForm, PhotoAdminForm
 
@@ -64,70 +68,7 @@ def preview_url(article_id: int, as_: str) -> str:
     return f"{base}?as={as_}"
 
 
-# --- Workflow -----------------------------------------------------------------
-
-# (action, label, the statuses it starts from, the permission it needs)
-WORKFLOW = [
-    ("submit", _("Submit for review"), {Status.DRAFT}, "submit_article"),
-    (
-        "return_to_draft",
-        _("Return to draft"),
-        {Status.IN_REVIEW, Status.SCHEDULED, Status.UNPUBLISHED},
-        "publish_article",
-    ),
-    (
-        "schedule",
-        _("Schedule"),
-        {Status.DRAFT, Status.IN_REVIEW, Status.SCHEDULED, Status.UNPUBLISHED},
-        "publish_article",
-    ),
-    (
-        "publish",
-        _("Publish now"),
-        {Status.DRAFT, Status.IN_REVIEW, Status.SCHEDULED, Status.UNPUBLISHED},
-        "publish_article",
-    ),
-    ("unpublish", _("Unpublish"), {Status.PUBLISHED}, "publish_article"),
-]
-
-
-def workflow_actions(user, article: Article) -> list[dict]:
-    """The transitions this user may try on this article now (the service decides)."""
-    if not user.has_perm("articles.edit_any_article") and not services.is_own_article(
-        user, article
-    ):
-        return []
-    return [
-        {"name": name, "label": label}
-        for name, label, sources, perm in WORKFLOW
-        if article.status in sources and user.has_perm(f"articles.{perm}")
-    ]
-
-
-def run_transition(
-    *,
-    action: str,
-    article_id: int,
-    by,
-    now: datetime,
-    note: str = "",
-    publish_at: datetime | None = None,
-) -> Article:
-    if action == "submit":
-        return services.article_submit(article_id=article_id, by=by, now=now, note=note)
-    if action == "return_to_draft":
-        return services.article_return_to_draft(article_id=article_id, by=by, now=now, note=note)
-    if action == "schedule":
-        if publish_at is None:
-            raise ValidationError(_("Give the date and time to publish."))
-        return services.article_schedule(
-            article_id=article_id, by=by, publish_at=publish_at, now=now, note=note
-        )
-    if action == "publish":
-        return services.article_publish(article_id=article_id, by=by, now=now, note=note)
-    if action == "unpublish":
-        return services.article_unpublish(article_id=article_id, by=by, now=now, note=note)
-    raise ValidationError(_("Unknown action."))
+# --- Workflow (the actions are publishing.actions) --------------------------------
 
 
 def _parse_local(value: str) -> datetime | None:
@@ -153,7 +94,7 @@ def _bulk_action(action: str, description: str):
         now = timezone.now()
         for pk, headline in queryset.values_list("pk", "headline"):
             try:
-                run_transition(action=action, article_id=pk, by=request.user, now=now)
+                actions.action_named(action).execute(article_id=pk, by=request.user, now=now)
                 done += 1
             except (ValidationError, PermissionDenied) as error:
                 failed.append(f"“{headline}”: {_errors(error)}")
@@ -303,6 +244,8 @@ class ArticleAdmin(admin.ModelAdmin):
             if obj.status == Status.SCHEDULED and obj.publish_at
             else ""
         )
+        if obj.status == Status.PUBLISHED and not obj.is_live():
+            when = " · " + str(_("not visible to readers (embargo, expiry or a future time)"))
         return format_html(
             "<strong>{}</strong>{} · {} {}",
             obj.get_status_display(),
@@ -336,8 +279,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html("<code>{}</code>", shortcode_for_article(obj.pk))
 
     def view_on_site(self, obj):
-        # Before publication the public address is a 404: show the full preview instead.
-        if obj.status == Status.PUBLISHED:
+        # Until readers can see it (published, embargo lifted, not expired) the
+        # public address is a 404: show the full preview instead.
+        if obj.is_live():
             return obj.get_absolute_url()
         return preview_url(obj.pk, "premium")
 
@@ -369,7 +313,7 @@ class ArticleAdmin(admin.ModelAdmin):
             for name in services.EDITABLE_FIELDS
             if name in form.cleaned_data
         }
-        article = services.article_save(
+        article = actions.save_article(
             article_id=form.instance.pk if change else None,
             by=request.user,
             fields=fields,
@@ -390,7 +334,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 Article.objects.filter(pk=object_id).only("pk", "status", "created_by").first()
             )
             if article is not None:
-                extra_context["workflow_actions"] = workflow_actions(request.user, article)
+                extra_context["workflow_actions"] = actions.available_actions(request.user, article)
                 extra_context["can_preview"] = request.user.has_perm("articles.preview_article")
                 extra_context["preview_links"] = [
                     (as_, preview_url(article.pk, as_)) for as_ in PREVIEW_AS
@@ -443,17 +387,16 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._article_or_403(request, pk)
-        publish_at = None
-        if action == "schedule":
-            publish_at = _parse_local(request.POST.get("publish_at", ""))
+        params = {}
+        if action == actions.SCHEDULE.name:
+            params["publish_at"] = _parse_local(request.POST.get("publish_at", ""))
         try:
-            article = run_transition(
-                action=action,
+            article = actions.action_named(action).execute(
                 article_id=pk,
                 by=request.user,
                 now=timezone.now(),
                 note=request.POST.get("note", "")[:300],
-                publish_at=publish_at,
+                **params,
             )
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _errors(error))
@@ -517,7 +460,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method == "POST":
             expected = request.POST.get("expected_version", "")
             try:
-                services.article_restore_revision(
+                actions.restore_revision(
                     revision_id=revision.pk,
                     by=request.user,
                     expected_version=int(expected) if expected.isdigit() else article.version,

@@ -1,19 +1,20 @@
 """Admin forms for articles and photos.
 
 The forms check what an editor can fix (errors shown next to the field);
-the save itself goes through ``articles.services`` so the admin, the API and
-commands follow the same rules.
+the save itself goes through the services (``publishing.actions.save_article``,
+``articles.services``) so the admin, the API and commands follow the same rules.
 """
 
 from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 
-from articles import services
+from articles import services, timewindow
 from articles.images import validate_upload
 from articles.models import Article, Photo, Revision
 from articles.sanitize import body_for_editor, clean_body
@@ -110,7 +111,31 @@ class ArticleAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk:
             self._check_not_stale(cleaned.get("expected_version"))
+        self._check_times(cleaned)
         return cleaned
+
+    def _check_times(self, cleaned: dict) -> None:
+        """The rules the save applies to publish, embargo and expiry times, shown next
+        to the field: a sane window (``articles.timewindow``), and a scheduled
+        article keeps a future publish time (cancelling is "Return to draft")."""
+        now = timezone.now()
+        stored = self.instance  # not yet updated from the form: the saved values
+        given = {name: cleaned[name] for name in timewindow.TIME_FIELDS if name in cleaned}
+        try:
+            timewindow.check_changed_times(
+                before={name: getattr(stored, name) for name in timewindow.TIME_FIELDS},
+                after=given,
+                now=now,
+            )
+            if stored.pk and "publish_at" in given:
+                services.check_schedule_kept(
+                    status=stored.status,
+                    publish_at=given["publish_at"],
+                    publish_at_before=stored.publish_at,
+                    now=now,
+                )
+        except ValidationError as error:
+            self.add_error(None, error)
 
     def _check_not_stale(self, expected: int | None) -> None:
         current = (

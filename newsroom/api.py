@@ -32,9 +32,9 @@ install_error_handlers(api)
 
 def _add_routers() -> None:
     from apitokens.api import router as tokens_router
+    from desk.api import router as editor_router
     from subscriptions.api import plans_router
     from subscriptions.api import router as reader_router
-    from website.api import editor_router
     from website.api import router as content_router
 
     api.add_router("/", content_router)

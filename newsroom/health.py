@@ -58,7 +58,8 @@ def run_checks() -> list[Check]:
 
 
 def check_worker() -> Check:
-    """Report when a worker last ran the heartbeat task (beat sends one a minute)."""
+    """Report when a worker last ran the heartbeat task (beat sends one every
+    ``WORKER_HEARTBEAT_SECONDS``); stale after ``WORKER_STALE_AFTER_SECONDS``."""
     from django.utils import timezone
 
     from .models import ProcessHeartbeat
@@ -70,14 +71,17 @@ def check_worker() -> Check:
     if beat is None:
         return Check("worker", False, "no heartbeat yet")
     age = (timezone.now() - beat.seen_at).total_seconds()
-    return Check("worker", age < 180, f"last heartbeat {int(age)} s ago")
+    return Check(
+        "worker", age <= settings.WORKER_STALE_AFTER_SECONDS, f"last heartbeat {int(age)} s ago"
+    )
 
 
 def check_publication_lag() -> Check:
-    """Scheduled articles more than two minutes past their time (reported and logged).
+    """Scheduled articles more than ``PIPELINE_LATE_AFTER_SECONDS`` past their time
+    (reported and logged).
 
-    A late article means the worker or beat
-    is down or stuck, which the sweep would otherwise have fixed.
+    A late article means the worker or beat is down or stuck, which the sweep
+    would otherwise have fixed.
     """
     import logging
 

@@ -251,8 +251,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A worker proves it is alive by running beat's heartbeat task; /healthz calls
+# it stale after WORKER_STALE_AFTER_SECONDS (three missed beats), soon enough
+# for an on-call editor to act before a scheduled story is late.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "20"))
+WORKER_STALE_AFTER_SECONDS = int(os.environ.get("WORKER_STALE_AFTER_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE: dict = {
-    "newsroom-heartbeat": {"task": "newsroom.tasks.heartbeat", "schedule": 60.0},
+    "newsroom-heartbeat": {
+        "task": "newsroom.tasks.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
 }
 
 # --- Paywall and billing (subscriptions) ------------------------------------------
@@ -376,7 +385,9 @@ FOLLOW_US_CHANNELS = [
 # visibility timeout, after which it would redeliver a waiting ETA task).
 PIPELINE_SWEEP_SECONDS = float(os.environ.get("PIPELINE_SWEEP_SECONDS", "30"))
 PIPELINE_ETA_HORIZON_SECONDS = int(os.environ.get("PIPELINE_ETA_HORIZON_SECONDS", "900"))
-PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", "120"))
+# Late: past its time by more than one sweep interval and a margin, so a late
+# story means the worker or beat is down, not that the sweep has yet to run.
+PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", "45"))
 PIPELINE_ROLLUP_SECONDS = float(os.environ.get("PIPELINE_ROLLUP_SECONDS", "300"))
 PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
 PIPELINE_NOTIFIERS = env_list(

@@ -5,9 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from publishing import pipeline as publishing
-
-from . import selectors
+from . import effects, selectors
 from .models import PublicationLogEntry, SideEffectRun, TaskFailure
 
 
@@ -56,7 +54,7 @@ class SideEffectRunAdmin(_ReadOnly):
     def retry(self, request, queryset):
         runs = list(queryset.exclude(status=SideEffectRun.Status.DONE).values_list("pk", flat=True))
         for pk in runs:
-            publishing.retry_run(run_id=pk)
+            effects.retry_run(run_id=pk)
         self.message_user(request, _("%d run(s) sent to the worker.") % len(runs), messages.INFO)
 
 

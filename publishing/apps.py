@@ -7,7 +7,8 @@ logger = logging.getLogger(__name__)
 
 
 class PublishingConfig(AppConfig):
-    """Workflow side effects, exact-time scheduling, the sweep and the beat lease.
+    """The workflow's actions, their side effects, exact-time scheduling, the sweep
+    and the beat lease.
 
     The label stays ``pipeline``: the app's tables, migrations and admin URLs
     were created under that name.
@@ -19,57 +20,8 @@ class PublishingConfig(AppConfig):
 
     def ready(self):
         from celery.signals import task_failure
-        from django.db.models.signals import post_save
 
-        from articles import signals
-        from articles.models import ArticleTransition
-
-        signals.article_published.connect(_published, dispatch_uid="pipeline-published")
-        signals.article_unpublished.connect(_unpublished, dispatch_uid="pipeline-unpublished")
-        post_save.connect(_transition_saved, sender=ArticleTransition, dispatch_uid="pipeline-tr")
         task_failure.connect(_task_failed, dispatch_uid="pipeline-task-failure")
-
-
-def _published(sender, article, **kwargs):
-    from django.utils import timezone
-
-    from . import pipeline as publishing
-
-    try:
-        publishing.after_publish(article_id=article.pk, now=timezone.now())
-    except Exception:  # the publish has committed; the sweep starts what failed here
-        logger.exception("after-publish fan-out failed for article %s", article.pk)
-
-
-def _unpublished(sender, article, **kwargs):
-    from . import pipeline as publishing
-
-    try:
-        publishing.after_unpublish(article_id=article.pk)
-    except Exception:
-        logger.exception("after-unpublish fan-out failed for article %s", article.pk)
-
-
-def _transition_saved(sender, instance, created, **kwargs):
-    """A schedule (new, moved or re-set) commits: put its exact-time task in the broker.
-
-    The workflow service writes the transition inside its transaction, so the
-    task is enqueued only once the new ``publish_at`` is visible to workers.
-    """
-    if not created or instance.to_status != "scheduled":
-        return
-    from django.db import transaction
-    from django.utils import timezone
-
-    from . import pipeline as publishing
-
-    def plan():
-        try:
-            publishing.plan_exact_time(article_id=instance.article_id, now=timezone.now())
-        except Exception:
-            logger.exception("could not plan article %s; the sweep will", instance.article_id)
-
-    transaction.on_commit(plan)
 
 
 def _task_failed(sender=None, task_id=None, exception=None, args=None, einfo=None, **kwargs):

@@ -36,6 +36,9 @@ class SideEffectRun(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker (Celery hostname) that claimed it: when that worker starts
+    # again, its claims from before are known to be lost (``effects.requeue_held``).
+    claimed_by = models.CharField(max_length=200, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -48,6 +51,13 @@ class SideEffectRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effect} for article {self.article_id} ({self.status})"
+
+    @property
+    def gave_up(self) -> bool:
+        """Failed as often as the retry policy allows: only staff start it again."""
+        from .effects import MAX_ATTEMPTS
+
+        return self.status == self.Status.FAILED and self.attempts >= MAX_ATTEMPTS
 
 
 class TaskFailure(models.Model):

@@ -26,6 +26,7 @@ def status(request):
         "failures": TaskFailure.objects.filter(resolved_at__isnull=True).select_related("article")[
             :50
         ],
+        "late_after": int(publishing.late_after().total_seconds()),
         "failed_runs": SideEffectRun.objects.filter(status=SideEffectRun.Status.FAILED)
         .select_related("article")
         .order_by("-created_at")[:50],

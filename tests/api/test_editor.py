@@ -367,3 +367,106 @@ def test_a_new_draft_takes_its_sections_default_access_level(client, editor):
         client, f"{EDITOR}/articles", {"headline": "Analisis", "section_id": section.pk}, token
     )
     assert response.json()["access_level"] == "premium"
+
+
+# --- the workflow's other steps, through the same actions as the admin ---------------------
+
+
+def test_editor_unpublishes_and_returns_to_draft(client, editor):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    token = make_token(editor, "publish")
+
+    response = post_json(
+        client, f"{EDITOR}/articles/{article.pk}/unpublish", {"note": "ralat"}, token
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "unpublished"
+    assert client.get(f"/api/v1/articles/{article.pk}").status_code == 404
+    again = post_json(client, f"{EDITOR}/articles/{article.pk}/unpublish", {}, token)
+    assert again.json()["status"] == "unpublished"  # a repeat changes nothing
+
+    response = post_json(client, f"{EDITOR}/articles/{article.pk}/return-to-draft", {}, token)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "draft"
+    log = ArticleTransition.objects.filter(article=article).order_by("at", "pk")
+    assert [(t.to_status, t.by, t.note) for t in log] == [
+        ("unpublished", editor, "ralat"),
+        ("draft", editor, ""),
+    ]
+
+
+def test_return_to_draft_cancels_a_schedule(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    token = make_token(editor, "publish")
+    when = (timezone.now() + timedelta(hours=2)).isoformat()
+    post_json(client, f"{EDITOR}/articles/{article.pk}/schedule", {"publish_at": when}, token)
+    response = post_json(client, f"{EDITOR}/articles/{article.pk}/return-to-draft", {}, token)
+    assert (response.json()["status"], response.json()["publish_at"]) == ("draft", None)
+
+
+@pytest.mark.parametrize("step", ["unpublish", "return-to-draft"])
+def test_a_reporter_may_not_unpublish_or_return_to_draft(client, reporter, step):
+    start = Article.Status.PUBLISHED if step == "unpublish" else Article.Status.IN_REVIEW
+    article = ArticleFactory(status=start, created_by=reporter)
+    token = make_token(reporter, "read", "write", "publish")
+    error = assert_error(
+        post_json(client, f"{EDITOR}/articles/{article.pk}/{step}", {}, token), 403, "forbidden"
+    )
+    assert "may not" in error["message"]
+    assert Article.objects.get(pk=article.pk).status == start
+    assert not ArticleTransition.objects.filter(article=article).exists()
+
+
+@pytest.mark.parametrize(
+    ("step", "start", "allowed"),
+    [
+        ("unpublish", "draft", ["published"]),
+        ("return-to-draft", "published", ["in_review", "scheduled", "unpublished"]),
+        ("submit", "published", ["draft"]),
+    ],
+)
+def test_a_step_from_the_wrong_status_is_a_409_naming_both(client, editor, step, start, allowed):
+    article = ArticleFactory(status=start)
+    token = make_token(editor, "write", "publish")
+    error = assert_error(
+        post_json(client, f"{EDITOR}/articles/{article.pk}/{step}", {}, token), 409, "wrong_state"
+    )
+    assert f"that is {start}" in error["message"]
+    assert error["details"] == {"status": start, "allowed_from": allowed}
+    assert Article.objects.get(pk=article.pk).status == start
+
+
+def test_unpublish_needs_the_publish_scope(client, editor):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    token = make_token(editor, "read", "write")
+    assert_error(post_json(client, f"{EDITOR}/articles/{article.pk}/unpublish", {}, token), 403)
+
+
+@pytest.mark.parametrize(
+    "publish_at",
+    [
+        "9999-12-31T23:59:59+00:00",  # the year 10000 in Asia/Jakarta
+        "9999-12-31T23:59:59-14:00",  # past the year 9999 in UTC
+        "1999-12-31T23:59:59+00:00",
+    ],
+)
+def test_a_schedule_outside_the_time_window_is_a_422(client, editor, publish_at):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    token = make_token(editor, "read", "publish")
+    url = f"{EDITOR}/articles/{article.pk}/schedule"
+    error = assert_error(post_json(client, url, {"publish_at": publish_at}, token), 422)
+    assert "publish_at" in error["details"]
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    assert client.get(f"{EDITOR}/articles/{article.pk}", **auth(token)).status_code == 200
+
+
+def test_a_schedule_at_any_real_offset_within_the_window_is_accepted(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    token = make_token(editor, "publish")
+    when = (timezone.now() + timedelta(days=3)).astimezone(timezone.get_fixed_timezone(-12 * 60))
+    response = post_json(
+        client, f"{EDITOR}/articles/{article.pk}/schedule", {"publish_at": when.isoformat()}, token
+    )
+    assert response.status_code == 200, response.content
+    article.refresh_from_db()
+    assert article.publish_at == when

@@ -391,3 +391,32 @@ def test_view_on_site_leads_to_the_preview_until_the_article_is_live(client):
     html = client.get(change_url(live)).content.decode()
     assert f'href="{live.get_absolute_url()}" class="viewsitelink"' in html
     assert client.get(live.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "not_yet_live",
+    [
+        {"embargo_until": timedelta(hours=2)},  # published, still under embargo
+        {"expires_at": timedelta(minutes=-1)},  # published, expired (the sweep is coming)
+        {"published_at": timedelta(hours=1)},  # published "as of" a time still to come
+    ],
+)
+def test_view_on_site_follows_the_liveness_rule_not_the_status(client, not_yet_live):
+    # The status says published, but readers get a 404: link to the preview.
+    client.force_login(UserFactory(role=EDITOR))
+    now = timezone.now()
+    article = ArticleFactory(
+        status=Status.PUBLISHED, **{name: now + delta for name, delta in not_yet_live.items()}
+    )
+    assert not article.is_live()
+    html = client.get(change_url(article)).content.decode()
+    assert f'href="/preview/{article.pk}/?as=premium" class="viewsitelink"' in html
+    assert article.get_absolute_url() not in html
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_the_status_line_says_when_a_published_article_is_not_visible(client):
+    client.force_login(UserFactory(role=EDITOR))
+    embargoed = ArticleFactory(embargo_until=timezone.now() + timedelta(hours=1))
+    assert "not visible to readers" in client.get(change_url(embargoed)).content.decode()
+    assert "not visible to readers" not in client.get(change_url(ArticleFactory())).content.decode()

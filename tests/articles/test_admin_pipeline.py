@@ -1,17 +1,15 @@
 """The article admin joined to the pipeline: the change page shows the
 publication log with its side-effect runs, and scheduling from the admin goes
-through ``services.article_schedule``, whose exact-time task leaves after commit."""
+through the Schedule action (``publishing.actions``), whose exact-time task leaves after commit."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article
 from core.roles import EDITOR
-from publishing import pipeline as publishing
-from publishing import tasks
+from publishing import actions, effects, tasks
 from publishing.models import SideEffectRun
 from tests.factories import ArticleFactory, UserFactory
 
@@ -40,12 +38,12 @@ def sent(monkeypatch):
 def _publish(article, by, sent, django_capture_on_commit_callbacks):
     """Publish, then do what the worker does with the start-side-effects message."""
     with django_capture_on_commit_callbacks(execute=True):
-        services.article_publish(article_id=article.pk, by=by, now=timezone.now(), note="siap")
+        actions.PUBLISH.execute(article_id=article.pk, by=by, now=timezone.now(), note="siap")
     [transition_id] = [
         args[0] for name, args, _ in sent if name == "publishing.tasks.start_side_effects"
     ][-1:]
     with django_capture_on_commit_callbacks(execute=True):
-        publishing.start_side_effects(transition_id=transition_id)
+        effects.start_side_effects(transition_id=transition_id)
 
 
 def test_change_page_shows_the_publication_log_and_side_effect_runs(
@@ -79,7 +77,7 @@ def test_change_page_queries_do_not_grow_with_the_log(
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     for _ in range(changes):
         _publish(article, editor, sent, django_capture_on_commit_callbacks)
-        services.article_unpublish(article_id=article.pk, by=editor, now=timezone.now())
+        actions.UNPUBLISH.execute(article_id=article.pk, by=editor, now=timezone.now())
     client.force_login(editor)
     client.get(f"/admin/articles/article/{article.pk}/change/")  # warm per-process caches
     with django_assert_max_num_queries(40):
@@ -107,7 +105,7 @@ def test_scheduling_in_the_admin_sends_the_exact_time_task_only_after_commit(
     assert article.status == Article.Status.SCHEDULED
     assert article.publish_at == when
     transition = article.transitions.get(to_status="scheduled")
-    assert transition.by == editor  # the service's log entry, not a direct row update
+    assert transition.by == editor  # the action's log entry, not a direct row update
 
     for callback in callbacks:
         callback()

@@ -1,6 +1,8 @@
 """Real processes for the fault tests: a Redis server of our own and a gunicorn web server."""
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -64,11 +66,17 @@ def redis_server(tmp_path):
 
 
 class WebServer:
-    """gunicorn serving the project on the test database, on a free loopback port."""
+    """gunicorn serving the project on the test database, on a free loopback port.
 
-    def __init__(self, tmp: Path, *, workers: int = 4, threads: int = 8, **env: str):
+    It runs in a session of its own, so ``kill()`` can take the master and its
+    workers down at once, as a machine losing the process would.
+    """
+
+    def __init__(
+        self, tmp: Path, *, workers: int = 4, threads: int = 8, name: str = "gunicorn", **env: str
+    ):
         self.port = free_port()
-        self.log = tmp / "gunicorn.log"
+        self.log = tmp / f"{name}.log"
         command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
         command += ["--worker-class", "gthread", "--threads", str(threads)]
@@ -79,6 +87,7 @@ class WebServer:
             env=subprocess_env(LOG_LEVEL="WARNING", **env),
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         _wait_for_port(self.port, self.proc, self.log)
 
@@ -95,14 +104,19 @@ class WebServer:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the master and every worker: nothing finishes, nothing cleans up."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.kill()
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article, ArticleTransition
 from pagecache import store as page_cache
+from publishing import actions, effects, tasks
 from publishing import pipeline as publishing
-from publishing import tasks
 from publishing.models import SideEffectRun, TaskFailure
 from tests.factories import ArticleFactory, UserFactory
 
@@ -50,7 +49,7 @@ def _draft(**kwargs):
 
 
 def _schedule(article, *, at, now=None):
-    return services.article_schedule(
+    return actions.SCHEDULE.execute(
         article_id=article.pk, by=None, publish_at=at, now=now or timezone.now()
     )
 
@@ -109,7 +108,7 @@ def test_cancelled_schedule_is_not_published_by_its_task():
     article = _draft()
     at = timezone.now() + timedelta(minutes=1)
     _schedule(article, at=at)
-    services.article_return_to_draft(article_id=article.pk, by=None, now=timezone.now())
+    actions.RETURN_TO_DRAFT.execute(article_id=article.pk, by=None, now=timezone.now())
     assert publishing.publish_if_due(article_id=article.pk, now=at + timedelta(seconds=1)) is False
     article.refresh_from_db()
     assert article.status == "draft"
@@ -136,8 +135,8 @@ def test_side_effects_start_once_and_each_runs_once(sent, settings):
     transition = ArticleTransition.objects.create(
         article=article, from_status="scheduled", to_status="published"
     )
-    assert publishing.start_side_effects(transition_id=transition.pk) == 3
-    assert publishing.start_side_effects(transition_id=transition.pk) == 0  # duplicate fan-out
+    assert effects.start_side_effects(transition_id=transition.pk) == 3
+    assert effects.start_side_effects(transition_id=transition.pk) == 0  # duplicate fan-out
     runs = SideEffectRun.objects.filter(transition=transition)
     assert set(runs.values_list("effect", flat=True)) == {
         "purge_caches",
@@ -145,8 +144,8 @@ def test_side_effects_start_once_and_each_runs_once(sent, settings):
         "notify:email",
     }
     for run in runs:
-        assert publishing.perform_side_effect(run_id=run.pk) is True
-        assert publishing.perform_side_effect(run_id=run.pk) is False
+        assert effects.perform_side_effect(run_id=run.pk) is True
+        assert effects.perform_side_effect(run_id=run.pk) is False
     assert set(runs.values_list("status", "attempts")) == {("done", 1)}
     assert len(mail.outbox) == 1
 
@@ -168,13 +167,13 @@ def test_failing_side_effect_retries_and_never_unpublishes(monkeypatch):
 
     monkeypatch.setattr(page_cache, "purge_for_article", flaky)
     with pytest.raises(ConnectionError):
-        publishing.perform_side_effect(run_id=run.pk)
+        effects.perform_side_effect(run_id=run.pk)
     run.refresh_from_db()
     article.refresh_from_db()
     assert (run.status, article.status) == ("failed", "published")
     assert "CDN unreachable" in run.last_error
 
-    assert publishing.perform_side_effect(run_id=run.pk) is True  # the retry
+    assert effects.perform_side_effect(run_id=run.pk) is True  # the retry
     run.refresh_from_db()
     assert (run.status, run.attempts, calls) == ("done", 2, [article.pk, article.pk])
 
@@ -201,9 +200,9 @@ def test_a_run_claimed_by_a_live_worker_is_not_run_twice_but_a_lost_claim_is():
         transition=transition, article=article, effect="feeds_sitemaps", status="running",
         claimed_at=now, attempts=1,
     )  # fmt: skip
-    assert publishing.perform_side_effect(run_id=run.pk, now=now) is False
-    later = now + publishing.CLAIM_TIMEOUT + timedelta(seconds=1)
-    assert publishing.perform_side_effect(run_id=run.pk, now=later) is True
+    assert effects.perform_side_effect(run_id=run.pk, now=now) is False
+    later = now + effects.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert effects.perform_side_effect(run_id=run.pk, now=later) is True
 
 
 def test_embargoed_article_starts_its_side_effects_when_the_embargo_lifts(sent):
@@ -211,15 +210,15 @@ def test_embargoed_article_starts_its_side_effects_when_the_embargo_lifts(sent):
     article = _draft(embargo_until=now + timedelta(minutes=10))
     _schedule(article, at=now + timedelta(seconds=1), now=now)
     publishing.publish_if_due(article_id=article.pk, now=now + timedelta(seconds=2))
-    publishing.after_publish(article_id=article.pk, now=now + timedelta(seconds=2))
+    effects.after_publish(article_id=article.pk, now=now + timedelta(seconds=2))
     assert not any(name.endswith("start_side_effects") for name, _, _ in sent)
     assert ("publishing.tasks.lift_embargo", [article.pk], article.embargo_until) in sent
     assert not SideEffectRun.objects.exists()
 
     publishing.sweep(now=now + timedelta(minutes=5))  # still embargoed
     assert not SideEffectRun.objects.exists()
-    assert not publishing.lift_embargo_if_due(article_id=article.pk, now=now + timedelta(minutes=9))
-    assert publishing.lift_embargo_if_due(article_id=article.pk, now=now + timedelta(minutes=10))
+    assert not effects.lift_embargo_if_due(article_id=article.pk, now=now + timedelta(minutes=9))
+    assert effects.lift_embargo_if_due(article_id=article.pk, now=now + timedelta(minutes=10))
     assert SideEffectRun.objects.filter(article=article).count() == 2
 
 
@@ -311,7 +310,7 @@ def test_publication_status_command_lists_due_late_failed_and_upcoming(capsys):
     out = capsys.readouterr()
     assert "Due now: 1" in out.out
     assert f"LATE #{late.pk} 'Sudah telat'" in out.out
-    assert "Late (more than two minutes): 1" in out.out
+    assert "Late (more than 45 s): 1" in out.out
     assert "Failed tasks: 1" in out.out
     assert "Timeout" in out.out
     assert "'Nanti sore' at" in out.out

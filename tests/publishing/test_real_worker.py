@@ -2,7 +2,7 @@
 
 They run on SQLite with the filesystem broker and, in CI, on PostgreSQL and
 Redis. Nothing here uses eager mode: the test process schedules through the
-workflow service, and separate processes do the rest.
+workflow's Schedule action, and separate processes do the rest.
 """
 
 import json
@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article, ArticleTransition
 from newsroom.celery import app as celery_app
-from publishing import tasks
+from publishing import actions, tasks
 from publishing.models import SideEffectRun
 from tests.conftest import TEST_QUEUE, wait_for
 from tests.factories import ArticleFactory
@@ -31,7 +30,7 @@ def _draft():
 
 def _schedule(article, *, seconds: float):
     publish_at = timezone.now() + timedelta(seconds=seconds)
-    services.article_schedule(
+    actions.SCHEDULE.execute(
         article_id=article.pk, by=None, publish_at=publish_at, now=timezone.now()
     )
     return publish_at
@@ -122,6 +121,22 @@ def test_worker_killed_mid_publish_leaves_the_article_to_the_sweep(processes, tm
     wait_for(lambda: _status(article) == "published", timeout=30)
     assert _publishes(article).count() == 1
     assert "sweep_publications" in processes[1].output()
+
+
+def test_a_worker_killed_holding_the_exact_time_task_is_replaced_on_time(processes, tmp_path):
+    # No beat: only the task a starting worker sends again can publish it.
+    first = start_worker(tmp_path / "first.log")
+    processes.append(first)
+    article = _draft()
+    publish_at = _schedule(article, seconds=12)
+    first.wait_for_output("publishing.tasks.publish_scheduled_article[")
+    first.kill()  # kill -9 while it holds the ETA message
+
+    processes.append(start_worker(tmp_path / "second.log"))
+    wait_for(lambda: _status(article) == "published", timeout=30, interval=0.1)
+    went_live = _publishes(article).get()
+    assert went_live.at >= publish_at
+    assert (went_live.at - publish_at).total_seconds() < 5  # on time, not by a sweep
 
 
 def test_purged_queue_is_recovered_by_the_sweep(processes, tmp_path):

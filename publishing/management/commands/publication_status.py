@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from articles.models import Article
+from publishing import effects
 from publishing import pipeline as publishing
 from publishing.models import SideEffectRun, TaskFailure
 
@@ -23,10 +24,13 @@ class Command(BaseCommand):
             lag = int((now - article.publish_at).total_seconds())
             mark = "LATE " if article.pk in late_ids else ""
             self.stdout.write(f"  {mark}#{article.pk} {article.headline!r} due {lag} s ago")
-        self._section("Late (more than two minutes)", len(late_ids))
+        late_after = int(publishing.late_after().total_seconds())
+        self._section(f"Late (more than {late_after} s)", len(late_ids))
 
         failures = list(TaskFailure.objects.filter(resolved_at__isnull=True)[:50])
         runs = list(SideEffectRun.objects.filter(status=SideEffectRun.Status.FAILED)[:50])
+        retrying = [run for run in runs if not run.gave_up]
+        given_up = [run for run in runs if run.gave_up]
         self._section("Failed tasks", len(failures))
         for failure in failures:
             article = f" article #{failure.article_id}" if failure.article_id else ""
@@ -35,8 +39,15 @@ class Command(BaseCommand):
                 f"last {timezone.localtime(failure.last_seen):%Y-%m-%d %H:%M:%S}: "
                 f"{failure.error[:120]}"
             )
-        self._section("Side effects retrying", len(runs))
-        for run in runs:
+        self._section("Side effects retrying", len(retrying))
+        for run in retrying:
+            retry_by = timezone.localtime(effects.retry_overdue_at(run))
+            self.stdout.write(
+                f"  {run.effect} article #{run.article_id} attempts {run.attempts}, "
+                f"retried by {retry_by:%H:%M:%S} at the latest: {run.last_error[:120]}"
+            )
+        self._section("Side effects given up (run again from the admin)", len(given_up))
+        for run in given_up:
             self.stdout.write(
                 f"  {run.effect} article #{run.article_id} attempts {run.attempts}: "
                 f"{run.last_error[:120]}"
@@ -51,7 +62,7 @@ class Command(BaseCommand):
         for article in coming:
             when = timezone.localtime(article.publish_at)
             self.stdout.write(f"  #{article.pk} {article.headline!r} at {when:%Y-%m-%d %H:%M:%S}")
-        if late_ids or failures:
+        if late_ids or failures or given_up:
             self.stderr.write(self.style.WARNING("Attention needed: see above."))
 
     def _section(self, title, count):
