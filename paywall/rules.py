@@ -40,7 +40,7 @@ class Cookieless(models.TextChoices):
 
     ``network`` (default): new meter ids are counted per network (the client
         address; an IPv6 /64) per day in the cache; past
-        ``network_allowance`` a new id starts the month with nothing left.
+        ``network_allowance`` a new id starts the period with nothing left.
         Honest readers are never affected unless thousands of new visitors
         share one address in a day: Indonesian mobile carriers put many
         subscribers behind one carrier-grade NAT address, so the allowance is
