@@ -341,6 +341,24 @@ class Article(models.Model):
         )
 
     @property
+    def section_slug(self) -> str:
+        """The section's slug, "" without one (paywall overrides name sections by slug)."""
+        return self.section.slug if self.section_id else ""
+
+    @property
+    def topic_slugs(self) -> frozenset[str]:
+        """The topics' slugs (paywall overrides name topics by slug): from prefetched
+        topics when there are, else one query, kept on the instance."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("topics")
+        if prefetched is not None:
+            return frozenset(topic.slug for topic in prefetched)
+        if self.pk is None:
+            return frozenset()
+        if "_topic_slugs" not in self.__dict__:
+            self._topic_slugs = frozenset(self.topics.values_list("slug", flat=True))
+        return self._topic_slugs
+
+    @property
     def caption(self) -> str:
         """The lead photo's caption as this article prints it."""
         if self.lead_photo_caption:

@@ -117,5 +117,16 @@ _PIPELINE_OPERATOR = [
     ("pipeline", "change_sideeffectrun"),
 ]
 ROLE_PERMISSIONS[REPORTER].append(("pipeline", "view_publicationlogentry"))
+
+# The paywall rules (``paywall.admin``) are the business's: subscription staff
+# and the chief editor see their history, add a version and roll back.
+# Versions are never changed or deleted, so those permissions do not exist.
+_PAYWALL_RULES = [
+    ("paywall", "view_ruleset"),
+    ("paywall", "add_ruleset"),
+    ("paywall", "view_ruleoverride"),
+]
+ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PAYWALL_RULES)
+ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[EDITOR].extend(_PIPELINE_OPERATOR)
 ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PIPELINE_OPERATOR)

@@ -18,14 +18,18 @@ same rules the view uses, imported, never copied:
    ``django.contrib.auth`` checks;
 3. the page entry is valid for the reader's cache class, and, on an article,
    the article is live (``articles.liveness``), the path is its own, and the
-   decision (``paywall.policy.decide``, with the reader's meter for a metered
-   article they already read this period) names a variant the entry holds.
+   decision (``paywall.policy.decide`` under ``paywall.rules.current_rules``,
+   with the entry's article facts and the reader's meter for a metered article
+   they already read this period) names a variant the entry holds. The variant
+   carries the rules version, so after a rule change it is a miss until the
+   view renders the page under the new rules.
    A metered read that would be counted is never served here: the view counts it.
 
 Anything else (a miss, a forged meter cookie, a first metered read, a stale
 account record, a wrong path that redirects) goes down the normal stack
-unchanged. Per request that is one or two cache round trips and no SQL (an
-anonymous reader re-reading a metered article: two small queries for the meter).
+unchanged. Per request that is one or two cache round trips (one more on an
+article: the rules) and no SQL (an anonymous reader re-reading a metered
+article: two small queries for the meter).
 
 On the way out of the normal stack it also tidies the ``Vary`` header of
 cached-page responses: the language is in the URL, so ``Accept-Language`` is
@@ -54,6 +58,7 @@ from paywall.crawlers import classify
 from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide
 from paywall.reading import needs_meter
 from paywall.rights import ReaderRights, signed_in
+from paywall.rules import PaywallRules, current_rules
 
 from . import readers
 from . import store as page_cache
@@ -99,7 +104,9 @@ class PageCacheHitMiddleware:
         except DisallowedHost:
             return None
         now = timezone.now()
-        reader = self.reader(request, now)
+        # Article pages decide access: under the rules in force (one cache round trip).
+        rules = current_rules(now=now) if kind == "article" else None
+        reader = self.reader(request, now, rules)
         if reader is None:
             return None
         rights, prefetched = reader
@@ -119,7 +126,7 @@ class PageCacheHitMiddleware:
         if not entry.valid:
             return None
         if kind == "article":
-            hit = self.article_hit(request, rights, prefetched, kwargs["pk"], entry, now)
+            hit = self.article_hit(request, rights, prefetched, kwargs["pk"], entry, now, rules)
         else:
             hit = entry.get("-")
         if hit is None:
@@ -144,7 +151,7 @@ class PageCacheHitMiddleware:
             return None
         return language, kind, match.kwargs
 
-    def reader(self, request, now) -> tuple[ReaderRights, dict] | None:
+    def reader(self, request, now, rules) -> tuple[ReaderRights, dict] | None:
         """The reader's rights, from the cookies, the cached session and the cached
         account record; None: let Django decide."""
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
@@ -157,20 +164,21 @@ class PageCacheHitMiddleware:
             if user_id is not None:
                 if data.get(BACKEND_SESSION_KEY) not in FAST_BACKENDS:
                     return None
-                return self.account(user_id, data.get(HASH_SESSION_KEY) or "", now)
+                return self.account(user_id, data.get(HASH_SESSION_KEY) or "", now, rules)
         try:
             meter_key = meter.meter_key_from_cookie(request)
         except meter.ForgedMeterCookie:
             return None  # the meter middleware replaces a forged cookie
         return ReaderRights(meter_key=meter_key, crawler=classify(request)), {}
 
-    def account(self, user_id, session_hash: str, now):
+    def account(self, user_id, session_hash: str, now, rules: PaywallRules | None):
         """A signed-in reader's rights from the cached account record (one cache
         round trip; two queries when the record has to be rebuilt)."""
-        # The meter record comes along (small, and saves a round trip on metered pages).
-        meter_key = readers.meter_key(user_id, meter.period_start(now))
+        # On an article, the meter record comes along (small, and saves a round
+        # trip on metered pages).
+        meter_key = readers.meter_key(user_id, now=now, rules=rules) if rules else None
         summary_key = readers.summary_key(user_id)
-        found = cache.get_many([summary_key, readers.READERS_GEN, meter_key])
+        found = cache.get_many([k for k in (summary_key, readers.READERS_GEN, meter_key) if k])
         gen, summary = found.get(readers.READERS_GEN), found.get(summary_key)
         if not readers.summary_valid(summary, gen=gen, now=now):
             summary = readers.build_summary(user_id, gen=gen, now=now)
@@ -181,10 +189,14 @@ class PageCacheHitMiddleware:
         rights = signed_in(
             user_id=user_id, entitlements=summary["entitlements"], is_staff=summary["is_staff"]
         )
-        return rights, {meter_key: found.get(meter_key)}
+        return rights, ({meter_key: found.get(meter_key)} if meter_key else {})
 
-    def article_hit(self, request, rights: ReaderRights, prefetched, pk: int, entry, now):
+    def article_hit(
+        self, request, rights: ReaderRights, prefetched, pk: int, entry, now, rules: PaywallRules
+    ):
         meta = entry.meta
+        if "topic_slugs" not in meta:
+            return None  # an entry stored by an older release: the view answers
         live = is_live(
             status=meta["status"],
             published_at=meta["published_at"],
@@ -194,25 +206,35 @@ class PageCacheHitMiddleware:
         )
         if not live or request.path != meta["path"]:
             return None  # gone, or a redirect: the view answers
-        article = ArticleFacts(pk=pk, access_level=meta["access_level"])
+        article = ArticleFacts(
+            pk=pk,
+            access_level=meta["access_level"],
+            section_slug=meta["section_slug"],
+            topic_slugs=frozenset(meta["topic_slugs"]),
+            published_at=meta["published_at"],
+        )
         view = None
-        if needs_meter(rights, article):
-            view = self.meter_view(rights, prefetched, now)
+        if needs_meter(rights, article, rules=rules, now=now):
+            view = self.meter_view(rights, prefetched, now, rules)
             if view is None or not view.has_read(pk):
                 return None  # a read to count (or a meter id to issue): the view does that
-        decision = decide(rights=rights, article=article, surface=Surface.PAGE, meter=view)
+        decision = decide(
+            rights=rights, article=article, surface=Surface.PAGE, meter=view, rules=rules, now=now
+        )
         if decision.reason == Reason.METERED and not view.has_read(pk):
             return None
         return entry.get(decision.cache_variant)
 
-    def meter_view(self, rights: ReaderRights, prefetched, now) -> MeterView | None:
+    def meter_view(self, rights: ReaderRights, prefetched, now, rules) -> MeterView | None:
         """The reader's meter this period, without a write (None: no meter yet)."""
         if rights.authenticated:
-            found = readers.signed_in_meter(rights.user_id, now=now, prefetched=prefetched)
+            found = readers.signed_in_meter(
+                rights.user_id, now=now, rules=rules, prefetched=prefetched
+            )
             return MeterView(left=found["left"], read_ids=frozenset(found["ids"]))
         if not rights.meter_key:
             return None
-        return meter.meter_state(rights, now).view()
+        return meter.meter_state(rights, now, rules=rules).view()
 
 
 def _response(hit: dict, *, language: str) -> HttpResponse:

@@ -93,14 +93,21 @@ def forget_all_readers() -> None:
 # A metered article the reader already read this period costs nothing and
 # changes nothing; the page only needs the read set and what is left. Any new
 # read (``MeterRead`` saved) or meter change forgets the record, so the count
-# the page shows stays exact.
+# the page shows stays exact. The key names the rules version and the window's
+# first day: a rule change (allowance, period) or a new day of a rolling
+# window is a new record.
 
 
-def meter_key(user_id, period) -> str:
-    return f"{PREFIX}:meter:u:{user_id}:{period:%Y%m}"
+def meter_key(user_id, *, now: datetime, rules=None) -> str:
+    from paywall import meter
+    from paywall.rules import current_rules
+
+    rules = rules or current_rules(now=now)
+    period = meter.period_start(now, rules=rules)
+    return f"{PREFIX}:meter:u:{user_id}:{rules.version}:{period:%Y%m%d}"
 
 
-def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -> dict:
+def signed_in_meter(user_id, *, now: datetime, rules=None, prefetched: dict | None = None) -> dict:
     """``{"ids": set of article ids read this period, "left": reads left}``, cached.
 
     ``prefetched`` is the cache's answer for ``meter_key`` when the caller already
@@ -108,15 +115,16 @@ def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -
     """
     from paywall import meter
     from paywall.rights import ReaderRights
+    from paywall.rules import current_rules
 
-    period = meter.period_start(now)
-    key = meter_key(user_id, period)
+    rules = rules or current_rules(now=now)
+    key = meter_key(user_id, now=now, rules=rules)
     found = prefetched.get(key) if prefetched is not None else cache.get(key)
     if found is None:
         reader = ReaderRights(authenticated=True, user_id=user_id)
-        state = meter.meter_state(reader, now)
+        state = meter.meter_state(reader, now, rules=rules)
         found = {"ids": set(state.read_article_ids), "left": state.left}
-        seconds = int((meter.period_end(now) - now) / timedelta(seconds=1))
+        seconds = int((state.period_end - now) / timedelta(seconds=1))
         cache.set(key, found, timeout=max(1, min(SECONDS, seconds)))
     return found
 
@@ -124,13 +132,9 @@ def signed_in_meter(user_id, *, now: datetime, prefetched: dict | None = None) -
 def forget_meter(user_id) -> None:
     if user_id is None:
         return
-    from paywall.meter import period_start
-
     now = timezone.now()
-    keys = [
-        meter_key(user_id, period_start(now)),
-        meter_key(user_id, period_start(now - timedelta(days=1))),
-    ]
+    # Yesterday's too: a request just before midnight may still read it.
+    keys = [meter_key(user_id, now=now), meter_key(user_id, now=now - timedelta(days=1))]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

@@ -1,12 +1,23 @@
-"""The meter: how many metered articles a reader may still read free this month.
+"""The meter: how many metered articles a reader may still read free this period.
 
 State lives on the server (``Meter`` and ``MeterRead`` rows). An anonymous
 reader is known by a random meter id carried in a signed cookie (see
 ``paywall.middleware``); the cookie holds no count, so editing it cannot
 give reads back. A registered reader's meter hangs off the account.
 
+The period is the rules' (``PaywallRules.period``): a calendar month or the
+last N days, on the newsroom's clock. A reader's reads are counted by
+``read_at`` within the current window (``period_start`` .. ``period_end``), so
+reads and what is left carry over across a rule change: a higher allowance
+gives more reads at once, a lower one may leave none; after a change of period
+kind, the reads inside the new window count (switching from a month to 7
+rolling days forgets reads older than 7 days; switching back counts the
+whole month again).
+
 Exactness rules:
-- one ``MeterRead`` row per (meter, article, period), so a re-read is free;
+- a re-read within the window is free (the article is in the read set);
+  ``MeterRead`` is unique per (meter, article, period key), the key being the
+  month's first day or, for a rolling window, the day of the read;
 - ``meter_consume`` locks the meter row before counting, so two concurrent
   requests for the last free article grant it once (PostgreSQL: ``SELECT ...
   FOR UPDATE``; SQLite: the ``IMMEDIATE`` transaction takes the write lock).
@@ -14,7 +25,7 @@ Exactness rules:
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -24,29 +35,68 @@ from django.utils import timezone
 from .models import Meter, MeterRead
 from .policy import MeterView
 from .rights import ReaderRights
-from .rules import current_rules
+from .rules import PaywallRules, Period, current_rules
 
 
-def period_start(now: datetime) -> date:
-    """The first day of the calendar month ``now`` falls in, on the newsroom's clock."""
-    return timezone.localtime(now).date().replace(day=1)
+def local_date(now: datetime) -> date:
+    """``now``'s day on the newsroom's clock (``TIME_ZONE``)."""
+    return timezone.localtime(now, timezone.get_default_timezone()).date()
 
 
-def period_end(now: datetime) -> datetime:
-    """When the current meter period ends (midnight starting next month, local time)."""
-    start = period_start(now)
-    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return datetime(nxt.year, nxt.month, nxt.day, tzinfo=timezone.get_current_timezone())
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.get_default_timezone())
 
 
-def allowance_for(reader: ReaderRights) -> int:
-    return current_rules().allowance_for(authenticated=reader.authenticated)
+def period_start(now: datetime, *, rules: PaywallRules | None = None) -> date:
+    """The first day of the meter window ``now`` falls in, on the newsroom's clock:
+    the first of the month, or for a rolling window of N days, N-1 days ago."""
+    rules = rules or current_rules(now=now)
+    today = local_date(now)
+    if rules.period == Period.ROLLING_DAYS:
+        return today - timedelta(days=rules.period_days - 1)
+    return today.replace(day=1)
+
+
+def period_end(now: datetime, *, rules: PaywallRules | None = None) -> datetime:
+    """When the meter next changes by itself: midnight starting next month, or for
+    a rolling window the next local midnight (a day of reads leaves the window)."""
+    rules = rules or current_rules(now=now)
+    today = local_date(now)
+    if rules.period == Period.ROLLING_DAYS:
+        return _midnight(today + timedelta(days=1))
+    nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    return _midnight(nxt)
+
+
+def period_key(now: datetime, *, rules: PaywallRules) -> date:
+    """What a read made at ``now`` stores in ``MeterRead.period``."""
+    if rules.period == Period.ROLLING_DAYS:
+        return local_date(now)
+    return period_start(now, rules=rules)
+
+
+def window_reads(meter_id, now: datetime, *, rules: PaywallRules):
+    """The meter's reads that count at ``now`` (within the current window)."""
+    since = _midnight(period_start(now, rules=rules))
+    return MeterRead.objects.filter(meter_id=meter_id, read_at__gte=since)
+
+
+def _exhausted_now(exhausted: date | None, now: datetime, *, rules: PaywallRules) -> bool:
+    """A meter marked exhausted on day ``exhausted`` has nothing left while that day
+    is in the window (the rest of its month, or N days of a rolling window)."""
+    return exhausted is not None and period_start(now, rules=rules) <= exhausted <= local_date(now)
+
+
+def allowance_for(reader: ReaderRights, *, rules: PaywallRules | None = None) -> int:
+    return (rules or current_rules()).allowance_for(authenticated=reader.authenticated)
 
 
 # --- Anonymous meter ids ---------------------------------------------------------
-# The cookie value is a signed string "<uuid hex>" or "<uuid hex>.x<YYYYMM>";
-# the ".x" form marks a meter issued to replace a tampered cookie: it starts
-# that month with nothing left, so forging a cookie never resets the meter.
+# The cookie value is a signed string "<uuid hex>" or "<uuid hex>.x<YYYYMMDD>";
+# the ".x" form marks a meter issued to replace a tampered cookie (or refused
+# by the network rule): it starts the period of that day with nothing left, so
+# forging a cookie never resets the meter. (Older cookies carry "x<YYYYMM>":
+# the first of that month.)
 
 
 COOKIE_SALT = "newsroom.meter"
@@ -77,7 +127,7 @@ def meter_key_from_cookie(request) -> str | None:
 def new_anonymous_key(*, exhausted_in: date | None = None) -> str:
     key = uuid.uuid4().hex
     if exhausted_in is not None:
-        key += f".x{exhausted_in:%Y%m}"
+        key += f".x{exhausted_in:%Y%m%d}"
     return key
 
 
@@ -88,8 +138,12 @@ def _parse_key(key: str) -> tuple[uuid.UUID, date | None] | None:
     except ValueError:
         return None
     exhausted = None
-    if flag.startswith("x") and len(flag) == 7 and flag[1:].isdigit():
-        exhausted = date(int(flag[1:5]), int(flag[5:7]), 1)
+    digits = flag[1:]
+    if flag.startswith("x") and len(digits) in (6, 8) and digits.isdigit():
+        try:
+            exhausted = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8] or 1))
+        except ValueError:
+            exhausted = None
     return parsed, exhausted
 
 
@@ -125,37 +179,39 @@ def _meter_filter(reader: ReaderRights) -> dict | None:
     return None
 
 
-def meter_state(reader: ReaderRights, now: datetime | None = None) -> MeterState:
+def meter_state(
+    reader: ReaderRights, now: datetime | None = None, *, rules: PaywallRules | None = None
+) -> MeterState:
     """The reader's allowance, reads used and articles read this period (two queries at most)."""
     now = now or timezone.now()
-    start = period_start(now)
-    limit = allowance_for(reader)
+    rules = rules or current_rules(now=now)
+    limit = allowance_for(reader, rules=rules)
     lookup = _meter_filter(reader)
     exhausted = False
     ids: frozenset[int] = frozenset()
     if lookup is not None:
         meter = Meter.objects.filter(**lookup).only("pk", "exhausted_period").first()
         if meter is not None:
-            exhausted = meter.exhausted_period == start and not reader.authenticated
+            exhausted = not reader.authenticated and _exhausted_now(
+                meter.exhausted_period, now, rules=rules
+            )
             ids = frozenset(
-                MeterRead.objects.filter(meter=meter, period=start).values_list(
-                    "article_id", flat=True
-                )
+                window_reads(meter.pk, now, rules=rules).values_list("article_id", flat=True)
             )
         elif not reader.authenticated:
             parsed = _parse_key(reader.meter_key)
-            exhausted = bool(parsed and parsed[1] == start)
+            exhausted = bool(parsed) and _exhausted_now(parsed[1], now, rules=rules)
     used = limit if exhausted else len(ids)
     return MeterState(
         limit=limit,
         used=max(used, len(ids)),
-        period_start=start,
-        period_end=period_end(now),
+        period_start=period_start(now, rules=rules),
+        period_end=period_end(now, rules=rules),
         read_article_ids=ids,
     )
 
 
-def _meter_for(reader, start: date) -> Meter:
+def _meter_for(reader) -> Meter:
     """The reader's meter row, created on first use (race-safe through the unique keys)."""
     if reader.authenticated:
         lookup, defaults = {"user_id": reader.user_id}, {}
@@ -170,6 +226,24 @@ def _meter_for(reader, start: date) -> Meter:
     return meter
 
 
+def _record_read(meter: Meter, article_id: int, *, read_at: datetime, rules: PaywallRules) -> None:
+    """Store one read (the caller checked it is not in the window yet)."""
+    try:
+        with transaction.atomic():
+            MeterRead.objects.create(
+                meter=meter,
+                article_id=article_id,
+                period=period_key(read_at, rules=rules),
+                read_at=read_at,
+            )
+    except IntegrityError:
+        # A row with this key but outside the window (left by rules of another
+        # period kind): move it to this read, so it counts again.
+        MeterRead.objects.filter(
+            meter=meter, article_id=article_id, period=period_key(read_at, rules=rules)
+        ).update(read_at=read_at)
+
+
 @dataclass(frozen=True)
 class MeterOutcome:
     granted: bool
@@ -177,7 +251,13 @@ class MeterOutcome:
     left: int
 
 
-def meter_consume(*, reader: ReaderRights, article, now: datetime | None = None) -> MeterOutcome:
+def meter_consume(
+    *,
+    reader: ReaderRights,
+    article,
+    now: datetime | None = None,
+    rules: PaywallRules | None = None,
+) -> MeterOutcome:
     """Spend one free read on ``article`` for ``reader`` if one is left; exactly once.
 
     Re-reading an article already counted this period is granted and not
@@ -185,22 +265,22 @@ def meter_consume(*, reader: ReaderRights, article, now: datetime | None = None)
     requests cannot both take the last free read.
     """
     now = now or timezone.now()
-    start = period_start(now)
-    limit = allowance_for(reader)
+    rules = rules or current_rules(now=now)
+    limit = allowance_for(reader, rules=rules)
     if _meter_filter(reader) is None:
         raise ValueError("an anonymous reader needs a meter key before a read can be counted")
-    meter = _meter_for(reader, start)
+    meter = _meter_for(reader)
     with transaction.atomic():
         meter = Meter.objects.select_for_update().get(pk=meter.pk)
-        reads = MeterRead.objects.filter(meter=meter, period=start)
+        reads = window_reads(meter.pk, now, rules=rules)
         used = reads.count()
-        if not reader.authenticated and meter.exhausted_period == start:
+        if not reader.authenticated and _exhausted_now(meter.exhausted_period, now, rules=rules):
             used = max(used, limit)
         if reads.filter(article_id=article.pk).exists():
             return MeterOutcome(granted=True, counted=False, left=max(limit - used, 0))
         if used >= limit:
             return MeterOutcome(granted=False, counted=False, left=0)
-        MeterRead.objects.create(meter=meter, article_id=article.pk, period=start, read_at=now)
+        _record_read(meter, article.pk, read_at=now, rules=rules)
         return MeterOutcome(granted=True, counted=True, left=max(limit - used - 1, 0))
 
 
@@ -216,25 +296,22 @@ def meter_carry_over(*, meter_key: str | None, user, now: datetime | None = None
     if parsed is None:
         return 0
     now = now or timezone.now()
-    start = period_start(now)
+    rules = current_rules(now=now)
     anonymous = Meter.objects.filter(token=parsed[0]).first()
     if anonymous is None:
         return 0
-    target = _meter_for(ReaderRights(authenticated=True, user_id=user.pk), start)
+    target = _meter_for(ReaderRights(authenticated=True, user_id=user.pk))
     added = 0
     with transaction.atomic():
         Meter.objects.select_for_update().get(pk=target.pk)
         already = set(
-            MeterRead.objects.filter(meter=target, period=start).values_list(
-                "article_id", flat=True
-            )
+            window_reads(target.pk, now, rules=rules).values_list("article_id", flat=True)
         )
-        for read in MeterRead.objects.filter(meter=anonymous, period=start):
+        for read in window_reads(anonymous.pk, now, rules=rules):
             if read.article_id in already:
                 continue
-            MeterRead.objects.create(
-                meter=target, article_id=read.article_id, period=start, read_at=read.read_at
-            )
+            _record_read(target, read.article_id, read_at=read.read_at, rules=rules)
+            already.add(read.article_id)
             added += 1
         Meter.objects.filter(pk=anonymous.pk).update(merged_into=user)
     return added

@@ -13,7 +13,7 @@ class MeterCookieMiddleware:
     """Put the verified meter id on ``request.meter_key``; set the cookie when one is issued.
 
     A cookie whose signature fails was edited or forged. Its reader gets a new
-    meter id that starts the month with no free reads left (``meter`` marks
+    meter id that starts the period with no free reads left (``meter`` marks
     it), so tampering can never hand out a fresh allowance. A new visitor gets
     no cookie until their first metered read (``reading.open_article`` issues
     it), which keeps ordinary pages cookie-free and cacheable.
@@ -32,7 +32,7 @@ class MeterCookieMiddleware:
         try:
             request.meter_key = meter.meter_key_from_cookie(request)
         except meter.ForgedMeterCookie:
-            key = meter.new_anonymous_key(exhausted_in=meter.period_start(timezone.now()))
+            key = meter.new_anonymous_key(exhausted_in=meter.local_date(timezone.now()))
             request.meter_key = key
             request.meter_cookie_value = key
         request.paywall_private = False

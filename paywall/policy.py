@@ -26,11 +26,13 @@ are ``Reason``; see its members.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import models
+from django.utils import timezone
 
 from .rights import PREMIUM_CONTENT, AccessLevel, Crawler, ReaderRights
-from .rules import PaywallRules, current_rules
+from .rules import OverrideKind, PaywallRules, current_rules
 
 
 class Surface(models.TextChoices):
@@ -96,10 +98,67 @@ PER_READER_REASONS = frozenset(
 @dataclass(frozen=True)
 class ArticleFacts:
     """What the policy reads of an article, when no model instance is at hand
-    (the page cache keeps these in its entry). An ``Article`` works as well."""
+    (the page cache keeps these in its entry). An ``Article`` works as well: it
+    has the same attributes (``section_slug`` and ``topic_slugs`` are properties).
+
+    ``access_level`` is the level the editors chose; the rules' overrides may
+    change it (``effective_level``), which is why the section, the topics and
+    the publication time are here.
+    """
 
     pk: int
     access_level: str
+    section_slug: str = ""
+    topic_slugs: frozenset[str] = frozenset()
+    published_at: datetime | None = None
+
+
+def effective_level(article, *, rules: PaywallRules, now: datetime) -> str:
+    """The access level ``article`` has under ``rules`` at ``now``.
+
+    Checked in this order (the first two decide outright; 3 feeds 4):
+    1. a ``free`` override of its section or a topic: free, whatever else
+       applies (the crisis switch);
+    2. an ``archive_wall`` override, once the article is that many days old:
+       premium;
+    3. a premium article younger than ``premium_metered_hours``: metered;
+    4. a ``registration_only`` override: a free or metered article is
+       registered (a premium one stays premium: it opens nothing that is sold);
+    5. otherwise the article's own level.
+    Section and topic facts are read only when the rules have overrides of
+    that kind (a model instance may query its topics).
+    """
+    level = article.access_level
+    if not rules.overrides and not rules.premium_metered_hours:
+        return level
+    age = now - (article.published_at or now)
+    kinds: set[str] = set()
+    if rules.overrides:
+        section = article.section_slug if rules.needs_section else ""
+        topics = article.topic_slugs if rules.needs_topics else frozenset()
+        for override in rules.overrides:
+            if override.applies_to(section_slug=section, topic_slugs=topics):
+                if override.kind == OverrideKind.ARCHIVE_WALL:
+                    if age >= timedelta(days=override.days):
+                        kinds.add(OverrideKind.ARCHIVE_WALL)
+                else:
+                    kinds.add(override.kind)
+    if OverrideKind.FREE in kinds:
+        return AccessLevel.FREE
+    if OverrideKind.ARCHIVE_WALL in kinds:
+        return AccessLevel.PREMIUM
+    if (
+        level == AccessLevel.PREMIUM
+        and rules.premium_metered_hours
+        and age < timedelta(hours=rules.premium_metered_hours)
+    ):
+        level = AccessLevel.METERED
+    if OverrideKind.REGISTRATION_ONLY in kinds and level in (
+        AccessLevel.FREE,
+        AccessLevel.METERED,
+    ):
+        return AccessLevel.REGISTERED
+    return level
 
 
 @dataclass(frozen=True)
@@ -119,6 +178,7 @@ class AccessDecision:
     reason: Reason
     meter_left: int | None = None
     teaser_blocks: int = 2
+    rules_version: str = ""  # the rules it was decided under
 
     @property
     def gated(self) -> bool:
@@ -137,18 +197,26 @@ class AccessDecision:
     @property
     def cache_variant(self) -> str:
         """What a page cache key needs besides the URL and the reader's cache class:
-        full text or teaser, why, and the meter count the gate or notice shows."""
+        full text or teaser, why, the meter count the gate or notice shows, and
+        the rules version (a cached page never outlives a rule change)."""
         kind = "full" if self.granted else "teaser"
         left = "" if self.meter_left is None else f"-{self.meter_left}"
-        return f"{kind}-{self.reason}{left}"
+        return f"{kind}-{self.reason}{left}@{self.rules_version}"
+
+
+def make_decision(
+    granted: bool, reason: Reason, rules: PaywallRules, meter_left: int | None = None
+):
+    """An ``AccessDecision`` under ``rules`` (their teaser length and version)."""
+    return AccessDecision(granted, reason, meter_left, rules.teaser_blocks, rules.version)
 
 
 def _granted(reason: Reason, rules: PaywallRules, meter_left: int | None = None):
-    return AccessDecision(True, reason, meter_left, rules.teaser_blocks)
+    return make_decision(True, reason, rules, meter_left)
 
 
 def _gated(reason: Reason, rules: PaywallRules, meter_left: int | None = None):
-    return AccessDecision(False, reason, meter_left, rules.teaser_blocks)
+    return make_decision(False, reason, rules, meter_left)
 
 
 def decide(
@@ -158,17 +226,21 @@ def decide(
     surface: Surface,
     meter: MeterView | None = None,
     rules: PaywallRules | None = None,
+    now: datetime | None = None,
 ) -> AccessDecision:
     """Whether this reader may read the whole of ``article`` on ``surface``, and why.
 
-    ``article`` is anything with ``pk`` and ``access_level`` (an ``Article`` or
-    ``ArticleFacts``). ``meter`` is needed only for a metered article on a
-    reading surface, for a reader who is not entitled outright: a granted
-    ``metered`` decision for an article not yet in ``meter.read_ids`` means
-    "grant, once the read is counted" (``paywall.reading`` counts it).
+    ``article`` is an ``Article`` or ``ArticleFacts``; its level is the
+    effective one under ``rules`` at ``now`` (``effective_level``). ``meter``
+    is needed only for a metered article on a reading surface, for a reader
+    who is not entitled outright: a granted ``metered`` decision for an
+    article not yet in ``meter.read_ids`` means "grant, once the read is
+    counted" (``paywall.reading`` counts it). Pure but for the defaults: the
+    clock and ``current_rules()`` when not given.
     """
-    rules = rules or current_rules()
-    level = article.access_level
+    now = now or timezone.now()
+    rules = rules or current_rules(now=now)
+    level = effective_level(article, rules=rules, now=now)
     if level == AccessLevel.FREE:
         return _granted(Reason.FREE, rules)
     if surface == Surface.STRUCTURED_DATA:

@@ -14,18 +14,24 @@ from django.utils import timezone
 
 from . import meter, network
 from .crawlers import is_speculative
-from .policy import AccessDecision, Reason, Surface, decide
+from .policy import AccessDecision, Reason, Surface, decide, effective_level, make_decision
 from .rights import AccessLevel, Crawler, ReaderRights
-from .rules import Cookieless, current_rules
+from .rules import Cookieless, PaywallRules, current_rules
 
 
-def needs_meter(rights: ReaderRights, article) -> bool:
+def needs_meter(
+    rights: ReaderRights,
+    article,
+    *,
+    rules: PaywallRules | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Whether deciding for this reader and article on a reading surface needs the meter."""
-    return (
-        article.access_level == AccessLevel.METERED
-        and article.access_level not in rights.levels
-        and rights.crawler == Crawler.NONE
-    )
+    if rights.crawler != Crawler.NONE or AccessLevel.METERED in rights.levels:
+        return False
+    now = now or timezone.now()
+    rules = rules or current_rules(now=now)
+    return effective_level(article, rules=rules, now=now) == AccessLevel.METERED
 
 
 def open_article(
@@ -33,13 +39,18 @@ def open_article(
 ) -> AccessDecision:
     """Decide for the reader behind ``request`` and spend a metered read if one is granted."""
     now = now or timezone.now()
-    rules = current_rules()
-    if not needs_meter(rights, article):
-        decision = decide(rights=rights, article=article, surface=surface, rules=rules)
+    rules = current_rules(now=now)
+    if not needs_meter(rights, article, rules=rules, now=now):
+        decision = decide(rights=rights, article=article, surface=surface, rules=rules, now=now)
     else:
-        state = meter.meter_state(rights, now)
+        state = meter.meter_state(rights, now, rules=rules)
         decision = decide(
-            rights=rights, article=article, surface=surface, meter=state.view(), rules=rules
+            rights=rights,
+            article=article,
+            surface=surface,
+            meter=state.view(),
+            rules=rules,
+            now=now,
         )
         if decision.reason == Reason.METERED and not state.has_read(article.pk):
             decision = _spend_read(request, rights, article, state, now=now, rules=rules)
@@ -51,7 +62,7 @@ def open_article(
 
 def _spend_read(request, rights, article, state, *, now, rules) -> AccessDecision:
     if is_speculative(request) or getattr(request, "head_request", False):
-        return AccessDecision(False, Reason.METER_PREVIEW, state.left, rules.teaser_blocks)
+        return make_decision(False, Reason.METER_PREVIEW, rules, state.left)
     if not rights.authenticated and not rights.meter_key:
         # First metered read of a new visitor: issue the meter id now (the
         # middleware sets the cookie), not on every page, so shared pages stay cacheable.
@@ -61,17 +72,17 @@ def _spend_read(request, rights, article, state, *, now, rules) -> AccessDecisio
         if rules.cookieless == Cookieless.NETWORK and not network.admit_new_meter(
             request, allowance=rules.network_allowance, now=now
         ):
-            exhausted_in = meter.period_start(now)
+            exhausted_in = meter.local_date(now)
         key = meter.new_anonymous_key(exhausted_in=exhausted_in)
         request.meter_key = key
         request.meter_cookie_value = key
         if rules.cookieless == Cookieless.TEASER:
-            return AccessDecision(False, Reason.COOKIE_REQUIRED, state.left, rules.teaser_blocks)
+            return make_decision(False, Reason.COOKIE_REQUIRED, rules, state.left)
         rights = ReaderRights(meter_key=key)
-    outcome = meter.meter_consume(reader=rights, article=article, now=now)
+    outcome = meter.meter_consume(reader=rights, article=article, now=now, rules=rules)
     if outcome.granted:
-        return AccessDecision(True, Reason.METERED, outcome.left, rules.teaser_blocks)
+        return make_decision(True, Reason.METERED, rules, outcome.left)
     exhausted = (
         Reason.METER_EXHAUSTED_REGISTERED if rights.authenticated else Reason.METER_EXHAUSTED
     )
-    return AccessDecision(False, exhausted, 0, rules.teaser_blocks)
+    return make_decision(False, exhausted, rules, 0)

@@ -23,14 +23,10 @@ from paywall.rights import ANONYMOUS
 ITEMS = 30
 
 
-def public_body(article: Article) -> str:
-    """The body HTML anyone may receive: all of a free article, else the teaser.
-
-    A feed is shared by every reader and aggregator, so it is decided for the
-    anonymous reader on the feed surface (which never spends a meter read).
-    """
-    decision = decide(rights=ANONYMOUS, article=article, surface=Surface.FEED)
-    return visible_body(article, decision)
+def public_decision(article: Article):
+    """A feed is shared by every reader and aggregator, so it is decided for the
+    anonymous reader on the feed surface (which never spends a meter read)."""
+    return decide(rights=ANONYMOUS, article=article, surface=Surface.FEED)
 
 
 class CachedFeed(Feed):
@@ -57,8 +53,9 @@ class CachedFeed(Feed):
 
     def item_description(self, item):
         parts = [f"<p><strong>{escape(item.dek)}</strong></p>"] if item.dek else []
-        parts.append(feed_html(public_body(item)))
-        if item.access_level != Article.AccessLevel.FREE:
+        decision = public_decision(item)
+        parts.append(feed_html(visible_body(item, decision)))
+        if decision.gated:
             parts.append(f'<p><a href="{escape(item.get_absolute_url())}">…</a></p>')
         return "\n".join(parts)
 

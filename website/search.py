@@ -3,8 +3,10 @@
 What a reader may *find* follows what they may *read*: headline and dek are
 searchable by everyone; body text only in articles the reader's decision
 grants outright (free, registered for signed-in readers, everything for
-subscribers). Snippets are cut from the text the reader may see (the teaser
-for gated articles), so a search never reveals gated words.
+subscribers), by the article's effective level under the paywall rules'
+overrides (``ArticleQuerySet.with_effective_level``). Snippets are cut from
+the text the reader may see (each result's own decision: the teaser for gated
+articles), so a search never reveals gated words.
 
 On PostgreSQL the vectors are stored on the row (``search_title``,
 ``search_body``: columns ``readersite`` migration 0002 adds and its trigger
@@ -19,14 +21,16 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.body import visible_body
 from articles.models import Article
 from articles.rendering import plain_text
-from paywall.policy import AccessDecision, ArticleFacts, Surface, decide
+from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
+from paywall.rules import PaywallRules, current_rules
 
 CONFIG = "indonesian"
 # Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
@@ -57,10 +61,16 @@ def clean_query(raw: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "", query).strip()[:MAX_QUERY_LENGTH]
 
 
-def search_queryset(query: str, *, levels):
+def search_queryset(query: str, *, levels, rules: PaywallRules | None = None, now=None):
     """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
-    body text counts only for the access ``levels`` given."""
-    base = Article.objects.published().for_listing()
+    body text counts only where the effective access level is one of ``levels``."""
+    now = now or timezone.now()
+    rules = rules or current_rules(now=now)
+    base = (
+        Article.objects.published(at=now).for_listing().with_effective_level(rules=rules, now=now)
+    )
+    if rules.needs_topics:
+        base = base.prefetch_related("topics")  # each result's decision reads them
     if connection.vendor == "postgresql":
         return _postgres(base, query, levels)
     return _fallback(base, query, levels)
@@ -78,19 +88,19 @@ def search_articles(
     if not query:
         return []
     levels = sorted(rights.search_levels)
-    found = list(search_queryset(query, levels=levels)[offset : offset + limit])
+    now = timezone.now()
+    rules = current_rules(now=now)
+    found = list(
+        search_queryset(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
+    )
     terms = _terms(query)
-    decisions: dict[str, AccessDecision] = {}  # one decision per access level, not per result
     results = []
     for article in found:
-        level = article.access_level
-        if level not in decisions:
-            decisions[level] = decide(
-                rights=rights,
-                article=ArticleFacts(pk=0, access_level=level),
-                surface=Surface.SEARCH,
-            )
-        text = snippet_text(article, decision=decisions[level], terms=terms)
+        # Each result's own decision: the rules' overrides may change its level.
+        decision = decide(
+            rights=rights, article=article, surface=Surface.SEARCH, rules=rules, now=now
+        )
+        text = snippet_text(article, decision=decision, terms=terms)
         results.append(Result(article=article, snippet=mark_terms(text, terms), text=text))
     return results
 
@@ -101,7 +111,7 @@ def _postgres(base, query: str, levels: list[str]):
     body_match = RawSQL(f"{BODY_DOCUMENT} @@ {QUERY}", [query], output_field=BooleanField())  # noqa: S611
     condition = Q(title_match)
     if levels:
-        condition |= Q(body_match, access_level__in=levels)
+        condition |= Q(body_match, effective_level__in=levels)
     level_list = ", ".join(["%s"] * len(levels)) or "NULL"
     rank = RawSQL(  # noqa: S611
         f"ts_rank({TITLE_DOCUMENT}, {QUERY}) + CASE WHEN access_level IN ({level_list}) "
@@ -117,7 +127,7 @@ def _fallback(base, query: str, levels: list[str]):
     for term in _terms(query):
         visible = Q(headline__icontains=term) | Q(dek__icontains=term)
         if levels:
-            visible |= Q(body__icontains=term, access_level__in=levels)
+            visible |= Q(body__icontains=term, effective_level__in=levels)
         base = base.filter(visible)
     return base.order_by("-published_at", "-pk")
 

@@ -187,11 +187,15 @@ def gallery(request, slug):
 # --- The article page ---------------------------------------------------------------
 
 
-def _article_meta(article: Article) -> dict:
-    """What a cache hit needs to decide access and redirect without the database."""
+def _article_meta(article: Article, *, topics) -> dict:
+    """What a cache hit needs to decide access and redirect without the database:
+    the path, liveness and what the paywall rules' overrides read (``ArticleFacts``),
+    whatever the rules are now (the next version may add overrides)."""
     return {
         "path": article.get_absolute_url(),
         "access_level": article.access_level,
+        "section_slug": article.section_slug,
+        "topic_slugs": sorted(topic.slug for topic in topics),
         **liveness_facts(article),
     }
 
@@ -268,11 +272,12 @@ def article_detail(request, section, year, month, day, pk, slug):
     hit = entry.get(policy.variant)
     if hit is not None:
         return _respond(hit["html"], hit["headers"], hit=True)
-    html = render_to_string(
-        "website/detail.html", article_context(article, decision), request=request
-    )
+    context = article_context(article, decision)
+    html = render_to_string("website/detail.html", context, request=request)
     headers = policy.headers(tags=[f"article-{article.pk}", f"section-{article.section_id}"])
-    entry.store(policy.variant, html, headers, meta=_article_meta(article))
+    entry.store(
+        policy.variant, html, headers, meta=_article_meta(article, topics=context["topics"])
+    )
     return _respond(html, headers, hit=False)
 
 

@@ -17,10 +17,13 @@ from paywall.policy import (
 )
 from paywall.reading import open_article
 from paywall.rights import ANONYMOUS, Crawler, ReaderRights
+from paywall.rules import PaywallRules, current_rules
 from subscriptions.rights import reader_rights, rights_for_user
 from tests.factories import ArticleFactory
 
 SECRET = "RAHASIA-PARAGRAF-TIGA"
+# The defaults, for tests without a database (``decide`` reads no rules then).
+RULES = PaywallRules(anonymous_allowance=3, registered_allowance=10, teaser_blocks=2)
 
 # reader state -> {access level: (granted, reason)}; metered rows are for a
 # reader with allowance left.
@@ -141,26 +144,43 @@ def test_crawlers_on_a_metered_article():
     article = ArticleFacts(pk=7, access_level="metered")
     verified = ReaderRights(crawler=Crawler.VERIFIED)
     unverified = ReaderRights(crawler=Crawler.UNVERIFIED)
-    assert decide(rights=verified, article=article, surface=Surface.PAGE).reason == "crawler"
     assert (
-        decide(rights=unverified, article=article, surface=Surface.API).reason
+        decide(rules=RULES, rights=verified, article=article, surface=Surface.PAGE).reason
+        == "crawler"
+    )
+    assert (
+        decide(rules=RULES, rights=unverified, article=article, surface=Surface.API).reason
         == "crawler_unverified"
     )
     # A crawler's grant is for reading the article, never for a search snippet.
-    assert decide(rights=verified, article=article, surface=Surface.SEARCH).granted is False
+    assert (
+        decide(rules=RULES, rights=verified, article=article, surface=Surface.SEARCH).granted
+        is False
+    )
 
 
 def test_the_meter_counts_down_and_a_reread_is_free():
     article = ArticleFacts(pk=7, access_level="metered")
-    first = decide(rights=ANONYMOUS, article=article, surface=Surface.PAGE, meter=MeterView(left=3))
+    first = decide(
+        rules=RULES,
+        rights=ANONYMOUS,
+        article=article,
+        surface=Surface.PAGE,
+        meter=MeterView(left=3),
+    )
     again = decide(
+        rules=RULES,
         rights=ANONYMOUS,
         article=article,
         surface=Surface.PAGE,
         meter=MeterView(left=0, read_ids=frozenset({7})),
     )
     exhausted = decide(
-        rights=ANONYMOUS, article=article, surface=Surface.PAGE, meter=MeterView(left=0)
+        rules=RULES,
+        rights=ANONYMOUS,
+        article=article,
+        surface=Surface.PAGE,
+        meter=MeterView(left=0),
     )
     assert (first.granted, first.meter_left) == (True, 2)
     assert (again.granted, again.reason, again.meter_left) == (True, "metered", 0)
@@ -170,6 +190,7 @@ def test_the_meter_counts_down_and_a_reread_is_free():
 def test_a_metered_reading_surface_without_the_meter_is_a_programming_error():
     with pytest.raises(ValueError, match="meter"):
         decide(
+            rules=RULES,
             rights=ANONYMOUS,
             article=ArticleFacts(pk=1, access_level="metered"),
             surface=Surface.PAGE,
@@ -203,7 +224,7 @@ def test_entitled_text_is_private_and_teasers_may_be_shared(readers, state):
 def test_metered_outcomes_are_never_shared_on_any_reading_surface(rights, surface):
     article = ArticleFacts(pk=3, access_level="metered")
     for meter in (MeterView(left=3), MeterView(left=0)):
-        decision = decide(rights=rights, article=article, surface=surface, meter=meter)
+        decision = decide(rules=RULES, rights=rights, article=article, surface=surface, meter=meter)
         policy = cache_policy(decision, rights=rights, surface=surface)
         assert not policy.shareable, decision
         assert policy.cache_control.startswith("private")
@@ -219,7 +240,10 @@ def test_a_signed_in_readers_pages_are_never_shared(readers):
 
 def test_preview_is_never_stored():
     decision = decide(
-        rights=ANONYMOUS, article=ArticleFacts(pk=1, access_level="free"), surface=Surface.PREVIEW
+        rules=RULES,
+        rights=ANONYMOUS,
+        article=ArticleFacts(pk=1, access_level="free"),
+        surface=Surface.PREVIEW,
     )
     policy = cache_policy(decision, rights=ANONYMOUS, surface=Surface.PREVIEW)
     assert policy.cache_control == "private, no-store"
@@ -249,8 +273,15 @@ def test_decide_reads_and_writes_nothing(readers, django_assert_num_queries):
 
     article = ArticleFactory(access_level="metered")
     rights = rights_of(readers, "registered")
+    rules = current_rules()  # the rules are an input (a cache hit, or SQL on a miss)
     with django_assert_num_queries(0):
-        decide(rights=rights, article=article, surface=Surface.PAGE, meter=MeterView(left=10))
+        decide(
+            rights=rights,
+            article=article,
+            surface=Surface.PAGE,
+            meter=MeterView(left=10),
+            rules=rules,
+        )
     assert not MeterRead.objects.exists()
 
 
