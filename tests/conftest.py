@@ -38,9 +38,13 @@ def _fresh_view_buffer():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from paywall.rules import forget_local_rules
+
     cache.clear()
+    forget_local_rules()
     yield
     cache.clear()
+    forget_local_rules()
 
 
 @pytest.fixture(autouse=True)

@@ -272,3 +272,27 @@ def test_settings_rules_are_the_defaults_of_today():
         10,
         2,
     )
+
+
+def test_a_process_rereads_the_shared_rules_within_a_second(monkeypatch):
+    """Another process's save reaches this one within ``LOCAL_SECONDS``; this one's at once."""
+    from dataclasses import replace
+
+    from django.core.cache import cache
+
+    from paywall import rules as rules_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(rules_module.time, "monotonic", lambda: clock[0])
+    before = rules_module.current_rules()
+    elsewhere = replace(before, anonymous_allowance=7, version="elsewhere")
+    # What a save in another process leaves in the shared cache.
+    cache.set(rules_module.GEN_KEY, "other", timeout=None)
+    cache.set(
+        rules_module.RULES_KEY, {"gen": "other", "rules": elsewhere, "until": None}, timeout=60
+    )
+    assert rules_module.current_rules().version == before.version  # this second's copy
+    clock[0] += rules_module.LOCAL_SECONDS + 0.01
+    assert rules_module.current_rules().anonymous_allowance == 7
+    rules_module.forget_rules()  # a save in this process: seen at once
+    assert rules_module.current_rules().version != "elsewhere"
