@@ -36,15 +36,20 @@ def _fresh_view_buffer():
     popularity._buffer.take()
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
+def clear_caches() -> None:
+    """What a cold request finds empty: the shared cache and this process's copy
+    of the paywall rules (kept for a second, ``paywall.rules.LOCAL_SECONDS``)."""
     from paywall.rules import forget_local_rules
 
     cache.clear()
     forget_local_rules()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    clear_caches()
     yield
-    cache.clear()
-    forget_local_rules()
+    clear_caches()
 
 
 @pytest.fixture(autouse=True)

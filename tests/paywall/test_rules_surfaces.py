@@ -14,12 +14,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
 from paywall.rulesets import ruleset_create, ruleset_rollback
+from tests.conftest import clear_caches
 from tests.factories import (
     ArticleFactory,
     PlanFactory,
@@ -278,7 +278,7 @@ def test_no_text_beyond_the_teaser_for_a_reader_the_override_does_not_entitle(sc
     )
     readers = _readers()  # the fillers are read under the defaults
     use(rules, why=scenario)
-    cache.clear()  # cold: nothing rendered before the rules
+    clear_caches()  # cold: nothing rendered before the rules
     problems = []
     for name, client in readers.items():
         if name in entitled:

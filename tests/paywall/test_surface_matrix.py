@@ -41,12 +41,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone, translation
 
 from articles.models import Article
+from tests.conftest import clear_caches
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -468,7 +468,7 @@ class Walk:
         must come from the cache with the same decision as the first.
         """
         if not self.warm:
-            cache.clear()
+            clear_caches()
             response = self.client.get(url)
             self.check(url, response, region, "cold")
             return response, view(response)

@@ -1,11 +1,11 @@
 """The page cache by entitlement, its invalidation, headers and query budgets."""
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
 from pagecache import store as page_cache
+from tests.conftest import clear_caches
 from tests.factories import (
     ArticleFactory,
     PhotoFactory,
@@ -38,7 +38,7 @@ def rich_article(n: int) -> Article:
 @pytest.mark.parametrize("n", [1, 20])
 def test_uncached_article_page_runs_at_most_9_queries(client, django_assert_max_num_queries, n):
     article = rich_article(n)
-    cache.clear()
+    clear_caches()
     # 8, and the paywall rules: one query on a cold cache, then cached per rule change.
     with django_assert_max_num_queries(9):
         response = client.get(article.get_absolute_url())
@@ -55,7 +55,7 @@ def test_article_query_count_does_not_grow_with_the_page(client, django_assert_n
     counts = []
     for n in (1, 20):
         article = rich_article(n)
-        cache.clear()
+        clear_caches()
         with CaptureQueriesContext(connection) as queries:
             client.get(article.get_absolute_url())
         counts.append(len(queries))
@@ -67,10 +67,10 @@ def test_home_and_section_pages_have_bounded_queries(client, django_assert_max_n
     for section in sections:
         for _ in range(5):
             ArticleFactory(section=section, topics=[TopicFactory(is_hot=True)])
-    cache.clear()
+    clear_caches()
     with django_assert_max_num_queries(6):
         assert client.get("/").status_code == 200
-    cache.clear()
+    clear_caches()
     # section, its subsections, count, page, then menu+hot topics and galleries
     with django_assert_max_num_queries(6):
         assert client.get(f"/rubrik/{sections[0].slug}/").status_code == 200

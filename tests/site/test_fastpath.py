@@ -16,6 +16,7 @@ from django.utils import timezone
 from pagecache import readers
 from subscriptions.models import Subscription
 from subscriptions.plans import AD_FREE
+from tests.conftest import clear_caches
 from tests.factories import (
     ArticleFactory,
     SectionFactory,
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    clear_caches()
 
 
 def test_anonymous_hit_runs_no_sql_and_keeps_the_security_headers(

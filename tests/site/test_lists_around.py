@@ -1,8 +1,8 @@
 """The lists around an article page, read once per section and shared."""
 
 import pytest
-from django.core.cache import cache
 
+from tests.conftest import clear_caches
 from tests.factories import ArticleFactory, SectionFactory
 from website import pageblocks
 from website.views import _lists_around
@@ -18,7 +18,7 @@ def test_shared_lists_are_the_lists_without_the_article(django_assert_num_querie
     section = SectionFactory()
     articles = [ArticleFactory(section=section, is_editors_pick=i % 2 == 0) for i in range(14)]
     articles += [ArticleFactory(is_editors_pick=True) for _ in range(3)]
-    cache.clear()
+    clear_caches()
     for article in (articles[-1], articles[5], articles[0]):  # newest, middle, oldest
         expected = pageblocks.article_lists(
             latest=10,
