@@ -64,3 +64,8 @@ Moment = Annotated[
     AfterValidator(moment_in_window),
     Field(description=f"ISO 8601 date-time, {WINDOW_TEXT}; without an offset, the site's zone."),
 ]
+
+
+def responses(ok_status: int, schema) -> dict:
+    """An endpoint's ``response=``: its success schema and the shared error shapes."""
+    return {ok_status: schema, **ERRORS}

@@ -20,26 +20,22 @@ from ninja.files import UploadedFile
 from apitokens.auth import EDITOR_PUBLISH, EDITOR_READ, EDITOR_WRITE
 from articles import services
 from articles.models import Article, RelatedArticle
+from articles.schemas import PhotoOut
 from articles.selectors import articles_open_to
 from core.api_http import ApiError
-from core.api_schemas import ERRORS, id_path
+from core.api_schemas import id_path, responses
 from publishing import actions
 
 from .schemas import (
     DraftIn,
     DraftOut,
     DraftPatchIn,
-    EditorPhotoOut,
     RelatedIn,
     ScheduleIn,
     TransitionIn,
 )
 
 router = Router(tags=["editor"])
-
-
-def responses(ok_status: int, schema) -> dict:
-    return {ok_status: schema, **ERRORS}
 
 
 def aware(value: datetime) -> datetime:
@@ -279,7 +275,7 @@ def editor_unpublish(request, payload: TransitionIn, article_id: int = id_path("
 
 @router.post(
     "/photos",
-    response=responses(201, EditorPhotoOut),
+    response=responses(201, PhotoOut),
     auth=EDITOR_WRITE,
     summary="Upload a photo",
 )

@@ -33,7 +33,7 @@ from articles.models import (
 )
 from articles.selectors import related_articles
 from core.api_http import ApiError, mark_personal, mark_shareable
-from core.api_schemas import ERRORS, MAX_ID, Moment, Text, id_path
+from core.api_schemas import MAX_ID, Moment, Text, id_path, responses
 from core.dates import moment_in_window
 from paywall.cache_policy import cache_policy
 from paywall.policy import Surface
@@ -54,10 +54,6 @@ from .schemas import (
 )
 
 router = Router(tags=["content"], auth=PUBLIC)
-
-
-def responses(ok_status: int, schema) -> dict:
-    return {ok_status: schema, **ERRORS}
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -119,12 +115,6 @@ def decode_cursor(cursor: str, *, kinds: tuple) -> list:
         return out
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
 
 
 # --- public endpoints -------------------------------------------------------------------

@@ -12,11 +12,11 @@ schema has a body at all.
 from datetime import datetime
 from typing import Literal
 
-from django.core.files.storage import default_storage
 from ninja import Field, Schema
 
 from articles.body import visible_body
 from articles.sanitize import clean_body
+from articles.schemas import PhotoOut
 
 AccessLevelName = Literal["free", "registered", "metered", "premium"]
 
@@ -61,34 +61,6 @@ class AuthorOut(Schema):
     @staticmethod
     def resolve_url(author) -> str:
         return author.get_absolute_url()
-
-
-class PhotoOut(Schema):
-    """A photo with its caption, credit and the renditions generated for it."""
-
-    id: int
-    url: str = Field(description="The original upload.")
-    width: int
-    height: int
-    alt_text: str
-    caption: str
-    credit: str = Field(description='"Photographer / Agency", as the paper prints it.')
-    renditions: dict[str, str] = Field(
-        description='Rendition name (e.g. "w640.webp") to its URL.',
-        examples=[{"w640.webp": "/media/renditions/1/w640.webp"}],
-    )
-
-    @staticmethod
-    def resolve_url(photo) -> str:
-        return photo.image.url if photo.image else ""
-
-    @staticmethod
-    def resolve_credit(photo) -> str:
-        return photo.credit_line
-
-    @staticmethod
-    def resolve_renditions(photo) -> dict[str, str]:
-        return {name: default_storage.url(path) for name, path in (photo.renditions or {}).items()}
 
 
 class AccessOut(Schema):
