@@ -132,18 +132,26 @@ def parse(raw: bytes | str) -> dict | None:
             "kind": item[2],
             "at": datetime.fromtimestamp(float(item[3]), tz=timezone.get_fixed_timezone(0)),
             "reader": str(item[4] or "")[:80],
-            "user_id": item[5],
-            "article_id": item[6],
+            "user_id": _id(item[5]),
+            "article_id": _id(item[6]),
             "reason": str(item[7] or "")[:40],
             "rules_version": str(item[8] or "")[:40],
-            "experiment_id": item[9],
+            "experiment_id": _id(item[9]),
             "arm": str(item[10] or "")[:40],
             "amount_idr": int(item[11] or 0),
-            "subscription_id": item[12],
+            "subscription_id": _id(item[12]),
         }
     except (ValueError, TypeError, IndexError, OverflowError):
         logger.warning("funnel event dropped, unreadable: %.80r", raw)
         return None
+
+
+def _id(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.isdigit():
+        return int(value) or None
+    return None
 
 
 # --- Without Redis: a process buffer, written in batches by the sink --------------
@@ -290,9 +298,11 @@ def event_context(rights, *, rules_version: str = "", request=None) -> dict:
     reader = reader_key(rights)
     if not reader and request is not None and getattr(request, "meter_key", None):
         reader = f"m:{request.meter_key}"[:80]
+    user_id = rights.user_id if rights.authenticated else None
     return {
         "reader": reader,
-        "user_id": rights.user_id if rights.authenticated else None,
+        # The fast path reads the id from the session, where it is a string.
+        "user_id": int(user_id) if user_id is not None else None,
         "rules_version": rules_version,
         "experiment_id": None,
         "arm": "",
