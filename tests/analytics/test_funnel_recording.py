@@ -25,9 +25,9 @@ E = Event
 
 
 def _meter_key(client) -> str:
-    from paywall.meter import COOKIE_SALT
-
     from django.core import signing
+
+    from paywall.meter import COOKIE_SALT
 
     raw = client.cookies[settings.PAYWALL_METER_COOKIE].value
     return signing.get_cookie_signer(salt=COOKIE_SALT).unsign(raw)
