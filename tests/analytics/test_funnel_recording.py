@@ -232,3 +232,22 @@ def test_funnel_events_never_store_article_text(client, plans, signup_data):
     for article in articles:
         for text in (SECRET, "RAHASIA-PARAGRAF-EMPAT", "Paragraf pembuka", article.headline):
             assert text not in stored
+
+
+def test_a_reader_who_met_the_gate_anonymously_then_subscribed_credits_those_articles(
+    client, plans, signup_data, django_capture_on_commit_callbacks
+):
+    first, last = ArticleFactory(access_level="metered"), ArticleFactory(access_level="premium")
+    for article in [ArticleFactory(access_level="metered") for _ in range(3)]:
+        client.get(article.get_absolute_url())
+    client.get(first.get_absolute_url())  # the meter is exhausted: gated
+    client.post("/akun/daftar/", signup_data)
+    client.get(last.get_absolute_url())  # signed in now, no plan: gated
+    client.get(f"/langganan/?from={last.pk}&reason=subscription_required")
+    with django_capture_on_commit_callbacks(execute=True):
+        pay = client.post("/langganan/beli/adfree/", {"billing_period": "month"})["Location"]
+        client.post(pay, {"outcome": "pay"})
+    sub = Subscription.objects.get()
+    roll_up()
+    credit = {a.model: (a.article_id, a.credited_idr) for a in sub.attributions.all()}
+    assert credit == {"first_touch": (first.pk, 25_000), "last_touch": (last.pk, 25_000)}
