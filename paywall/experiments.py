@@ -193,6 +193,36 @@ def assignment(rights: ReaderRights, *, now: datetime | None = None) -> Assignme
     return Assignment(experiment.id, arm.key) if arm is not None else None
 
 
+def arm_of(rights: ReaderRights, *, request=None, decision=None) -> Assignment | None:
+    """The experiment arm a funnel event belongs to (``paywall.funnel.event_context``).
+
+    A decision made under an arm's rules names it (a gate impression: no work).
+    Otherwise the reader's bucket: the rights' meter id, or the meter id the
+    request carries (a sign-up, a checkout in the browser); an account event
+    without either (a renewal, a webhook) takes the account's exposure (one
+    query, only while an experiment runs). No SQL for a reader with a bucket.
+    """
+    if decision is not None and getattr(decision, "arm", ""):
+        return Assignment(decision.experiment_id, decision.arm)
+    experiment = running()
+    if experiment is None or rights.crawler != Crawler.NONE or rights.hypothetical:
+        return None
+    if rights.authenticated and not rights.browser_key and not rights.arm_pin:
+        browser = getattr(request, "meter_key", None) if request is not None else None
+        if browser:
+            rights = replace(rights, browser_key=browser)
+        elif rights.user_id is not None:
+            arm = (
+                Exposure.objects.filter(experiment_id=experiment.id, user_id=rights.user_id)
+                .order_by("first_seen", "pk")
+                .values_list("arm", flat=True)
+                .first()
+            )
+            return Assignment(experiment.id, arm) if arm else None
+    arm = experiment.arm_for(rights)
+    return Assignment(experiment.id, arm.key) if arm is not None else None
+
+
 # --- Exposures ---------------------------------------------------------------------------
 
 FLUSH_EVERY = 100
