@@ -55,11 +55,7 @@ from django.utils.crypto import constant_time_compare
 
 from analytics import popularity
 from articles.liveness import is_live
-<<<<<<< HEAD
-from paywall import experiments, meter
-=======
-from paywall import funnel, meter
->>>>>>> h13-funnel
+from paywall import experiments, funnel, meter
 from paywall.crawlers import classify
 from paywall.experiments import pin_from_session
 from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide
@@ -249,14 +245,11 @@ class PageCacheHitMiddleware:
         if decision.reason == Reason.METERED and not view.has_read(pk):
             return None
         hit = entry.get(decision.cache_variant)
-<<<<<<< HEAD
-        if hit is not None and decision.arm:
-            experiments.note_exposure(rights, decision, now=now)  # no SQL: buffered
-=======
         if hit is not None:
-            # The view would have recorded it (``paywall.reading.open_article``).
+            # The view would have recorded both (``paywall.reading.open_article``).
             funnel.record_gate(request, rights=rights, article_id=pk, decision=decision)
->>>>>>> h13-funnel
+            if decision.arm:
+                experiments.note_exposure(rights, decision, now=now)  # no SQL: buffered
         return hit
 
     def meter_view(self, rights: ReaderRights, prefetched, now, rules) -> MeterView | None:
