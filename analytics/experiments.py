@@ -61,6 +61,10 @@ class ArmResult:
     registration_rate: Rate
     subscription_rate: Rate
 
+    @property
+    def rates(self) -> tuple[Rate, Rate]:
+        return self.registration_rate, self.subscription_rate
+
 
 def wilson_interval(successes: int, trials: int, *, confidence: float = CONFIDENCE):
     """(low, high) of the Wilson score interval; (None, None) without trials."""
