@@ -125,6 +125,13 @@ _PAYWALL_RULES = [
     ("paywall", "view_ruleset"),
     ("paywall", "add_ruleset"),
     ("paywall", "view_ruleoverride"),
+    # Experiments (``paywall.experiments``): create, start, stop, promote.
+    ("paywall", "view_experiment"),
+    ("paywall", "add_experiment"),
+    ("paywall", "change_experiment"),
+    ("paywall", "view_experimentarm"),
+    ("paywall", "view_exposure"),
+    ("paywall", "view_experimentlog"),
 ]
 ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].extend(_PAYWALL_RULES)
