@@ -217,9 +217,7 @@ def churned_in(*, start_at: datetime, end_at: datetime) -> QuerySet:
 
 def movements_by_day(*, days: DateRange, now: datetime) -> list[Movement]:
     """New, reactivated and churned subscribers for each day of ``days``. Two queries."""
-    earlier = Exists(
-        counted().filter(user=OuterRef("user"), created_at__lt=OuterRef("created_at"))
-    )
+    earlier = Exists(counted().filter(user=OuterRef("user"), created_at__lt=OuterRef("created_at")))
     started = (
         counted()
         .filter(created_at__gte=days.start_at, created_at__lt=days.end_at)
@@ -332,9 +330,7 @@ def revenue_collected(*, days: DateRange) -> int:
                 status__in=(Payment.Status.SUCCEEDED, Payment.Status.REFUNDED),
             ),
         ),
-        refunded=Sum(
-            "amount", filter=Q(kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED)
-        ),
+        refunded=Sum("amount", filter=Q(kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED)),
     )
     return (sums["charged"] or 0) - (sums["refunded"] or 0)
 
@@ -398,4 +394,3 @@ def _as_date(value) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
-

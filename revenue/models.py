@@ -18,3 +18,6 @@ class Desk(models.Model):
         permissions = [("view_desk", _("Can see the revenue desk"))]
         verbose_name = _("revenue desk")
         verbose_name_plural = _("revenue desk")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
