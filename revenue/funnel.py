@@ -139,11 +139,11 @@ def _top(rows, name: str, key: str) -> list[Credit]:
 def top_articles(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
     rows = (
         _credits(days=days, model=model)
-        .values("article_id", "article__title")
+        .values("article_id", "article__headline")
         .annotate(n=Count("pk"), idr=Sum("credited_idr"))
         .order_by("-n", "-idr", "article_id")[:limit]
     )
-    return _top(rows, "article__title", "article_id")
+    return _top(rows, "article__headline", "article_id")
 
 
 def top_sections(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:

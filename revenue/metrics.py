@@ -17,7 +17,9 @@ Definitions (the desk's help text and ``docs/architecture.md`` say the same):
   total); at the plan's current list price. **ARR** = 12 × MRR.
 - **ARPU** at t: MRR / readers paying at t (rounded to the rupiah).
 - **New** on day d: subscriptions created on d by a reader who had none before.
-  **Reactivated** on d: created on d by a reader who had one before.
+  **Reactivated** on d: created on d by a reader who had one before, none of
+  them active at that moment (a new subscription while another is active is a
+  switch: neither new nor reactivated).
   **Churned** on d: a canceled or expired subscription whose last period ended
   on d (and before now), when the reader had no other subscription active at
   that moment (a plan change is not churn).
@@ -116,13 +118,11 @@ def arpu(*, at: datetime) -> int:
     return round(mrr(at=at) / readers) if readers else 0
 
 
-def month_ends(*, today: date, months: int) -> list[datetime]:
-    """The first instant after each of the last ``months`` months (the current
-    month's is tomorrow's midnight: "so far")."""
+def month_ends(*, today: date, months: int, now: datetime) -> list[datetime]:
+    """The first instant after each of the last ``months`` months up to ``today``'s,
+    none later than ``now`` (the month under way ends "now")."""
     firsts = month_starts(today=today, months=months)
-    ends = [local_midnight(add_months(first, 1)) for first in firsts]
-    ends[-1] = local_midnight(today + timedelta(days=1))
-    return ends
+    return [min(local_midnight(add_months(first, 1)), now) for first in firsts]
 
 
 def month_starts(*, today: date, months: int) -> list[date]:
@@ -191,15 +191,19 @@ class Movement:
         return self.new + self.reactivated - self.churned
 
 
-def _not_replaced() -> Exists:
-    """The reader of the outer (ended) subscription had another one active when it ended."""
-    moment = OuterRef("current_period_end")
+def _another_active_at(moment: OuterRef) -> Exists:
+    """The reader of the outer subscription had another one active at ``moment``."""
     return Exists(
         counted()
         .filter(user=OuterRef("user"), created_at__lte=moment)
         .exclude(pk=OuterRef("pk"))
         .filter(Q(status__in=RUNNING_STATUSES) | Q(current_period_end__gt=moment))
     )
+
+
+def _not_replaced() -> Exists:
+    """The reader of the outer (ended) subscription had another one active when it ended."""
+    return _another_active_at(OuterRef("current_period_end"))
 
 
 def churned_in(*, start_at: datetime, end_at: datetime) -> QuerySet:
@@ -221,11 +225,15 @@ def movements_by_day(*, days: DateRange, now: datetime) -> list[Movement]:
     started = (
         counted()
         .filter(created_at__gte=days.start_at, created_at__lt=days.end_at)
-        .annotate(returning=earlier, day=TruncDate("created_at"))
+        .annotate(
+            returning=earlier,
+            switching=_another_active_at(OuterRef("created_at")),
+            day=TruncDate("created_at"),
+        )
         .values("day")
         .annotate(
             new=Count("pk", filter=Q(returning=False)),
-            back=Count("pk", filter=Q(returning=True)),
+            back=Count("pk", filter=Q(returning=True, switching=False)),
         )
     )
     churned = (
@@ -355,11 +363,11 @@ class Cohort:
         ]
 
 
-def cohort_retention(*, today: date, months: int = 12) -> list[Cohort]:
+def cohort_retention(*, today: date, now: datetime, months: int = 12) -> list[Cohort]:
     """The last ``months`` monthly cohorts (oldest first), each with its retention
     at the end of every month since. One query."""
     starts = month_starts(today=today, months=months)
-    ends = month_ends(today=today, months=months)
+    ends = month_ends(today=today, months=months, now=now)
     first_at = Subquery(
         counted().filter(user=OuterRef("user")).order_by("created_at").values("created_at")[:1]
     )

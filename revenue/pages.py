@@ -100,7 +100,8 @@ DEFINITIONS = {
         gettext_lazy("New, reactivated, churned"),
         gettext_lazy(
             "New: a subscription started by a reader who never had one. Reactivated: "
-            "started by a reader who had one before. Churned: a canceled or expired "
+            "started by a reader who had one before, none of them active then (a new "
+            "subscription while another is active is a switch, neither). Churned: a canceled or expired "
             "subscription's last period ended that day and the reader had no other "
             "subscription active then (changing plan is not churn)."
         ),
@@ -179,8 +180,9 @@ def _definitions(*keys: str) -> list[tuple[str, str]]:
 def overview(query, *, today, now: datetime) -> Page:
     days = date_range(query, today=today)
     at = min(days.end_at, now)
-    history = metrics.mrr_history(moments=metrics.month_ends(today=days.end, months=12))
-    mrr = history[-1][1] if days.end == today else metrics.mrr(at=at)
+    months = metrics.month_starts(today=days.end, months=12)
+    history = metrics.mrr_history(moments=metrics.month_ends(today=days.end, months=12, now=at))
+    mrr = history[-1][1]  # the last month ends at ``at``
     paying = metrics.paying_readers(at=at)
     churn = metrics.churn_rate(days=days, now=now)
     trials = metrics.trial_to_paid(days=days, now=now)
@@ -195,7 +197,7 @@ def overview(query, *, today, now: datetime) -> Page:
         Figure(_("Trial-to-paid rate"), _pct(trials)),
         Figure(_("Revenue collected"), _idr(collected)),
     ]
-    labels = [date_format(m - timedelta(days=1), "YEAR_MONTH_FORMAT") for m, _v in history]
+    labels = [date_format(month, "YEAR_MONTH_FORMAT") for month in months]
     page.charts = [
         charts.lines(
             chart_id="mrr",
@@ -210,11 +212,15 @@ def overview(query, *, today, now: datetime) -> Page:
             name="mrr",
             title=_("MRR by month"),
             columns=[
-                Column("month_end", _("Month"), DAY),
+                Column("month", _("Month")),
+                Column("measured_at", _("Measured at"), MOMENT),
                 Column("mrr_idr", _("MRR"), IDR),
                 Column("arr_idr", _("ARR"), IDR),
             ],
-            rows=[[(m - timedelta(days=1)).date(), v, 12 * v] for m, v in history],
+            rows=[
+                [month.strftime("%Y-%m"), moment, value, 12 * value]
+                for month, (moment, value) in zip(months, history, strict=True)
+            ],
         )
     ]
     page.definitions = _definitions(
@@ -295,7 +301,7 @@ def subscribers(query, *, today, now: datetime) -> Page:
 
 def cohorts(query, *, today, now: datetime) -> Page:
     months = whole_number(query, "months", default=12, low=1, high=24)
-    rows = metrics.cohort_retention(today=today, months=months)
+    rows = metrics.cohort_retention(today=today, now=now, months=months)
     page = Page(slug="cohorts", title=_("Cohort retention"))
     columns = [Column("cohort", _("First month")), Column("readers", _("Readers"), INT)]
     columns += [Column(f"month_{k}", _("+%(k)s") % {"k": k}, PERCENT) for k in range(months)]
