@@ -101,9 +101,9 @@ DEFINITIONS = {
         gettext_lazy(
             "New: a subscription started by a reader who never had one. Reactivated: "
             "started by a reader who had one before, none of them active then (a new "
-            "subscription while another is active is a switch, neither). Churned: a canceled or expired "
-            "subscription's last period ended that day and the reader had no other "
-            "subscription active then (changing plan is not churn)."
+            "subscription while another is active is a switch, neither). Churned: a "
+            "canceled or expired subscription's last period ended that day and the "
+            "reader had no other subscription active then (changing plan is not churn)."
         ),
     ),
     "churn": (
