@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from analytics.models import Attribution, FunnelDaily
 from paywall.funnel import Event
@@ -224,7 +225,8 @@ def test_timeline_of_rule_versions_and_experiments(db):
     )
     ExperimentLog.objects.create(experiment=experiment, action="created", at=at(5, 20))  # before
 
-    entries = timeline.timeline(start_at=at(6, 1, 0), end_at=at(6, 16, 0))
+    with translation.override("en"):
+        entries = timeline.timeline(start_at=at(6, 1, 0), end_at=at(6, 16, 0))
     assert [(e.at, e.kind, e.who, e.why) for e in entries] == [
         (at(6, 14), "experiment", "system", "cukup"),
         (at(6, 11), "experiment", "Sari Staf", "coba"),
@@ -235,3 +237,7 @@ def test_timeline_of_rule_versions_and_experiments(db):
     assert entries[2].title == "Rules v2 in force"
     assert entries[0].title == "Lima lawan tiga: Stopped"
     assert entries[0].change == "arm b → v2"
+    with translation.override("id"):
+        assert timeline.timeline(start_at=at(6, 1, 0), end_at=at(6, 16, 0))[2].change == (
+            "anonim 3 → 5, terdaftar 10"
+        )
