@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "publishing",
     "website",
     "desk",
+    "revenue",
     "ninja",
     "apitokens",
 ]

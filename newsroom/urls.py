@@ -12,6 +12,8 @@ from .api import urls as api_urls
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/pipeline/", include("publishing.urls")),
+    # The revenue desk's pages, before the admin's own (it would take /admin/revenue/).
+    path("admin/revenue/", include("revenue.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
