@@ -1,5 +1,6 @@
 """A believable demo business for ``seed_demo``: a year of readers, subscriptions,
-payments, reads and paywall rules, so every figure on the revenue desk has a shape.
+payments, reads, funnel events, paywall rules and experiments, so every figure
+on the revenue desk has a shape.
 
 Deterministic (one seed gives the same business for the same ``now``) and
 idempotent (a business already there is left alone). Everything is written in
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from .funnel import record_funnel
 from .ledger import BulkLedger, ServiceLedger, settle_timestamps
 from .people import USERNAME_PREFIX, make_readers, make_visitors, username
 from .reads import READS_DAYS, Catalogue, read_month
@@ -91,28 +93,42 @@ def seed_business(
             plans=plans,
             staff=staff,
             now=now,
+            timeline=timeline,
         )
         settle_timestamps(username_prefix=USERNAME_PREFIX)
         lap("subscriptions")
         entitled: dict = {}
         for sub in book.subscriptions:
             entitled.setdefault(sub.reader.user_id, []).extend(sub.entitlement_spans())
+        catalogue = Catalogue.load(rng=random.Random(f"{seed}/catalogue"))
         views = read_month(
             seed=seed,
-            catalogue=Catalogue.load(rng=random.Random(f"{seed}/catalogue")),
+            catalogue=catalogue,
             visitors=visitors,
             readers=readers,
             entitled=entitled,
-            rules_at=lambda at, rights: timeline.at(at),
+            rules_at=timeline.rules_for,
             now=now,
         )
         lap("reads")
+        funnel = record_funnel(
+            seed=seed,
+            timeline=timeline,
+            catalogue=catalogue,
+            readers=readers,
+            book=book,
+            views=views,
+            entitled=entitled,
+            now=now,
+        )
+        lap("funnel")
     return {
         "readers": len(readers),
         "visitors": len(visitors),
         "subscriptions": len(book.subscriptions),
         "checkouts": len(book.checkouts),
         "views": len(views),
+        **funnel,
         "timings": timings,
     }
 

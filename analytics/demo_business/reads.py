@@ -36,6 +36,8 @@ class View:
     reason: str
     granted: bool
     rules_version: str
+    experiment_id: int | None = None
+    arm: str = ""
 
 
 @dataclass
@@ -107,8 +109,8 @@ def read_month(
     """Every view of the last ``READS_DAYS`` days, decided and (when metered) counted.
 
     ``entitled``: user id -> [(from, until, plan code)] of their subscriptions;
-    ``rules_at(moment, rights)``: the rules that reader had then (their arm's, in
-    an experiment). Writes the ``MeterRead`` rows (and a registered reader's
+    ``rules_at(moment, reader key)``: the rules that reader had then (their
+    arm's, in an experiment). Writes the ``MeterRead`` rows (and a registered reader's
     ``Meter``, made on their first metered read) and returns all gated and
     metered views.
     """
@@ -120,9 +122,9 @@ def read_month(
         periods: dict = {}
         for at in moments:
             article = catalogue.pick(rng, at)
-            rules = rules_at(at, rights)
+            rules = rules_at(at, reader_key)
             if rights.authenticated:
-                rights_now = _rights_at(rights, entitled.get(rights.user_id, ()), at)
+                rights_now = rights_at(rights, entitled.get(rights.user_id, ()), at)
             else:
                 rights_now = rights
             key = period_key(at, rules=rules)
@@ -152,6 +154,8 @@ def read_month(
                     reason=str(decision.reason),
                     granted=decision.granted,
                     rules_version=decision.rules_version,
+                    experiment_id=decision.experiment_id,
+                    arm=decision.arm,
                 )
             )
 
@@ -175,7 +179,7 @@ def read_month(
     return views
 
 
-def _rights_at(rights: ReaderRights, subscriptions, at: datetime) -> ReaderRights:
+def rights_at(rights: ReaderRights, subscriptions, at: datetime) -> ReaderRights:
     for start, until, plan_code in subscriptions:
         if start <= at and (until is None or at < until):
             return ReaderRights(

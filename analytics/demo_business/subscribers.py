@@ -43,6 +43,7 @@ class Subscribed:
     started: datetime
     checkout_at: datetime
     amount: int  # paid at checkout (0 for a trial)
+    price: int  # the plan's price for its billing period
     ended: datetime | None = None  # expired at (None: still running or paid up)
     cancelled: list[datetime] = field(default_factory=list)
     upgraded: datetime | None = None  # moved from ad-free to premium
@@ -62,7 +63,8 @@ class Checkout:
     reader: Reader
     at: datetime
     plan_code: str
-    paid: bool
+    amount: int
+    subscription: Subscription | None = None  # None: never paid
 
 
 @dataclass
@@ -115,7 +117,7 @@ class Life:
             session_id=self._session_id(), user=self.user, plan=plan, period="month", at=at
         )
         self.ledger.fail(session, now=at + timedelta(minutes=self.rng.randint(2, 30)))
-        self.book.checkouts.append(Checkout(self.reader, at, plan.code, paid=False))
+        self.book.checkouts.append(Checkout(self.reader, at, plan.code, session.amount))
 
     def subscribe(self, plan: Plan, period: str, at: datetime) -> datetime | None:
         """Pay a checkout at ``at`` and live the subscription; return when it expired."""
@@ -125,7 +127,7 @@ class Life:
         )
         paid_at = at + timedelta(minutes=rng.randint(1, 8))
         sub = self.ledger.complete(session, now=paid_at)
-        self.book.checkouts.append(Checkout(self.reader, at, plan.code, paid=True))
+        self.book.checkouts.append(Checkout(self.reader, at, plan.code, session.amount, sub))
         record = Subscribed(
             reader=self.reader,
             subscription=sub,
@@ -133,6 +135,7 @@ class Life:
             started=paid_at,
             checkout_at=at,
             amount=0 if sub.status == S.TRIALING else session.amount,
+            price=session.amount,
         )
         self.book.subscriptions.append(record)
         record.ended = self.periods(sub, record)
@@ -204,9 +207,21 @@ class Life:
 
 
 def live_subscriptions(
-    *, seed: int, ledger, readers: list[Reader], plans: dict, staff, now: datetime
+    *,
+    seed: int,
+    ledger,
+    readers: list[Reader],
+    plans: dict,
+    staff,
+    now: datetime,
+    timeline=None,
 ) -> Book:
-    """Decide, for each reader in turn, whether and when they subscribe; live it."""
+    """Decide, for each reader in turn, whether and when they subscribe; live it.
+
+    ``timeline`` (the rules history) may hold readers back: in a finished
+    experiment, the losing arm's readers who would have subscribed during it
+    put it off a while (how the demo's experiments come to have a winner).
+    """
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.in_bulk([r.user_id for r in readers])
@@ -226,6 +241,9 @@ def live_subscriptions(
         )
         if rng.random() < SUBSCRIBE:
             first = reader.joined + timedelta(days=rng.expovariate(1 / 25))
+            found = timeline.arm(first, f"u:{reader.user_id}") if timeline else None
+            if found and rng.random() < found[0].holds_back.get(found[1].key, 0):
+                first = found[0].end + timedelta(days=rng.uniform(5, 60))  # put off
             if first < now:
                 life.live(first)
         elif rng.random() < BROWSER_CHECKOUT:
