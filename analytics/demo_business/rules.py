@@ -179,7 +179,7 @@ def seed_rules_history(*, staff, now: datetime) -> RulesTimeline:
     h.version("tight", 300, "Kuota anonim tiga, untuk diuji terhadap lima.", anonymous_allowance=3)
     h.experiment(
         name="Kuota anonim: lima atau tiga",
-        hypothesis="Dengan tiga artikel gratis, lebih banyak pembaca anonim mendaftar dan membayar.",
+        hypothesis="Dengan tiga artikel gratis, lebih banyak pembaca anonim mendaftar dan bayar.",
         arms=[("a", "Lima artikel", "launch", 50), ("b", "Tiga artikel", "tight", 50)],
         started_ago=300,
         ended_ago=255,
