@@ -37,7 +37,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(readers=500, visitors=500),
-    "full": Scale(readers=3000, visitors=9000),
+    "full": Scale(readers=3000, visitors=7000),
 }
 
 

@@ -7,11 +7,17 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db.models import Count
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Count, Sum
 
 from analytics.demo_business import USERNAME_PREFIX, Scale, seed_business
+from analytics.models import Attribution, FunnelDaily, FunnelEvent
 from articles import demo
-from paywall.models import Meter, MeterRead, RuleSet
+from paywall.experiments import load_running
+from paywall.funnel import Event
+from paywall.models import Experiment, ExperimentLog, Exposure, Meter, MeterRead, RuleSet
+from paywall.rights import ReaderRights
 from paywall.rules import current_rules
 from paywall.rulesets import rules_what_if
 from subscriptions.demo import seed_accounts, seed_plans
@@ -34,6 +40,20 @@ def newsroom(monkeypatch):
 
 
 def wipe_business() -> None:
+    FunnelEvent.objects.all().delete()
+    FunnelDaily.objects.all().delete()
+    Experiment.objects.all().delete()  # its arms protect their rules versions
+    # Readers are bucketed by the experiment's id and their account's: the next run
+    # gets the ids a fresh database would (the tables' next id, past what is left).
+    models = [Experiment, User]
+    sql = connection.ops.sequence_reset_sql(no_style(), models) or (
+        connection.ops.sequence_reset_by_name_sql(
+            no_style(), [{"table": m._meta.db_table, "column": "id"} for m in models]
+        )
+    )
+    with connection.cursor() as cursor:
+        for statement in sql:
+            cursor.execute(statement)
     Payment.objects.filter(refund_of__isnull=False).delete()  # refunds protect their charge
     User.objects.filter(username__startswith=USERNAME_PREFIX).delete()
     Meter.objects.filter(user__isnull=True).delete()
@@ -82,6 +102,16 @@ def subscription_rows() -> list:
     return sorted(rows, key=repr)
 
 
+def funnel_rows() -> list:
+    events = FunnelEvent.objects.select_related("article", "user")
+    return sorted(
+        (e.event_id, e.kind, e.at, e.day, e.user.username if e.user else None,
+         e.article.slug if e.article else None, e.reason, e.rules_version.split("~")[0], e.arm,
+         e.amount_idr)
+        for e in events
+    )  # fmt: skip
+
+
 def read_rows() -> list:
     reads = MeterRead.objects.select_related("meter__user", "article")
     return sorted(
@@ -93,6 +123,11 @@ def read_rows() -> list:
         )
         for r in reads
     )
+
+
+def business_snapshot() -> tuple:
+    counts = [m.objects.count() for m in (FunnelDaily, Attribution, Meter, RuleSet, Exposure)]
+    return subscription_rows(), read_rows(), funnel_rows(), counts
 
 
 def test_the_bulk_writer_writes_exactly_what_the_subscription_services_write(newsroom):
@@ -111,10 +146,10 @@ def test_the_bulk_writer_writes_exactly_what_the_subscription_services_write(new
 def test_the_same_seed_gives_the_same_business_and_another_seed_another(newsroom):
     small = {"scale": "small", "now": NOW}
     seed_business(**newsroom, **small)
-    first = (subscription_rows(), read_rows())
+    first = (subscription_rows(), read_rows(), funnel_rows())
     wipe_business()
     seed_business(**newsroom, **small)
-    assert (subscription_rows(), read_rows()) == first
+    assert (subscription_rows(), read_rows(), funnel_rows()) == first
     wipe_business()
     seed_business(**newsroom, **small, seed=13)
     assert subscription_rows() != first[0]
@@ -122,15 +157,10 @@ def test_the_same_seed_gives_the_same_business_and_another_seed_another(newsroom
 
 def test_seeding_again_changes_nothing(newsroom):
     assert not seed_business(**newsroom, scale="small", now=NOW).get("skipped")
-    before = (subscription_rows(), read_rows(), Meter.objects.count(), RuleSet.objects.count())
+    before = business_snapshot()
     call_command("seed_demo", articles=60, business="small", verbosity=0)
     assert seed_business(**newsroom, scale="small").get("skipped")
-    assert (
-        subscription_rows(),
-        read_rows(),
-        Meter.objects.count(),
-        RuleSet.objects.count(),
-    ) == before
+    assert business_snapshot() == before
 
 
 def test_a_small_business_has_the_shape_of_a_real_one(newsroom):
@@ -165,13 +195,20 @@ def test_the_months_reads_respect_the_meter_and_feed_the_what_if(newsroom):
     seed_business(**newsroom, scale="small", now=NOW)
     rules = current_rules(now=NOW)
     assert (rules.anonymous_allowance, rules.registered_allowance) == (3, 10)
-    per_period = (
-        MeterRead.objects.values("meter_id", "period", "meter__user")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
-    for row in per_period:
-        limit = 10 if row["meter__user"] else 3
+    # No meter holds more reads in a period than its allowance: the rules in force,
+    # or its arm's in the running experiment (the launch meter, 5 and 12).
+    running = load_running()
+    per_period = MeterRead.objects.values("meter_id", "period", "meter__user", "meter__token")
+    for row in per_period.annotate(n=Count("id")).order_by("-n"):
+        if row["meter__user"]:
+            rights = ReaderRights(authenticated=True, user_id=row["meter__user"])
+        else:
+            rights = ReaderRights(meter_key=row["meter__token"].hex)
+        arm = running.arm_for(rights).rules
+        signed_in = rights.authenticated
+        limit = max(
+            rules.allowance_for(authenticated=signed_in), arm.allowance_for(authenticated=signed_in)
+        )
         assert row["n"] <= limit, row
     assert MeterRead.objects.filter(meter__user__isnull=True).count() > 200
     assert MeterRead.objects.filter(meter__user__isnull=False).count() > 100
@@ -179,3 +216,30 @@ def test_the_months_reads_respect_the_meter_and_feed_the_what_if(newsroom):
     assert what_if.anonymous.readers > 100
     assert what_if.anonymous.at_current > 10
     assert what_if.registered.readers > 20
+
+
+def test_the_funnel_experiments_and_credits_are_there_for_the_desk(newsroom):
+    made = seed_business(**newsroom, scale="small", now=NOW)
+    kinds = Counter(FunnelEvent.objects.values_list("kind", flat=True))
+    assert set(kinds) == set(Event.values)
+    assert kinds["gate_impression"] > kinds["subscribe_click"] > 0
+    assert kinds["checkout_started"] > kinds["subscription_created"] == made["subscriptions"]
+    # The daily counts are the roll-up's: they add up to the events, day by day.
+    daily = FunnelDaily.objects.aggregate(n=Sum("events"))["n"]
+    assert daily == FunnelEvent.objects.count() == made["events"]
+    assert (NOW - FunnelEvent.objects.order_by("at").first().at).days >= 360
+    # Every new subscription is credited, first and last touch, mostly to an article.
+    assert Attribution.objects.count() == 2 * made["subscriptions"]
+    assert Attribution.objects.filter(article__isnull=False).count() > made["subscriptions"]
+    # Two finished experiments (one promoted, one stopped) and one running, each with
+    # readers and events in both arms.
+    status = dict(Experiment.objects.values_list("status", "pk"))
+    assert set(status) == {"promoted", "stopped", "running"}
+    for experiment in Experiment.objects.all():
+        for arm in ("a", "b"):
+            assert Exposure.objects.filter(experiment=experiment, arm=arm).exists()
+            assert FunnelEvent.objects.filter(experiment_id=experiment.pk, arm=arm).exists()
+    promoted = Experiment.objects.get(status="promoted")
+    assert promoted.winner == "b"
+    assert promoted.promoted_ruleset.effective_from == promoted.stopped_at
+    assert ExperimentLog.objects.filter(experiment=promoted).count() == 3
