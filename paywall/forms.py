@@ -92,7 +92,11 @@ class OverrideForm(forms.Form):
     """One override; ``target`` is "section:<slug>" or "topic:<slug>"."""
 
     target = forms.CharField(label=_("Section or topic"))
-    kind = forms.ChoiceField(label=_("Override"), choices=OverrideKind.choices)
+    # A blank first choice: a browser posts a select's first option, and an unused
+    # row must post nothing to stay unchanged (else it fails for want of a target).
+    kind = forms.ChoiceField(
+        label=_("Override"), choices=[("", "---------"), *OverrideKind.choices]
+    )
     days = forms.IntegerField(label=_("Days (archive wall)"), required=False)
 
     def __init__(self, *args, **kwargs):

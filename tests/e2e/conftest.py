@@ -132,7 +132,7 @@ class Site:
 
     def up(self) -> "Site":
         self.manage("migrate", "--noinput")
-        self.manage("seed_demo", "--articles", "60")
+        self.manage("seed_demo", "--articles", "60", "--business", "none")
         python = sys.executable
         self.start("web", python, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload")
         self.start(

@@ -84,11 +84,11 @@ def test_production_settings_pass_check_deploy_with_no_warning():
 
 
 def test_seed_demo_is_idempotent_and_creates_the_contracted_accounts(django_user_model):
-    call_command("seed_demo", articles=60, verbosity=0)
+    call_command("seed_demo", articles=60, business="small", verbosity=0)
     from articles.models import Article
 
     first = Article.objects.count()
-    call_command("seed_demo", articles=60, verbosity=0)
+    call_command("seed_demo", articles=60, business="small", verbosity=0)
     assert Article.objects.count() == first == 60
     assert Article.objects.filter(access_level="metered").count() >= 8
     assert Article.objects.filter(access_level="premium").count() >= 5

@@ -191,3 +191,21 @@ def test_rollback_from_the_history_puts_an_old_version_back_as_a_new_one(staff_c
     history = staff_client.get(CHANGELIST).content.decode()
     assert all(f"v{n}" in history for n in (1, 2, 3))
     assert staff_client.get(f"{CHANGELIST}{first.pk}/rollback/").status_code == 405
+
+
+def test_the_unused_override_rows_a_browser_posts_leave_the_form_valid(staff_client):
+    """A browser posts every row of the form, each select with its first option: the
+    two empty override rows must post nothing (a blank kind) and change nothing."""
+    page = staff_client.get(ADD).content.decode()
+    for i in range(2):
+        select = re.search(
+            rf'<select name="overrides-{i}-kind"[^>]*>\s*<option value="(\w*)"', page
+        )
+        assert select, page
+        assert select.group(1) == ""
+    unused = {"overrides-TOTAL_FORMS": "2"} | {
+        f"overrides-{i}-{field}": "" for i in range(2) for field in ("target", "kind", "days")
+    }
+    data = previewed(staff_client, form_data(anonymous_allowance=5) | unused)
+    assert staff_client.post(ADD, data).status_code == 302
+    assert current_rules().anonymous_allowance == 5
