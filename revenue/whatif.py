@@ -1,9 +1,9 @@
 """What-if of the meter: the reads of the last 30 days replayed under every
 anonymous and registered allowance from 1 to 10, in one SQL statement.
 
-Counted in SQL in three steps: the different articles each reader read, then
-how many readers read each number of them (a histogram of a few rows), then
-every allowance against that histogram.
+Counted in SQL in three steps: the different articles each meter read in the
+window, then how many readers read each number of them (a histogram of a few
+rows), then every allowance against that histogram.
 
 For each reader (a meter: an anonymous cookie, or an account; anonymous meters
 merged into an account at sign-in are left out, their reads moved) we count the
@@ -56,17 +56,18 @@ def _sql() -> str:
     reads, meters = MeterRead._meta.db_table, Meter._meta.db_table
     allowances = ", ".join(f"({a})" for a in ALLOWANCES)  # constants, not input
     return f"""
-        WITH reads AS (
-            SELECT DISTINCT r.meter_id, r.article_id,
-                   CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered
-            FROM {reads} r JOIN {meters} m ON m.id = r.meter_id
-            WHERE r.read_at >= %s AND r.read_at < %s AND m.merged_into_id IS NULL
-        ),
-        per_reader AS (
-            SELECT registered, COUNT(*) AS n FROM reads GROUP BY meter_id, registered
+        WITH per_meter AS (
+            SELECT meter_id, COUNT(DISTINCT article_id) AS n
+            FROM {reads}
+            WHERE read_at >= %s AND read_at < %s
+            GROUP BY meter_id
         ),
         histogram AS (
-            SELECT registered, n, COUNT(*) AS readers FROM per_reader GROUP BY registered, n
+            SELECT CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered, p.n,
+                   COUNT(*) AS readers
+            FROM per_meter p JOIN {meters} m ON m.id = p.meter_id
+            WHERE m.merged_into_id IS NULL
+            GROUP BY 1, 2
         ),
         allowances (a) AS (VALUES {allowances})
         SELECT h.registered, al.a,
