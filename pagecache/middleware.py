@@ -24,6 +24,8 @@ same rules the view uses, imported, never copied:
    carries the rules version, so after a rule change it is a miss until the
    view renders the page under the new rules.
    A metered read that would be counted is never served here: the view counts it.
+   A gated page served here is a funnel gate impression, as in the view
+   (``paywall.funnel.record_gate``: one ``RPUSH``, no SQL).
 
 Anything else (a miss, a forged meter cookie, a first metered read, a stale
 account record, a wrong path that redirects) goes down the normal stack
@@ -53,7 +55,7 @@ from django.utils.crypto import constant_time_compare
 
 from analytics import popularity
 from articles.liveness import is_live
-from paywall import meter
+from paywall import funnel, meter
 from paywall.crawlers import classify
 from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide
 from paywall.reading import needs_meter
@@ -223,7 +225,11 @@ class PageCacheHitMiddleware:
         )
         if decision.reason == Reason.METERED and not view.has_read(pk):
             return None
-        return entry.get(decision.cache_variant)
+        hit = entry.get(decision.cache_variant)
+        if hit is not None:
+            # The view would have recorded it (``paywall.reading.open_article``).
+            funnel.record_gate(request, rights=rights, article_id=pk, decision=decision)
+        return hit
 
     def meter_view(self, rights: ReaderRights, prefetched, now, rules) -> MeterView | None:
         """The reader's meter this period, without a write (None: no meter yet)."""

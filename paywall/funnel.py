@@ -30,6 +30,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crawlers import is_speculative
+from .policy import Reason
+from .rights import Crawler
+
 logger = logging.getLogger(__name__)
 
 FORMAT = 1  # the first item of every serialized event
@@ -128,18 +132,26 @@ def parse(raw: bytes | str) -> dict | None:
             "kind": item[2],
             "at": datetime.fromtimestamp(float(item[3]), tz=timezone.get_fixed_timezone(0)),
             "reader": str(item[4] or "")[:80],
-            "user_id": item[5],
-            "article_id": item[6],
+            "user_id": _id(item[5]),
+            "article_id": _id(item[6]),
             "reason": str(item[7] or "")[:40],
             "rules_version": str(item[8] or "")[:40],
-            "experiment_id": item[9],
+            "experiment_id": _id(item[9]),
             "arm": str(item[10] or "")[:40],
             "amount_idr": int(item[11] or 0),
-            "subscription_id": item[12],
+            "subscription_id": _id(item[12]),
         }
     except (ValueError, TypeError, IndexError, OverflowError):
         logger.warning("funnel event dropped, unreadable: %.80r", raw)
         return None
+
+
+def _id(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.isdigit():
+        return int(value) or None
+    return None
 
 
 # --- Without Redis: a process buffer, written in batches by the sink --------------
@@ -245,19 +257,152 @@ def record(
             subscription_id=subscription_id,
             at=(at or timezone.now()).timestamp(),
         )
-        if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
-            try:
-                redis_client().rpush(queue_key(), item)
-                return
-            except Exception as exc:  # noqa: BLE001 - Redis down: keep it in the process
-                _redis_failed(exc)
-        if _buffer.add(item):
-            flush()
+        _push([item])
     except Exception as exc:  # noqa: BLE001 - never break the page
         logger.warning("funnel event %s not recorded: %s", kind, type(exc).__name__)
+
+
+def _push(items: list[str]) -> None:
+    """Hand serialized events over: one ``RPUSH``, or the process buffer."""
+    if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
+        try:
+            redis_client().rpush(queue_key(), *items)
+            return
+        except Exception as exc:  # noqa: BLE001 - Redis down: keep them in the process
+            _redis_failed(exc)
+    full = False
+    for item in items:
+        full = _buffer.add(item)
+    if full:
+        flush()
 
 
 def pending_in_process() -> int:
     """How many events wait in this process's buffer."""
     with _buffer.lock:
         return len(_buffer.items)
+
+
+# --- Recording points ---------------------------------------------------------------
+
+
+def event_context(rights, *, rules_version: str = "", request=None) -> dict:
+    """Who an event is about and what they were shown: the reader key, the account,
+    the rules version and the experiment arm.
+
+    Every recording point builds its event's context here, so this is the one
+    place the experiment arm is filled (from ``paywall.experiments``, whose
+    assignment needs no SQL on a cache hit). A visitor whose meter id was issued
+    by this very request (``request.meter_key``) is keyed by it.
+    """
+    reader = reader_key(rights)
+    if not reader and request is not None and getattr(request, "meter_key", None):
+        reader = f"m:{request.meter_key}"[:80]
+    user_id = rights.user_id if rights.authenticated else None
+    return {
+        "reader": reader,
+        # The fast path reads the id from the session, where it is a string.
+        "user_id": int(user_id) if user_id is not None else None,
+        "rules_version": rules_version,
+        "experiment_id": None,
+        "arm": "",
+    }
+
+
+def counts_as_seen(request, rights) -> bool:
+    """Whether a person saw this answer: not a crawler, a staff preview's
+    hypothetical reader, a HEAD or a prefetch/prerender."""
+    if rights.crawler != Crawler.NONE or rights.hypothetical:
+        return False
+    if request is None:
+        return True
+    return not (is_speculative(request) or getattr(request, "head_request", False))
+
+
+def record_gate(request, *, rights, article_id: int, decision) -> None:
+    """A gated article was served (the page, print view or API detail, from the
+    view or the page cache's fast path): one gate impression with its reason,
+    and a ``meter_exhausted`` event when the gate refused a read for an
+    exhausted meter. One round trip at most; no SQL."""
+    try:
+        if decision.granted or decision.reason == Reason.METER_PREVIEW:
+            return
+        if not counts_as_seen(request, rights):
+            return
+        context = event_context(rights, rules_version=decision.rules_version, request=request)
+        at = timezone.now().timestamp()
+        common = {**context, "article_id": article_id, "reason": str(decision.reason)}
+        fields = {"amount_idr": 0, "subscription_id": None, "at": at}
+        items = [serialize(Event.GATE_IMPRESSION, **common, **fields)]
+        if decision.reason in (Reason.METER_EXHAUSTED, Reason.METER_EXHAUSTED_REGISTERED):
+            items.append(serialize(Event.METER_EXHAUSTED, **common, **fields))
+        _push(items)
+    except Exception as exc:  # noqa: BLE001 - never break the page
+        logger.warning("gate impression not recorded: %s", type(exc).__name__)
+
+
+def article_from(params) -> int | None:
+    """The article a link from the gate names (``?from=<article id>``), or None."""
+    raw = params.get("from", "")
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    return int(raw) or None
+
+
+def reason_from(params) -> str:
+    """The gate's reason a link carries (``&reason=...``): a known reason or ``""``."""
+    raw = params.get("reason", "")
+    return raw if raw in Reason.values else ""
+
+
+def record_subscribe_click(request, *, rights, rules_version: str = "") -> None:
+    """A reader arrived at the plans page from an article's gate (``?from=<id>``)."""
+    article_id = article_from(request.GET)
+    if article_id is None or not counts_as_seen(request, rights):
+        return
+    record(
+        Event.SUBSCRIBE_CLICK,
+        article_id=article_id,
+        reason=reason_from(request.GET),
+        **event_context(rights, rules_version=rules_version, request=request),
+    )
+
+
+def record_registration(request, *, user_id: int, rules_version: str = "") -> None:
+    """A reader created an account (from an article's gate when the form carries ``from``).
+
+    Keyed by the new account (``u:<id>``); their anonymous events are linked to
+    it at login (``analytics`` keeps the meter id -> account link).
+    """
+    from .rights import signed_in
+
+    context = event_context(
+        signed_in(user_id=user_id, entitlements=()), rules_version=rules_version
+    )
+    record(
+        Event.REGISTRATION,
+        article_id=article_from(request.POST) or article_from(request.GET),
+        reason=reason_from(request.POST) or reason_from(request.GET),
+        **context,
+    )
+
+
+def record_for_account(
+    kind: Event,
+    *,
+    user_id: int,
+    amount_idr: int = 0,
+    subscription_id: int | None = None,
+    rules_version: str = "",
+    at: datetime | None = None,
+) -> None:
+    """An event of an account outside a page request (checkout, subscriptions)."""
+    from .rights import signed_in
+
+    record(
+        kind,
+        amount_idr=amount_idr,
+        subscription_id=subscription_id,
+        at=at,
+        **event_context(signed_in(user_id=user_id, entitlements=()), rules_version=rules_version),
+    )

@@ -5,14 +5,15 @@ It asks ``policy.decide`` and, when the decision is a metered grant for an
 article the reader has not read this period, counts the read exactly once
 (``meter.meter_consume`` locks the meter row). It never counts a read for a
 HEAD, prefetch or prerender request (``METER_PREVIEW``), for a crawler, or
-for a hypothetical preview reader.
+for a hypothetical preview reader. A gated answer is recorded as a funnel
+event (``paywall.funnel.record_gate``).
 """
 
 from datetime import datetime
 
 from django.utils import timezone
 
-from . import meter, network
+from . import funnel, meter, network
 from .crawlers import is_speculative
 from .policy import AccessDecision, Reason, Surface, decide, effective_level, make_decision
 from .rights import AccessLevel, Crawler, ReaderRights
@@ -57,6 +58,9 @@ def open_article(
     if decision.per_reader:
         # The meter cookie middleware makes the response private whatever the view sets.
         request.paywall_private = True
+    # A gated answer is a gate impression (and a refused read a meter_exhausted),
+    # whether the view then renders the page or serves it from the page cache.
+    funnel.record_gate(request, rights=rights, article_id=article.pk, decision=decision)
     return decision
 
 
