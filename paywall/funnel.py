@@ -286,7 +286,7 @@ def pending_in_process() -> int:
 # --- Recording points ---------------------------------------------------------------
 
 
-def event_context(rights, *, rules_version: str = "", request=None) -> dict:
+def event_context(rights, *, rules_version: str = "", request=None, decision=None) -> dict:
     """Who an event is about and what they were shown: the reader key, the account,
     the rules version and the experiment arm.
 
@@ -295,17 +295,20 @@ def event_context(rights, *, rules_version: str = "", request=None) -> dict:
     assignment needs no SQL on a cache hit). A visitor whose meter id was issued
     by this very request (``request.meter_key``) is keyed by it.
     """
+    from .experiments import arm_of
+
     reader = reader_key(rights)
     if not reader and request is not None and getattr(request, "meter_key", None):
         reader = f"m:{request.meter_key}"[:80]
     user_id = rights.user_id if rights.authenticated else None
+    found = arm_of(rights, request=request, decision=decision)
     return {
         "reader": reader,
         # The fast path reads the id from the session, where it is a string.
         "user_id": int(user_id) if user_id is not None else None,
         "rules_version": rules_version,
-        "experiment_id": None,
-        "arm": "",
+        "experiment_id": found.experiment_id if found else None,
+        "arm": found.arm if found else "",
     }
 
 
@@ -329,7 +332,9 @@ def record_gate(request, *, rights, article_id: int, decision) -> None:
             return
         if not counts_as_seen(request, rights):
             return
-        context = event_context(rights, rules_version=decision.rules_version, request=request)
+        context = event_context(
+            rights, rules_version=decision.rules_version, request=request, decision=decision
+        )
         at = timezone.now().timestamp()
         common = {**context, "article_id": article_id, "reason": str(decision.reason)}
         fields = {"amount_idr": 0, "subscription_id": None, "at": at}
