@@ -199,8 +199,10 @@ def fill() -> dict[str, float]:
             mod(n, 10) = 1,
             CASE WHEN mod(n, 10) = 1 THEN c + interval '3 days' END,
             'demo', '', '', c, c, CASE WHEN mod(n, 3) = 0 THEN %s ELSE %s END, %s + n - 1, false
-        FROM (SELECT n, now() - (mod(n, 365)) * interval '1 day' - (mod(n, 1440)) * interval '1 minute'
-              AS c FROM generate_series(1, %s) n) s
+        FROM (SELECT n,
+                     now() - mod(n, 365) * interval '1 day' - mod(n, 1440) * interval '1 minute'
+                     AS c
+              FROM generate_series(1, %s) n) s
         """,
         [adfree.pk, premium.pk, first_user, SUBSCRIBERS],
     )
@@ -331,8 +333,9 @@ def counts() -> dict[str, int]:
 
 
 def measure(runs: int) -> list[dict]:
-    from core.roles import CHIEF_EDITOR
     from django.contrib.auth.models import Group, User
+
+    from core.roles import CHIEF_EDITOR
 
     chief, created = User.objects.get_or_create(username="bench_chief", defaults={"is_staff": True})
     if created:
