@@ -39,6 +39,7 @@ from articles.models import (
     Topic,
 )
 from articles.sanitize import shortcode_for_article, shortcode_for_photo
+from core.redirects import safe_next_url
 from publishing import actions
 
 from .admin_inputs import RefusesBadInput, object_id_or_404
@@ -409,7 +410,8 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 _("The article is now %(status)s.")
                 % {"status": article.get_status_display().lower()},
             )
-        return HttpResponseRedirect(self._change_url(pk))
+        # The desk's buttons come back to the desk; the change page's to the article.
+        return HttpResponseRedirect(safe_next_url(request, default=self._change_url(pk)))
 
     def _context(self, request, article, title):
         return {

@@ -47,7 +47,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Warta Niaga")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "desk.apps.NewsroomAdminConfig",  # django.contrib.admin, the desk as its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
