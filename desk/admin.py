@@ -47,6 +47,11 @@ from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
 PREVIEW_AS = ("anonymous", "registered", "premium")
+PREVIEW_LABELS = {
+    "anonymous": _("as anonymous reader"),
+    "registered": _("as registered reader"),
+    "premium": _("as premium subscriber"),
+}
 
 
 def _thumb(photo: Photo | None, *, width: int = 80):
@@ -265,15 +270,10 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview_links(self, obj):
-        labels = {
-            "anonymous": _("as anonymous reader"),
-            "registered": _("as registered reader"),
-            "premium": _("as premium subscriber"),
-        }
         return format_html_join(
             " · ",
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            ((preview_url(obj.pk, as_), labels[as_]) for as_ in PREVIEW_AS),
+            ((preview_url(obj.pk, as_), PREVIEW_LABELS[as_]) for as_ in PREVIEW_AS),
         )
 
     @admin.display(description=_("“Read also” code"))
@@ -341,7 +341,7 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 extra_context["workflow_actions"] = actions.available_actions(request.user, article)
                 extra_context["can_preview"] = request.user.has_perm("articles.preview_article")
                 extra_context["preview_links"] = [
-                    (as_, preview_url(article.pk, as_)) for as_ in PREVIEW_AS
+                    (PREVIEW_LABELS[as_], preview_url(article.pk, as_)) for as_ in PREVIEW_AS
                 ]
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)

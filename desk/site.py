@@ -9,11 +9,13 @@ the beat sweep calls: ``pipeline.publish_if_due`` for a late article,
 """
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, path, reverse, translate_url
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from publishing import effects, pipeline
@@ -50,6 +52,11 @@ class NewsroomAdminSite(admin.AdminSite):
             "revenue_url": revenue_desk_url() if "webhooks" in desk.panels else None,
             "can_retry_late": request.user.has_perm("articles.publish_article"),
             "can_retry_runs": request.user.has_perm("pipeline.change_sideeffectrun"),
+            "other_languages": [
+                (code, name, translate_url(request.path, code))
+                for code, name in settings.LANGUAGES
+                if code != get_language()
+            ],
             **(extra_context or {}),
         }
         return super().index(request, extra_context)
