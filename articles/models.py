@@ -488,8 +488,8 @@ class ArticleTransition(models.Model):
         verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
-        by = self.by or "system"
-        return f"{self.article_id}: {self.from_status} → {self.to_status} by {by}"
+        by = self.by or _("system")
+        return f"{self.article_id}: {self.get_from_status_display()} → {self.get_to_status_display()} ({by})"
 
 
 class Revision(models.Model):

@@ -199,6 +199,8 @@ LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "id")
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
+# Date-time formats that name the zone ("WIB") in the admin (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
 USE_TZ = True
 

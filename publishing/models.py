@@ -58,7 +58,7 @@ class SideEffectRun(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="side_effect_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.effect} for article {self.article_id} ({self.status})"
+        return f"{self.effect} · {self.article_id} ({self.get_status_display()})"
 
     @property
     def gave_up(self) -> bool:

@@ -158,7 +158,7 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.plan} · {self.status}"
+        return f"{self.user} · {self.plan} · {self.get_status_display()}"
 
     @property
     def is_running(self) -> bool:
@@ -253,7 +253,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} Rp{self.amount:,} · {self.status}"
+        return f"{self.get_kind_display()} Rp{self.amount:,} · {self.get_status_display()}"
 
 
 class CheckoutSession(models.Model):
@@ -307,7 +307,7 @@ class CheckoutSession(models.Model):
         verbose_name_plural = _("checkouts")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.plan} ({self.status})"
+        return f"{self.user} → {self.plan} ({self.get_status_display()})"
 
 
 class WebhookEvent(models.Model):

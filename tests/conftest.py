@@ -165,3 +165,18 @@ requires_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)"
 )
 requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
+
+
+@pytest.fixture
+def english(settings):
+    """Run a test in English: the default language and the active one.
+
+    For tests that read the admin's or the services' messages by their
+    English text; the Indonesian admin itself is held by
+    ``tests/desk/test_admin_language.py``.
+    """
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
