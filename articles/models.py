@@ -489,7 +489,8 @@ class ArticleTransition(models.Model):
 
     def __str__(self) -> str:
         by = self.by or _("system")
-        return f"{self.article_id}: {self.get_from_status_display()} → {self.get_to_status_display()} ({by})"
+        change = f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.article_id}: {change} ({by})"
 
 
 class Revision(models.Model):
