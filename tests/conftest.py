@@ -175,8 +175,15 @@ def english(settings):
     English text; the Indonesian admin itself is held by
     ``tests/desk/test_admin_language.py``.
     """
+    from django.urls import clear_url_caches
     from django.utils import translation
 
+    # The URL resolver keeps each language's prefix ("" for the default) once
+    # computed: start and leave with it empty, or /en/ links go missing later.
+    clear_url_caches()
+    default = settings.LANGUAGE_CODE
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+    settings.LANGUAGE_CODE = default
+    clear_url_caches()
