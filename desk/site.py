@@ -25,7 +25,7 @@ from . import desks
 
 # Names the revenue desk (app ``revenue``) may register its page under; the
 # first that resolves is linked from the subscription staff's desk.
-REVENUE_URL_NAMES = ("admin:revenue_index", "admin:revenue", "revenue:index", "revenue:desk")
+REVENUE_URL_NAMES = ("revenue:overview",)
 
 
 def revenue_desk_url() -> str | None:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "publishing",
     "website",
     "desk",
+    "revenue",
     "ninja",
     "apitokens",
 ]
@@ -391,6 +392,12 @@ PIPELINE_ETA_HORIZON_SECONDS = int(os.environ.get("PIPELINE_ETA_HORIZON_SECONDS"
 # story means the worker or beat is down, not that the sweep has yet to run.
 PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", "45"))
 PIPELINE_ROLLUP_SECONDS = float(os.environ.get("PIPELINE_ROLLUP_SECONDS", "300"))
+# Funnel events (``analytics.funnel``): how often the roll-up writes them, and
+# how long a roll-up's Redis lock outlives a worker killed while holding it.
+FUNNEL_ROLLUP_SECONDS = float(os.environ.get("FUNNEL_ROLLUP_SECONDS", "60"))
+FUNNEL_ROLLUP_LOCK_SECONDS = int(os.environ.get("FUNNEL_ROLLUP_LOCK_SECONDS", "300"))
+# A subscription is credited to articles its reader met this many days before it.
+ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("ATTRIBUTION_WINDOW_DAYS", "30"))
 PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
 PIPELINE_NOTIFIERS = env_list(
     "PIPELINE_NOTIFIERS", "publishing.notify.WebhookNotifier,publishing.notify.EmailNotifier"
@@ -413,6 +420,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "analytics.tasks.roll_up_page_views",
             "schedule": PIPELINE_ROLLUP_SECONDS,
             "options": {"expires": PIPELINE_ROLLUP_SECONDS},
+        },
+        "funnel-roll-up": {
+            "task": "analytics.tasks.roll_up_funnel",
+            "schedule": FUNNEL_ROLLUP_SECONDS,
+            "options": {"expires": FUNNEL_ROLLUP_SECONDS},
         },
     }
 )

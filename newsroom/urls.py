@@ -29,6 +29,8 @@ urlpatterns = [
 # Account, plans, login and the paywall's pages too, so a reader stays in their language.
 # The admin too: Indonesian at /admin/, English at /en/admin/ (desk.site).
 urlpatterns += i18n_patterns(
+    # The revenue desk's pages, before the admin's own (it would take /admin/revenue/).
+    path("admin/revenue/", include("revenue.urls")),
     path("admin/", admin.site.urls),
     path("", include("subscriptions.urls")),
     path("", include("website.urls")),

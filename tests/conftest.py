@@ -32,8 +32,10 @@ def _fresh_view_buffer():
     # Page views buffered by earlier tests (the no-Redis path) would otherwise
     # be flushed inside some later test's request and change its query count.
     from analytics import popularity
+    from paywall import funnel
 
     popularity._buffer.take()
+    funnel._buffer.take()  # funnel events too (``paywall.funnel``)
 
 
 def clear_caches() -> None:

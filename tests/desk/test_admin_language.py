@@ -126,10 +126,16 @@ def admin_pages(article) -> list[str]:
     for model in admin.site._registry:
         opts = model._meta
         base = f"/admin/{opts.app_label}/{opts.model_name}/"
+        if not opts.managed:
+            continue  # no table (the revenue desk's entry, which redirects): its pages are below
         urls += [base, f"{base}add/"]
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             urls.append(f"{base}{first.pk}/change/")
+    # The revenue desk's own pages (views of their own, not a ModelAdmin).
+    from revenue.pages import PAGES
+
+    urls += ["/admin/revenue/"] + [f"/admin/revenue/{slug}/" for slug, _label in PAGES[1:]]
     return urls
 
 
