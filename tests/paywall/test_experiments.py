@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -348,7 +349,7 @@ def test_one_experiment_runs_at_a_time(running, versions):
     other = experiment_create(
         name="lain", arms=[ArmSpec("a", generous, 90), ArmSpec("b", strict, 10)], by=None
     )
-    with pytest.raises(Exception, match="Another experiment is running"):
+    with translation.override("en"), pytest.raises(ValidationError, match="Another experiment"):
         experiment_start(other, by=None)
     assert Experiment.objects.get(pk=other.pk).status == ExperimentStatus.DRAFT
     assert not ExperimentLog.objects.filter(experiment=other, action="started").exists()
