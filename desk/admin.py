@@ -42,6 +42,7 @@ from articles.sanitize import shortcode_for_article, shortcode_for_photo
 from publishing import actions
 
 from .admin_inputs import RefusesBadInput, object_id_or_404
+from .autosave_admin import AutosaveAdminMixin
 from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
@@ -142,7 +143,7 @@ class RelatedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
+class ArticleAdmin(AutosaveAdminMixin, RefusesBadInput, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "thumbnail",

@@ -12,6 +12,8 @@ from .api import urls as api_urls
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/pipeline/", include("publishing.urls")),
+    # The article form's pickers and autosave (before the admin's catch-all URLs).
+    path("admin/desk/", include("desk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
