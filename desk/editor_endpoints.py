@@ -59,7 +59,7 @@ def _query(request) -> str | None:
 
 
 def photos(request):
-    """Library photos matching ``q`` (caption, credit, alt text, agency, or ``#id``), newest first."""
+    """Library photos matching ``q`` (caption, credit, alt text, agency, ``#id``), newest first."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     _require(request, "articles.view_photo")
