@@ -97,6 +97,7 @@ def test_reporter_inserts_blocks_autosaves_recovers_and_submits(site, page, shot
     page.keyboard.press("Enter")
     expect(finder).to_have_count(0)
     expect(editor.locator(".nr-read-also-node")).to_contain_text(related[:40])
+    expect(node.locator("textarea")).to_have_value(own_caption)  # the photo is still there
     shot(page, "blocks-in-editor")
 
     # Autosave (forced now rather than waiting 30 s), then the tab is "lost".

@@ -132,6 +132,16 @@ function arrowNavigation(input, list) {
   })
 }
 
+// Insert a block where the cursor is; when a block is selected (the one just
+// inserted, say), after it rather than in its place.
+function insertBlock(editor, content) {
+  const { selection } = editor.state
+  const chain = editor.chain().focus()
+  if (selection.node) chain.insertContentAt(selection.to, content)
+  else chain.insertContent(content)
+  chain.run()
+}
+
 // --- The photo picker ---------------------------------------------------------
 
 function photoAttrs(photo) {
@@ -146,13 +156,7 @@ function photoAttrs(photo) {
 
 function openPhotoPicker(editor, options) {
   const labels = options.labels || {}
-  const insert = (photo) => {
-    editor
-      .chain()
-      .focus()
-      .insertContent({ type: "newsPhoto", attrs: photoAttrs(photo) })
-      .run()
-  }
+  const insert = (photo) => insertBlock(editor, { type: "newsPhoto", attrs: photoAttrs(photo) })
   openDialog({
     title: labels.dialogTitle,
     className: "nr-photo-picker",
@@ -313,14 +317,10 @@ function openArticlePicker(editor, options) {
             button.dataset.articleId = article.id
             button.addEventListener("click", () => {
               close()
-              editor
-                .chain()
-                .focus()
-                .insertContent({
-                  type: "readAlso",
-                  attrs: { articleId: String(article.id), title: article.headline },
-                })
-                .run()
+              insertBlock(editor, {
+                type: "readAlso",
+                attrs: { articleId: String(article.id), title: article.headline },
+              })
             })
             list.append(crel("li", {}, [button]))
           }
