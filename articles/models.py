@@ -538,3 +538,33 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.version}"
+
+
+class DraftRevision(models.Model):
+    """An editor's unsaved work on an article, kept by the change form's autosave.
+
+    One per editor and article, replaced by each autosave and deleted when that
+    editor saves the article. It never changes the article (its status, body or
+    version): it is offered back on the change form after a crash or a closed
+    tab. ``based_on_version`` is the article version the editor was editing;
+    an autosave whose version is no longer the article's is refused, so a
+    draft never stands in for another editor's newer save. ``data`` holds the
+    change form's fields as posted (name -> list of strings); its body is
+    sanitized like a saved one (``articles.autosave``).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="draft_revisions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    based_on_version = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("autosaved draft")
+        verbose_name_plural = _("autosaved drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="draft_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} autosave by {self.author_id} (v{self.based_on_version})"

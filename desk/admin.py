@@ -48,6 +48,7 @@ from publishing import actions
 from subscriptions.templatetags.money import idr
 
 from .admin_inputs import RefusesBadInput, object_id_or_404
+from .autosave_admin import AutosaveAdminMixin
 from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
@@ -153,7 +154,7 @@ class RelatedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
+class ArticleAdmin(AutosaveAdminMixin, RefusesBadInput, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "thumbnail",

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
@@ -221,6 +223,16 @@ STORAGES = {
         )
     },
 }
+# The body editor's own nodes (inline photo, "Read also"): an ES module the
+# prose editor imports when a field's config names them (desk/forms.py). The
+# body's allow-list is ``articles.body_policy``, not the editor's: the
+# processors here add nothing.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("desk/body-blocks.js")],
+        "extensions": {"NewsPhoto": html_tags([]), "ReadAlso": html_tags([])},
+    }
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))

@@ -14,6 +14,9 @@ from .api import urls as api_urls
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/pipeline/", include("publishing.urls")),
+    # The article form's pickers and autosave (JSON for the editor's scripts, in
+    # no language prefix; before the admin's catch-all URLs under i18n_patterns).
+    path("admin/desk/", include("desk.urls")),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
