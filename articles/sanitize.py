@@ -14,7 +14,7 @@ reader site expands at render time (``articles.body_blocks``):
 The admin's prose editor inserts them as nodes. Before it could, editors
 wrote a paragraph holding only a shortcode; ``clean_body`` still reads one
 (an old revision restored, a paste from an old note) and turns it into the
-block, and migration ``articles 0007`` moved any stored ones:
+block, and migration ``articles 0008`` moved any stored ones:
 
     [[foto:12]]        (or [[photo:12]])       an inline photo
     [[baca-juga:34]]   (or [[read-also:34]])   a "Read also" block

@@ -14,9 +14,6 @@ from .api import urls as api_urls
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/pipeline/", include("publishing.urls")),
-    # The article form's pickers and autosave (JSON for the editor's scripts, in
-    # no language prefix; before the admin's catch-all URLs under i18n_patterns).
-    path("admin/desk/", include("desk.urls")),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
@@ -34,6 +31,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     # The revenue desk's pages, before the admin's own (it would take /admin/revenue/).
     path("admin/revenue/", include("revenue.urls")),
+    # The article form's pickers and autosave (desk.editor_endpoints), likewise.
+    path("admin/desk/", include("desk.urls")),
     path("admin/", admin.site.urls),
     path("", include("subscriptions.urls")),
     path("", include("website.urls")),

@@ -170,7 +170,7 @@ def test_the_editor_sees_thumbnail_library_text_and_headline_and_saving_it_chang
 
 # --- The data migration -----------------------------------------------------------
 
-migration = importlib.import_module("articles.migrations.0007_shortcodes_to_body_blocks")
+migration = importlib.import_module("articles.migrations.0008_shortcodes_to_body_blocks")
 
 
 def test_the_migration_moves_shortcode_paragraphs_to_blocks_and_back():
@@ -192,8 +192,8 @@ def test_the_migration_moves_shortcode_paragraphs_to_blocks_and_back():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_runs_forwards_and_backwards_on_articles_and_revisions():
-    before = ("articles", "0006_scheduled_has_time")
-    after = ("articles", "0007_shortcodes_to_body_blocks")
+    before = ("articles", "0007_verbose_names")
+    after = ("articles", "0008_shortcodes_to_body_blocks")
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     try:

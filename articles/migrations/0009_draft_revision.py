@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_shortcodes_to_body_blocks'),
+        ('articles', '0008_shortcodes_to_body_blocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

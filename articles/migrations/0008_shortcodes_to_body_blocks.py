@@ -73,6 +73,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0006_scheduled_has_time")]
+    dependencies = [("articles", "0007_verbose_names")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=True)]
