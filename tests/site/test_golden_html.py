@@ -254,7 +254,7 @@ def test_every_reader_page_renders_its_golden_html(golden_site):
         response = _client(golden_site, who).get(path(golden_site), follow=False)
         assert response.status_code == STATUS.get(name, 200), (name, response.status_code)
         changed.append(_changed(name, response.content.decode()))
-    assert [c for c in changed if c] == []
+    assert not [c for c in changed if c], "\n".join(c for c in changed if c)
 
 
 @pytest.mark.parametrize("template", BARE_TEMPLATES)
