@@ -130,3 +130,22 @@ def home_blocks() -> dict:
         name: [Markup(v) for v in value] if isinstance(value, list) else Markup(value)  # noqa: S704 - rendered with autoescape
         for name, value in found.items()
     }
+
+
+def listing_cards(articles, **options) -> list[Markup]:
+    """The cards of a section, topic or author page, each kept on its own
+    (per language, card options and generation), so a list page that misses
+    renders only the cards no other page or reader class rendered yet, and
+    reads the others in one round trip."""
+    language = get_language()
+    variant = ",".join(f"{k}={v}" for k, v in sorted(options.items()))
+    keys = {a.pk: f"{page_cache.PREFIX}:card:{language}:{variant}:{a.pk}" for a in articles}
+    gens, found = page_cache.shared_values(list(keys.values()))
+    missing = [a for a in articles if keys[a.pk] not in found]
+    rendered = {card.pk: card.html for card in cards(missing, **options)}
+    if rendered:
+        page_cache.store_shared_values({keys[pk]: html for pk, html in rendered.items()}, gens)
+    return [
+        Markup(found.get(keys[a.pk]) or rendered[a.pk])  # noqa: S704 - rendered with autoescape
+        for a in articles
+    ]

@@ -104,11 +104,13 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
             page = paginator.page(number)
         except (EmptyPage, PageNotAnInteger):
             raise Http404("No such page") from None
+        articles = list(page.object_list)
         context = {
             "kind": kind,
             "object": obj,
             "page": page,
-            "articles": list(page.object_list),
+            "articles": articles,
+            "cards": fragments.listing_cards(articles, photo=True, heading="h2"),
             "canonical": seo.absolute(obj.get_absolute_url())
             + (f"?page={number}" if number > 1 else ""),
         }

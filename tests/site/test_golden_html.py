@@ -114,7 +114,9 @@ def golden_site(db):
         pk = 1001 + n
         article = Article.objects.create(
             pk=pk,
-            headline=f'Berita {n}: rupiah "menguat" & <saham> naik' if n % 5 == 0 else f"Berita {n}",
+            headline=f'Berita {n}: rupiah "menguat" & <saham> naik'
+            if n % 5 == 0
+            else f"Berita {n}",
             slug=f"berita-{n}",
             dek=f"Ringkasan {n} O'Neil & kawan-kawan.",
             section=sections[n % 3],
