@@ -25,8 +25,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template import defaultfilters
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
-from jinja2 import Environment, Undefined
 
+from jinja2 import Environment, Undefined
 from subscriptions.templatetags.money import idr
 from website import fragments
 from website.templatetags import site_tags

@@ -1,6 +1,7 @@
 """Shared fragments hold only what every reader sees, and follow publishes."""
 
 import pytest
+
 from tests.factories import ArticleFactory, SectionFactory
 from website import fragments
 
@@ -16,7 +17,8 @@ def test_no_per_reader_markup_is_kept_in_a_shared_fragment(client):
     client.get("/")
     response = client.get(articles[0].get_absolute_url())  # a metered read: notice + ads
     html = response.content.decode()
-    assert "data-meter-left" in html and "ad-slot" in html  # the page has them...
+    assert "data-meter-left" in html  # the page has them...
+    assert "ad-slot" in html
     lists = fragments.article_lists(section.pk)
     shared = [c.html for c in lists.latest + lists.picks + lists.in_section]
     shared += [str(v) for v in fragments.chrome().values()]
@@ -61,7 +63,8 @@ def test_a_publish_shows_at_once_in_the_shared_lists_of_other_pages(client):
     assert new.headline in client.get("/").content.decode()
     other = ArticleFactory(section=section, headline="Satu lagi di rubrik ini")
     page = client.get(old.get_absolute_url()).content.decode()
-    assert new.headline in page and other.headline in page
+    assert new.headline in page
+    assert other.headline in page
 
 
 def test_a_headline_from_a_fragment_is_escaped_like_any_other(client):
@@ -104,5 +107,6 @@ def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_rea
     article.headline = "Judul sesudah disunting"
     article.save()  # an edit bumps the lists generation
     page = client.get(section.get_absolute_url()).content.decode()
-    assert "Judul sesudah disunting" in page and "Judul pertama" not in page
+    assert "Judul sesudah disunting" in page
+    assert "Judul pertama" not in page
     assert len(rendered) == 2

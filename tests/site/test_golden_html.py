@@ -246,7 +246,8 @@ def _changed(name: str, html: str) -> str | None:
         return None
     at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), None)
     at = min(len(got), len(want)) if at is None else at
-    return f"{name} at {at}:\n  got:  {got[max(0, at - 80) : at + 120]}\n  want: {want[max(0, at - 80) : at + 120]}"
+    start = max(0, at - 80)
+    return f"{name} at {at}:\n  got:  {got[start : at + 120]}\n  want: {want[start : at + 120]}"
 
 
 def test_every_reader_page_renders_its_golden_html(golden_site):
