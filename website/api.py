@@ -43,12 +43,12 @@ from subscriptions.rights import reader_rights
 
 from . import search as article_search
 from .api_payloads import (
-    CARD_VALUES,
-    DETAIL_VALUES,
     article_row,
     card_payloads,
+    card_rows,
     detail_parts,
     detail_payload,
+    detail_rows,
 )
 from .schemas import (
     AccessLevelName,
@@ -151,7 +151,7 @@ class ArticleFilters(Schema):
 def article_list(request, filters: Query[ArticleFilters]):
     """Published articles, newest first, with cursor pagination. Cards carry no body."""
     mark_shareable(request)
-    qs = Article.objects.published().for_listing()
+    qs = card_rows().published()
     if filters.section:
         qs = qs.filter(section__slug=filters.section)
     if filters.topic:
@@ -167,7 +167,7 @@ def article_list(request, filters: Query[ArticleFilters]):
     if filters.cursor:
         at, pk = decode_cursor(filters.cursor, kinds=(datetime, int))
         qs = qs.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
-    page = list(qs.order_by("-published_at", "-pk").values(*CARD_VALUES)[: filters.limit + 1])
+    page = list(qs.order_by("-published_at", "-pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
     next_cursor = encode_cursor(page[-1]["published_at"], page[-1]["id"]) if more else None
@@ -186,7 +186,7 @@ def article_detail(request, article_id: int = id_path("article")):
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
     metered articles are left. Entitled: the whole body.
     """
-    row = Article.objects.published().filter(pk=article_id).values(*DETAIL_VALUES).first()
+    row = detail_rows().published().filter(pk=article_id).first()
     if row is None:
         raise Http404
     topics, authors, links = detail_parts(row)

@@ -15,7 +15,7 @@ never carry a body.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.core.signals import setting_changed
 from django.db import connection
@@ -62,6 +62,19 @@ DETAIL_VALUES = (
     "editor__slug",
     "editor__role_title",
 )
+
+
+@cache
+def card_rows():
+    """Articles as ``CARD_VALUES`` rows; chain filters on it. Built once per
+    process: resolving two dozen related fields costs more than running the query."""
+    return Article.objects.values(*CARD_VALUES)
+
+
+@cache
+def detail_rows():
+    """Articles as ``DETAIL_VALUES`` rows, like ``card_rows``."""
+    return Article.objects.values(*DETAIL_VALUES)
 
 
 @dataclass(frozen=True)
