@@ -49,6 +49,7 @@ from .api_payloads import (
     detail_parts,
     detail_payload,
     detail_rows,
+    values_of,
 )
 from .schemas import (
     AccessLevelName,
@@ -312,5 +313,8 @@ def search(
     rights = reader_rights(request)
     _cache_as(request, cache_policy(None, rights=rights, surface=Surface.SEARCH))
     found = article_search.search_articles(q, rights=rights, limit=limit)
-    prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
-    return {"query": q, "items": found}
+    cards = card_payloads([values_of(result.article) for result in found])
+    items = [
+        {"article": card, "snippet": result.text} for card, result in zip(cards, found, strict=True)
+    ]
+    return json_payload({"query": q, "items": items})
