@@ -125,8 +125,20 @@ _PAYWALL_RULES = [
     ("paywall", "view_ruleset"),
     ("paywall", "add_ruleset"),
     ("paywall", "view_ruleoverride"),
+    # Experiments (``paywall.experiments``): create, start, stop, promote.
+    ("paywall", "view_experiment"),
+    ("paywall", "add_experiment"),
+    ("paywall", "change_experiment"),
+    ("paywall", "view_experimentarm"),
+    ("paywall", "view_exposure"),
+    ("paywall", "view_experimentlog"),
 ]
 ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[EDITOR].extend(_PIPELINE_OPERATOR)
 ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PIPELINE_OPERATOR)
+
+# The revenue desk (``revenue``, /admin/revenue/): the business's figures, for
+# the same two roles as the rules.
+ROLE_PERMISSIONS[CHIEF_EDITOR].append(("revenue", "view_desk"))
+ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].append(("revenue", "view_desk"))

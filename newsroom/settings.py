@@ -47,7 +47,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Warta Niaga")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "desk.apps.NewsroomAdminConfig",  # django.contrib.admin, the desk as its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "publishing",
     "website",
     "desk",
+    "revenue",
     "ninja",
     "apitokens",
 ]
@@ -199,6 +200,8 @@ LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "id")
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
+# Date-time formats that name the zone ("WIB") in the admin (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -391,6 +394,12 @@ PIPELINE_ETA_HORIZON_SECONDS = int(os.environ.get("PIPELINE_ETA_HORIZON_SECONDS"
 # story means the worker or beat is down, not that the sweep has yet to run.
 PIPELINE_LATE_AFTER_SECONDS = int(os.environ.get("PIPELINE_LATE_AFTER_SECONDS", "45"))
 PIPELINE_ROLLUP_SECONDS = float(os.environ.get("PIPELINE_ROLLUP_SECONDS", "300"))
+# Funnel events (``analytics.funnel``): how often the roll-up writes them, and
+# how long a roll-up's Redis lock outlives a worker killed while holding it.
+FUNNEL_ROLLUP_SECONDS = float(os.environ.get("FUNNEL_ROLLUP_SECONDS", "60"))
+FUNNEL_ROLLUP_LOCK_SECONDS = int(os.environ.get("FUNNEL_ROLLUP_LOCK_SECONDS", "300"))
+# A subscription is credited to articles its reader met this many days before it.
+ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("ATTRIBUTION_WINDOW_DAYS", "30"))
 PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
 PIPELINE_NOTIFIERS = env_list(
     "PIPELINE_NOTIFIERS", "publishing.notify.WebhookNotifier,publishing.notify.EmailNotifier"
@@ -413,6 +422,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "analytics.tasks.roll_up_page_views",
             "schedule": PIPELINE_ROLLUP_SECONDS,
             "options": {"expires": PIPELINE_ROLLUP_SECONDS},
+        },
+        "funnel-roll-up": {
+            "task": "analytics.tasks.roll_up_funnel",
+            "schedule": FUNNEL_ROLLUP_SECONDS,
+            "options": {"expires": FUNNEL_ROLLUP_SECONDS},
         },
     }
 )

@@ -24,6 +24,8 @@ same rules the view uses, imported, never copied:
    carries the rules version, so after a rule change it is a miss until the
    view renders the page under the new rules.
    A metered read that would be counted is never served here: the view counts it.
+   A gated page served here is a funnel gate impression, as in the view
+   (``paywall.funnel.record_gate``: one ``RPUSH``, no SQL).
 
 Anything else (a miss, a forged meter cookie, a first metered read, a stale
 account record, a wrong path that redirects) goes down the normal stack
@@ -53,8 +55,9 @@ from django.utils.crypto import constant_time_compare
 
 from analytics import popularity
 from articles.liveness import is_live
-from paywall import meter
+from paywall import experiments, funnel, meter
 from paywall.crawlers import classify
+from paywall.experiments import pin_from_session
 from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide
 from paywall.reading import needs_meter
 from paywall.rights import ReaderRights, signed_in
@@ -104,12 +107,12 @@ class PageCacheHitMiddleware:
         except DisallowedHost:
             return None
         now = timezone.now()
-        # Article pages decide access: under the rules in force (one cache round trip).
-        rules = current_rules(now=now) if kind == "article" else None
-        reader = self.reader(request, now, rules)
+        # Article pages decide access: under the reader's rules (the rules in
+        # force, or their experiment arm's: one cache round trip at most).
+        reader = self.reader(request, now, article=kind == "article")
         if reader is None:
             return None
-        rights, prefetched = reader
+        rights, prefetched, rules = reader
         if kind == "article":
             entry = page_cache.article_entry(
                 kwargs["pk"], language=language, entitlement=rights.cache_class
@@ -151,9 +154,15 @@ class PageCacheHitMiddleware:
             return None
         return language, kind, match.kwargs
 
-    def reader(self, request, now, rules) -> tuple[ReaderRights, dict] | None:
+    def reader(
+        self, request, now, *, article: bool
+    ) -> tuple[ReaderRights, dict, PaywallRules | None] | None:
         """The reader's rights, from the cookies, the cached session and the cached
-        account record; None: let Django decide."""
+        account record, and on an article the reader's rules; None: let Django decide."""
+        try:
+            meter_key = meter.meter_key_from_cookie(request)
+        except meter.ForgedMeterCookie:
+            return None  # the meter middleware replaces a forged cookie
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if session_key:
             session = self.session_store(session_key)
@@ -164,14 +173,22 @@ class PageCacheHitMiddleware:
             if user_id is not None:
                 if data.get(BACKEND_SESSION_KEY) not in FAST_BACKENDS:
                     return None
-                return self.account(user_id, data.get(HASH_SESSION_KEY) or "", now, rules)
-        try:
-            meter_key = meter.meter_key_from_cookie(request)
-        except meter.ForgedMeterCookie:
-            return None  # the meter middleware replaces a forged cookie
-        return ReaderRights(meter_key=meter_key, crawler=classify(request)), {}
+                # The experiment arm needs only the bucket (the browser's meter id,
+                # the session's pin), not the account: the rules come first, the
+                # account record and its meter under them in one round trip.
+                bucket = ReaderRights(
+                    authenticated=True,
+                    user_id=user_id,
+                    browser_key=meter_key,
+                    arm_pin=pin_from_session(data),
+                )
+                rules = current_rules(now=now, rights=bucket) if article else None
+                found = self.account(user_id, data.get(HASH_SESSION_KEY) or "", now, rules, bucket)
+                return None if found is None else (*found, rules)
+        rights = ReaderRights(meter_key=meter_key, crawler=classify(request))
+        return rights, {}, (current_rules(now=now, rights=rights) if article else None)
 
-    def account(self, user_id, session_hash: str, now, rules: PaywallRules | None):
+    def account(self, user_id, session_hash: str, now, rules: PaywallRules | None, bucket):
         """A signed-in reader's rights from the cached account record (one cache
         round trip; two queries when the record has to be rebuilt)."""
         # On an article, the meter record comes along (small, and saves a round
@@ -187,7 +204,11 @@ class PageCacheHitMiddleware:
         if not constant_time_compare(session_hash, summary["auth_hash"]):
             return None  # the normal stack flushes or re-keys the session
         rights = signed_in(
-            user_id=user_id, entitlements=summary["entitlements"], is_staff=summary["is_staff"]
+            user_id=user_id,
+            entitlements=summary["entitlements"],
+            is_staff=summary["is_staff"],
+            browser_key=bucket.browser_key,
+            arm_pin=bucket.arm_pin,
         )
         return rights, ({meter_key: found.get(meter_key)} if meter_key else {})
 
@@ -223,7 +244,13 @@ class PageCacheHitMiddleware:
         )
         if decision.reason == Reason.METERED and not view.has_read(pk):
             return None
-        return entry.get(decision.cache_variant)
+        hit = entry.get(decision.cache_variant)
+        if hit is not None:
+            # The view would have recorded both (``paywall.reading.open_article``).
+            funnel.record_gate(request, rights=rights, article_id=pk, decision=decision)
+            if decision.arm:
+                experiments.note_exposure(rights, decision, now=now)  # no SQL: buffered
+        return hit
 
     def meter_view(self, rights: ReaderRights, prefetched, now, rules) -> MeterView | None:
         """The reader's meter this period, without a write (None: no meter yet)."""

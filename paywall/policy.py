@@ -179,6 +179,9 @@ class AccessDecision:
     meter_left: int | None = None
     teaser_blocks: int = 2
     rules_version: str = ""  # the rules it was decided under
+    # The experiment arm whose rules decided (``paywall.experiments``); "" outside one.
+    experiment_id: int | None = None
+    arm: str = ""
 
     @property
     def gated(self) -> bool:
@@ -191,8 +194,9 @@ class AccessDecision:
 
     @property
     def per_reader(self) -> bool:
-        """True when another reader of the same cache class could get another answer."""
-        return self.entitled_text or self.reason in PER_READER_REASONS
+        """True when another reader of the same cache class could get another answer
+        (an experiment arm's rules are some readers' only)."""
+        return self.entitled_text or self.reason in PER_READER_REASONS or bool(self.arm)
 
     @property
     def cache_variant(self) -> str:
@@ -208,7 +212,15 @@ def make_decision(
     granted: bool, reason: Reason, rules: PaywallRules, meter_left: int | None = None
 ):
     """An ``AccessDecision`` under ``rules`` (their teaser length and version)."""
-    return AccessDecision(granted, reason, meter_left, rules.teaser_blocks, rules.version)
+    return AccessDecision(
+        granted,
+        reason,
+        meter_left,
+        rules.teaser_blocks,
+        rules.version,
+        rules.experiment_id,
+        rules.arm,
+    )
 
 
 def _granted(reason: Reason, rules: PaywallRules, meter_left: int | None = None):
@@ -239,7 +251,7 @@ def decide(
     clock and ``current_rules()`` when not given.
     """
     now = now or timezone.now()
-    rules = rules or current_rules(now=now)
+    rules = rules or current_rules(now=now, rights=rights)
     level = effective_level(article, rules=rules, now=now)
     if level == AccessLevel.FREE:
         return _granted(Reason.FREE, rules)
@@ -286,5 +298,5 @@ def _gate_reason(rights: ReaderRights, level: str) -> Reason:
 
 def fresh_meter(rights: ReaderRights, *, rules: PaywallRules | None = None) -> MeterView:
     """A meter with nothing read (a hypothetical reader's, in a staff preview)."""
-    rules = rules or current_rules()
+    rules = rules or current_rules(rights=rights)
     return MeterView(left=rules.allowance_for(authenticated=rights.authenticated))

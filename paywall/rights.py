@@ -56,6 +56,12 @@ class ReaderRights:
     crawler: Crawler = Crawler.NONE
     # A hypothetical reader of a staff preview: a fresh meter, nothing recorded.
     hypothetical: bool = False
+    # Experiments (``paywall.experiments``) bucket a signed-in reader by the
+    # meter id their browser still carries (``browser_key``), so signing in
+    # keeps the arm; ``arm_pin`` is (experiment id, arm key) when the account
+    # was already exposed (on another device): the session carries it from sign-in.
+    browser_key: str | None = None
+    arm_pin: tuple[int, str] | None = None
 
     @property
     def levels(self) -> frozenset[str]:
@@ -93,7 +99,13 @@ ANONYMOUS = ReaderRights()
 
 
 def signed_in(
-    *, user_id: int | None, entitlements, is_staff: bool = False, hypothetical: bool = False
+    *,
+    user_id: int | None,
+    entitlements,
+    is_staff: bool = False,
+    hypothetical: bool = False,
+    browser_key: str | None = None,
+    arm_pin: tuple[int, str] | None = None,
 ) -> ReaderRights:
     """The rights of a signed-in reader whose entitlements are known."""
     return ReaderRights(
@@ -102,4 +114,6 @@ def signed_in(
         is_staff=is_staff,
         entitlements=frozenset(entitlements),
         hypothetical=hypothetical,
+        browser_key=browser_key,
+        arm_pin=tuple(arm_pin) if arm_pin else None,
     )

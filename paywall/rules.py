@@ -17,6 +17,10 @@ between the two cannot keep them. A version scheduled for later makes the
 cached answer expire at its ``effective_from``. ``PaywallRules.version``
 names the rules: the page cache's variant carries it (``AccessDecision.
 cache_variant``), so no cached page outlives a rule change.
+
+The running experiment (``paywall.experiments``) is part of the same cached
+answer: starting, stopping or promoting one bumps the same token, and
+``current_rules(rights=...)`` answers the reader's arm from it.
 """
 
 import hashlib
@@ -119,6 +123,10 @@ class PaywallRules:
     premium_metered_hours: int | None = None
     overrides: tuple[Override, ...] = ()
     version: str = "settings"
+    # An experiment arm's rules (``paywall.experiments``): which experiment and
+    # arm; their ``version`` names the arm too, so cached pages separate arms.
+    experiment_id: int | None = None
+    arm: str = ""
 
     def allowance_for(self, *, authenticated: bool) -> int:
         return self.registered_allowance if authenticated else self.anonymous_allowance
@@ -169,18 +177,36 @@ LOCAL_SECONDS = 1.0
 _local: dict = {}
 
 
-def current_rules(*, now: datetime | None = None) -> PaywallRules:
+def current_rules(*, now: datetime | None = None, rights=None) -> PaywallRules:
     """The rules in force at ``now``: no round trip within a second of the last
-    look in this process, one cache round trip after that, SQL only on a miss."""
+    look in this process, one cache round trip after that, SQL only on a miss.
+
+    With ``rights`` (the reader's ``ReaderRights``) and an experiment running,
+    the rules of the reader's arm (``paywall.experiments``): the running
+    experiment travels in the same cached blob, so this costs a hash, no
+    round trip more. Callers deciding for a reader pass ``rights``; callers
+    that answer for everyone (feeds, JSON-LD, the admin) do not.
+    """
     now = now or timezone.now()
-    memo = _local.get("stored")
-    if memo is not None and time.monotonic() < _local["expires"] and _still_valid(memo, now):
-        stored = memo
-    else:
-        stored = _shared_rules(now)
-        _local.update(stored=stored, expires=time.monotonic() + LOCAL_SECONDS)
+    stored = stored_rules(now)
+    if rights is not None and stored.get("experiment") is not None:
+        arm = stored["experiment"].arm_for(rights)
+        if arm is not None:
+            return arm.rules
     rules = stored["rules"]
     return rules if rules is not None else settings_rules()
+
+
+def stored_rules(now: datetime) -> dict:
+    """The cached blob: ``{"gen", "rules", "until", "experiment"}`` (the rules
+    version in force or None, when it stops being valid, and the running
+    ``experiments.RunningExperiment`` or None)."""
+    memo = _local.get("stored")
+    if memo is not None and time.monotonic() < _local["expires"] and _still_valid(memo, now):
+        return memo
+    stored = _shared_rules(now)
+    _local.update(stored=stored, expires=time.monotonic() + LOCAL_SECONDS)
+    return stored
 
 
 def _shared_rules(now: datetime) -> dict:
@@ -194,7 +220,9 @@ def _shared_rules(now: datetime) -> dict:
         cache.add(GEN_KEY, _token(), timeout=None)
         gen = cache.get(GEN_KEY)
     rules, until = _load(now)
-    stored = {"gen": gen, "rules": rules, "until": until}
+    # An experiment's arms are rule set versions: without any version, none runs.
+    experiment = _load_experiment() if rules is not None or until is not None else None
+    stored = {"gen": gen, "rules": rules, "until": until, "experiment": experiment}
     cache.set(RULES_KEY, stored, timeout=SECONDS)
     return stored
 
@@ -214,6 +242,13 @@ def _load(now: datetime) -> tuple[PaywallRules | None, datetime | None]:
     from .models import RuleSet  # models import the choices above
 
     return RuleSet.objects.in_force(at=now)
+
+
+def _load_experiment():
+    """The running experiment with its arms' rules (None: none runs)."""
+    from .experiments import load_running
+
+    return load_running()
 
 
 def _token() -> int:

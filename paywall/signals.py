@@ -10,6 +10,14 @@ def carry_meter_over_at_login(sender, request, user, **kwargs) -> None:
         meter_carry_over(meter_key=getattr(request, "meter_key", None), user=user)
 
 
+def pin_arm_at_login(sender, request, user, **kwargs) -> None:
+    """At login the account keeps the experiment arm it met first (``experiments``)."""
+    from .experiments import pin_at_login
+
+    pin_at_login(request, user)
+
+
 def rules_changed(sender, **kwargs) -> None:
-    """A rule set version or override was written: every process reads the rules again."""
+    """A rule set version, an override or an experiment was written: every
+    process reads the rules again."""
     forget_rules()

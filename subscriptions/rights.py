@@ -7,6 +7,7 @@ crawler kind are read from the request.
 """
 
 from paywall.crawlers import classify
+from paywall.experiments import pin_from_session
 from paywall.rights import ANONYMOUS, ReaderRights, signed_in
 
 from .entitlements import entitlements_for
@@ -21,8 +22,15 @@ def reader_rights(request) -> ReaderRights:
         return cached
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        # The meter id the browser still carries and the session's arm pin
+        # bucket a signed-in reader in an experiment (``paywall.experiments``).
+        session = getattr(request, "session", None)
         rights = signed_in(
-            user_id=user.pk, entitlements=entitlements_for(user), is_staff=user.is_staff
+            user_id=user.pk,
+            entitlements=entitlements_for(user),
+            is_staff=user.is_staff,
+            browser_key=getattr(request, "meter_key", None),
+            arm_pin=pin_from_session(session) if session is not None else None,
         )
     else:
         rights = ReaderRights(

@@ -16,12 +16,15 @@ from django.views.decorators.http import require_POST
 
 from core.api_http import error_response
 from core.redirects import safe_next_url
+from paywall import funnel
+from paywall.rules import current_rules
 
 from . import selectors
 from .billing import WebhookSignatureError, get_provider, providers_that
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
 from .models import CheckoutSession, Plan, Subscription
+from .rights import reader_rights
 from .services.checkout import (
     checkout_complete,
     checkout_fail,
@@ -52,12 +55,21 @@ def signup(request):
         user = form.save()
         # login() rotates the session key and carries the anonymous meter over.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        funnel.record_registration(request, user_id=user.pk, rules_version=current_rules().version)
         messages.success(request, _("Welcome! Your free account is ready."))
         return redirect(_safe_next(request, reverse("subscriptions:account")))
     return render(
         request,
         "registration/signup.html",
-        {"form": form, "next": safe_next_url(request, default="")},
+        {
+            "form": form,
+            "next": safe_next_url(request, default=""),
+            # The gate's article, kept through a form error (the form posts it back).
+            "from_article": funnel.article_from(request.POST)
+            or funnel.article_from(request.GET)
+            or "",
+            "from_reason": funnel.reason_from(request.POST) or funnel.reason_from(request.GET),
+        },
     )
 
 
@@ -87,6 +99,11 @@ def account(request):
 
 
 def plans(request):
+    # From an article's gate (``?from=<article id>&reason=...``): a subscribe click.
+    if "from" in request.GET:
+        funnel.record_subscribe_click(
+            request, rights=reader_rights(request), rules_version=current_rules().version
+        )
     current = None
     if request.user.is_authenticated:
         current = current_subscription_for(request.user)

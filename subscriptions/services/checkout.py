@@ -14,6 +14,8 @@ from datetime import datetime
 
 from django.db import transaction
 
+from paywall import funnel
+
 from ..models import CheckoutSession, Payment, Plan, Subscription
 from .common import AlreadySubscribed, SubscriptionError, lock_reader, plan_price
 from .lifecycle import running_subscription_for, subscription_start, will_trial
@@ -59,7 +61,7 @@ def checkout_open(
                 session.save(update_fields=["status", "completed_at"])
         if resumed is not None:
             return resumed
-        return CheckoutSession.objects.create(
+        session = CheckoutSession.objects.create(
             user=user,
             plan=plan,
             billing_period=billing_period,
@@ -67,6 +69,13 @@ def checkout_open(
             provider=provider,
             created_at=now,
         )
+        user_id = user.pk
+        transaction.on_commit(
+            lambda: funnel.record_for_account(
+                funnel.Event.CHECKOUT_STARTED, user_id=user_id, amount_idr=amount, at=now
+            )
+        )
+        return session
 
 
 def checkout_redirect_url(*, session: CheckoutSession, success_url: str, cancel_url: str) -> str:

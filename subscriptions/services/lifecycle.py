@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
+from paywall import funnel
+
 from ..models import Payment, Plan, Subscription
 from .common import (
     SubscriptionError,
@@ -113,7 +115,23 @@ def subscription_start(
             after=sub.snapshot(),
             now=now,
         )
+        _record_on_commit(
+            funnel.Event.SUBSCRIPTION_CREATED,
+            sub,
+            amount_idr=plan_price(plan, billing_period),
+            at=now,
+        )
     return sub
+
+
+def _record_on_commit(kind: funnel.Event, sub: Subscription, *, amount_idr: int = 0, at) -> None:
+    """A funnel event for ``sub``, once the change is committed (never for a rollback)."""
+    user_id, sub_id = sub.user_id, sub.pk
+    transaction.on_commit(
+        lambda: funnel.record_for_account(
+            kind, user_id=user_id, subscription_id=sub_id, amount_idr=amount_idr, at=at
+        )
+    )
 
 
 def subscription_renew(
@@ -218,6 +236,7 @@ def subscription_cancel(
             sub.scheduled_plan = None
             action = "cancel_at_period_end"
         get_provider(sub.provider).cancel(subscription=sub, immediately=immediately)
+        _record_on_commit(funnel.Event.SUBSCRIPTION_CANCELLED, sub, at=now)
         return change_finish(change, action=action, actor=actor, reason=reason, now=now)
 
 

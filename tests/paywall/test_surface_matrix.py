@@ -719,3 +719,62 @@ def test_admin_view_on_site_of_a_published_article_still_under_embargo_is_200(ad
     response = admin_client_.get(url, follow=True)
     assert response.status_code == 200, (url, response.redirect_chain)
     assert article.headline in response.content.decode()
+
+
+# --- With an experiment running ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_arm_b_with_no_allowance_gets_no_text_arm_a_was_granted(world, settings, signed_in):
+    """Arm A's rules grant the metered article; arm B's (allowance 0) gate it. Arm
+    A's reader fills every cache first; arm B's reader, on the page (id, /en/,
+    print) and the API detail, cold and warm, never gets arm A's text."""
+    from paywall import experiments
+    from paywall import meter as paywall_meter
+    from paywall.experiments import ArmSpec, experiment_create, experiment_start
+    from paywall.rights import ReaderRights
+    from paywall.rules import PaywallRules
+    from paywall.rulesets import ruleset_create
+
+    strict = ruleset_create(rules=PaywallRules(0, 0, 2), why="arm B", by=None)
+    generous = ruleset_create(rules=PaywallRules(3, 10, 2), why="arm A", by=None)
+    experiment_start(
+        experiment_create(
+            name="matrix", arms=[ArmSpec("a", generous, 50), ArmSpec("b", strict, 50)], by=None
+        ),
+        by=None,
+    )
+
+    def client_in(arm: str) -> Client:
+        spec = experiments.running()
+        while True:
+            key = paywall_meter.new_anonymous_key()
+            if spec.arm_for(ReaderRights(meter_key=key)).key == arm:
+                break
+        client = Client(HTTP_USER_AGENT=BROWSER)
+        client.cookies[settings.PAYWALL_METER_COOKIE] = paywall_meter.sign_meter_key(key)
+        if signed_in:
+            client.force_login(UserFactory(username=f"matriks-arm-{arm}"))
+        return client
+
+    item = world.items["metered"]
+    urls = (item.url, f"/en{item.url}", f"{item.url}?print=1")
+    arm_a = client_in("a")
+    for url in urls:
+        for _ in range(2):
+            assert item.carries_full(arm_a.get(url).content.decode()), f"arm A refused {url}"
+    assert item.carries_full(arm_a.get(f"{API}/articles/{item.pk}").json()["body"])
+
+    for warm in (True, False):
+        walk = Walk(client_in("b"), world, entitled=lambda other: other.level == "free", warm=warm)
+        for url in urls:
+            response, seen = walk.get(url, view=lambda r: page_view(r, item), page_cached=True)
+            walk.expect(
+                'data-paywall="meter_exhausted' in response.content.decode(),
+                f"{url}: arm B is not gated: {seen}",
+            )
+            _expect_private(walk, url, response, "an experiment arm's page")
+        url = f"{API}/articles/{item.pk}"
+        response, seen = walk.get(url, view=lambda r: api_view(r, item))
+        walk.expect(not item.carries_full(response.json()["body"]), f"{url}: arm B got the text")
+        walk.finish()

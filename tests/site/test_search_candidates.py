@@ -45,9 +45,7 @@ def matches():
 
 
 @requires_postgres
-def test_within_the_bound_the_best_match_comes_first_though_it_is_the_oldest(
-    settings, matches
-):
+def test_within_the_bound_the_best_match_comes_first_though_it_is_the_oldest(settings, matches):
     best, newer = matches
     settings.SEARCH_CANDIDATES = 10_000
     unbounded = found("nikel")
