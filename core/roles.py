@@ -137,3 +137,8 @@ ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].extend(_PAYWALL_RULES)
 ROLE_PERMISSIONS[EDITOR].extend(_PIPELINE_OPERATOR)
 ROLE_PERMISSIONS[CHIEF_EDITOR].extend(_PIPELINE_OPERATOR)
+
+# The revenue desk (``revenue``, /admin/revenue/): the business's figures, for
+# the same two roles as the rules.
+ROLE_PERMISSIONS[CHIEF_EDITOR].append(("revenue", "view_desk"))
+ROLE_PERMISSIONS[SUBSCRIPTION_STAFF].append(("revenue", "view_desk"))

@@ -18,12 +18,15 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from analytics.attribution import article_funnel, with_conversions
+from analytics.models import Attribution
 from articles import revisions, services
 from articles.images import rendition_url, thumbnail_url
 from articles.models import (
@@ -39,13 +42,21 @@ from articles.models import (
     Topic,
 )
 from articles.sanitize import shortcode_for_article, shortcode_for_photo
+from core.redirects import safe_next_url
+from paywall.funnel import Event
 from publishing import actions
+from subscriptions.templatetags.money import idr
 
 from .admin_inputs import RefusesBadInput, object_id_or_404
 from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
 PREVIEW_AS = ("anonymous", "registered", "premium")
+PREVIEW_LABELS = {
+    "anonymous": _("as anonymous reader"),
+    "registered": _("as registered reader"),
+    "premium": _("as premium subscriber"),
+}
 
 
 def _thumb(photo: Photo | None, *, width: int = 80):
@@ -152,6 +163,8 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
         "access_level",
         "byline",
         "published_at",
+        "conversions",
+        "credited_revenue",
     )
     list_display_links = ("headline",)
     list_select_related = ("section", "lead_photo")
@@ -167,7 +180,13 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
         "social_image",
     )
     inlines = [RelatedArticleInline]
-    readonly_fields = ("workflow_state", "transition_log", "preview_links", "embed_code")
+    readonly_fields = (
+        "workflow_state",
+        "transition_log",
+        "preview_links",
+        "embed_code",
+        "funnel_summary",
+    )
     actions = [
         _bulk_action("submit", _("Submit selected for review")),
         _bulk_action("publish", _("Publish selected now")),
@@ -218,15 +237,44 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
             _("Publication log and preview"),
             {"fields": ("transition_log", "preview_links", "embed_code")},
         ),
+        (_("Subscriptions and revenue"), {"fields": ("funnel_summary",)}),
     )
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:  # nothing to log, preview or embed before the first save
-            return self.fieldsets[:-1]
+        if obj is None:  # nothing to log, preview, embed or credit before the first save
+            return self.fieldsets[:-2]
         return self.fieldsets
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("authors")
+        # Conversions and credited revenue (last touch) as two subqueries, not a query a row.
+        return with_conversions(super().get_queryset(request).prefetch_related("authors"))
+
+    @admin.display(description=_("conversions"), ordering="conversions")
+    def conversions(self, obj):
+        return getattr(obj, "conversions", 0)
+
+    @admin.display(description=_("credited revenue"), ordering="credited_idr")
+    def credited_revenue(self, obj):
+        return idr(getattr(obj, "credited_idr", 0))
+
+    @admin.display(description=_("subscriptions and revenue"))
+    def funnel_summary(self, obj):
+        """Read-only: subscriptions credited to the article (first and last touch)
+        and its gate impressions, clicks and refused reads over the window."""
+        if obj is None or obj.pk is None:
+            return ""
+        funnel = article_funnel(obj.pk)
+        return render_to_string(
+            "admin/articles/article/_funnel.html",
+            {
+                "funnel": funnel,
+                "credit": [
+                    (Attribution.Model(model).label, *funnel.credit[model])
+                    for model in Attribution.Model.values
+                ],
+                "events": [(Event(kind).label, n) for kind, n in funnel.events.items()],
+            },
+        )
 
     @admin.display(description="")
     def thumbnail(self, obj):
@@ -264,15 +312,10 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview_links(self, obj):
-        labels = {
-            "anonymous": _("as anonymous reader"),
-            "registered": _("as registered reader"),
-            "premium": _("as premium subscriber"),
-        }
         return format_html_join(
             " · ",
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            ((preview_url(obj.pk, as_), labels[as_]) for as_ in PREVIEW_AS),
+            ((preview_url(obj.pk, as_), PREVIEW_LABELS[as_]) for as_ in PREVIEW_AS),
         )
 
     @admin.display(description=_("“Read also” code"))
@@ -340,7 +383,7 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 extra_context["workflow_actions"] = actions.available_actions(request.user, article)
                 extra_context["can_preview"] = request.user.has_perm("articles.preview_article")
                 extra_context["preview_links"] = [
-                    (as_, preview_url(article.pk, as_)) for as_ in PREVIEW_AS
+                    (PREVIEW_LABELS[as_], preview_url(article.pk, as_)) for as_ in PREVIEW_AS
                 ]
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -409,7 +452,8 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 _("The article is now %(status)s.")
                 % {"status": article.get_status_display().lower()},
             )
-        return HttpResponseRedirect(self._change_url(pk))
+        # The desk's buttons come back to the desk; the change page's to the article.
+        return HttpResponseRedirect(safe_next_url(request, default=self._change_url(pk)))
 
     def _context(self, request, article, title):
         return {

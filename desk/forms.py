@@ -49,8 +49,12 @@ BODY_HELP = _(
 
 
 class ArticleAdminForm(forms.ModelForm):
-    body = ProseEditorFormField(config=BODY_EDITOR, required=False, help_text=BODY_HELP)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    body = ProseEditorFormField(
+        config=BODY_EDITOR, required=False, label=_("body"), help_text=BODY_HELP
+    )
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, label=_("version you started from")
+    )
     canonical_url = forms.URLField(
         label=_("canonical URL"), required=False, assume_scheme="https", max_length=200
     )

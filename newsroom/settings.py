@@ -47,7 +47,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Warta Niaga")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "desk.apps.NewsroomAdminConfig",  # django.contrib.admin, the desk as its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "publishing",
     "website",
     "desk",
+    "revenue",
     "ninja",
     "apitokens",
 ]
@@ -199,6 +200,8 @@ LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "id")
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Jakarta")
+# Date-time formats that name the zone ("WIB") in the admin (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
 USE_TZ = True
 

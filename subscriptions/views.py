@@ -64,8 +64,11 @@ def signup(request):
         {
             "form": form,
             "next": safe_next_url(request, default=""),
-            "from_article": funnel.article_from(request.GET) or "",
-            "from_reason": funnel.reason_from(request.GET),
+            # The gate's article, kept through a form error (the form posts it back).
+            "from_article": funnel.article_from(request.POST)
+            or funnel.article_from(request.GET)
+            or "",
+            "from_reason": funnel.reason_from(request.POST) or funnel.reason_from(request.GET),
         },
     )
 

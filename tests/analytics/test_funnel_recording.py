@@ -159,6 +159,9 @@ def test_signing_up_from_the_gate_records_the_registration_and_links_the_anonymo
     signup = re.search(r'href="(/akun/daftar/\?[^"]+)"', page).group(1).replace("&amp;", "&")
     form = client.get(signup).content.decode()
     assert f'name="from" value="{gated.pk}"' in form
+    mistyped = {**signup_data, "password2": "lain", "from": gated.pk, "reason": "meter_exhausted"}
+    again = client.post("/akun/daftar/", mistyped).content.decode()
+    assert f'name="from" value="{gated.pk}"' in again  # kept through a form error
     response = client.post(signup, {**signup_data, "from": gated.pk, "reason": "meter_exhausted"})
     assert response.status_code == 302
     roll_up()

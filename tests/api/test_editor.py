@@ -111,6 +111,7 @@ def test_reporter_cannot_open_or_edit_another_writers_article(client, reporter):
     )
 
 
+@pytest.mark.usefixtures("english")  # the message by its English text
 def test_edit_with_a_stale_version_is_refused(client, editor):
     article = ArticleFactory(status=Article.Status.DRAFT, body="<p>Awal</p>")
     token = make_token(editor, "read", "write")

@@ -1,0 +1,167 @@
+"""The funnel from the paywall's gate to a subscription, and the articles, sections
+and authors that brought subscribers: read from the daily roll-up
+(``analytics.FunnelDaily``) and the credits (``analytics.Attribution``), never
+from the raw events, so a page costs the same at a million events.
+
+- **Funnel steps** over a range: the events of each kind recorded on the range's
+  days: gate impressions, subscribe clicks, registrations, checkouts started,
+  subscriptions created (with their amount in IDR). Each step's share is of the
+  gate impressions, and of the step before. Meter-exhausted and cancellation
+  events are shown beside the steps, not in them.
+- **Top converting** articles, sections and authors over a range: the new
+  subscriptions (created in the range) credited to them by one attribution model
+  (first or last touch), and the IDR credited. An article with two authors
+  counts for each of them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Sum
+
+from analytics.models import Attribution, FunnelDaily
+from paywall.funnel import Event
+
+from .params import DateRange
+
+STEPS = (
+    Event.GATE_IMPRESSION,
+    Event.SUBSCRIBE_CLICK,
+    Event.REGISTRATION,
+    Event.CHECKOUT_STARTED,
+    Event.SUBSCRIPTION_CREATED,
+)
+BESIDE = (Event.METER_EXHAUSTED, Event.SUBSCRIPTION_CANCELLED)
+TOP = 20
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    label: str
+    events: int
+    of_first: float | None  # percent of the gate impressions
+    of_previous: float | None  # percent of the step before
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def event_totals(*, days: DateRange) -> dict[str, dict[str, int]]:
+    """Events and IDR per kind over the range's days. One query."""
+    rows = (
+        FunnelDaily.objects.filter(day__gte=days.start, day__lte=days.end)
+        .values("kind")
+        .annotate(events=Sum("events"), amount=Sum("amount_idr"))
+    )
+    return {row["kind"]: {"events": row["events"], "amount": row["amount"]} for row in rows}
+
+
+def funnel_steps(*, totals: dict[str, dict[str, int]]) -> list[Step]:
+    """The steps, gate first, from ``event_totals``."""
+    steps = []
+    first = totals.get(STEPS[0], {}).get("events", 0)
+    previous = None
+    for kind in STEPS:
+        events = totals.get(kind, {}).get("events", 0)
+        steps.append(
+            Step(
+                kind=kind,
+                label=str(Event(kind).label),
+                events=events,
+                of_first=_percent(events, first),
+                of_previous=None if previous is None else _percent(events, previous),
+            )
+        )
+        previous = events
+    return steps
+
+
+def funnel_by_day(*, days: DateRange, kinds=STEPS) -> dict[str, dict[date, int]]:
+    """Events per kind per day (only days with events). One query."""
+    rows = (
+        FunnelDaily.objects.filter(day__gte=days.start, day__lte=days.end, kind__in=kinds)
+        .values("day", "kind")
+        .annotate(events=Sum("events"))
+    )
+    out: dict[str, dict[date, int]] = {kind: {} for kind in kinds}
+    for row in rows:
+        out[row["kind"]][row["day"]] = row["events"]
+    return out
+
+
+def gates_by_reason(*, days: DateRange) -> list[tuple[str, int]]:
+    """Gate impressions per paywall reason over the range, most first. One query."""
+    rows = (
+        FunnelDaily.objects.filter(
+            day__gte=days.start, day__lte=days.end, kind=Event.GATE_IMPRESSION
+        )
+        .values("reason")
+        .annotate(events=Sum("events"))
+        .order_by("-events", "reason")
+    )
+    return [(row["reason"], row["events"]) for row in rows]
+
+
+# --- Attribution ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    name: str
+    subscriptions: int
+    credited_idr: int
+    key: str = ""  # an id or slug, for the CSV
+
+
+def _credits(*, days: DateRange, model: str):
+    return Attribution.objects.filter(
+        model=model,
+        article__isnull=False,
+        subscription__created_at__gte=days.start_at,
+        subscription__created_at__lt=days.end_at,
+    )
+
+
+def _top(rows, name: str, key: str) -> list[Credit]:
+    return [
+        Credit(
+            name=row[name] or "",
+            key=str(row[key] or ""),
+            subscriptions=row["n"],
+            credited_idr=row["idr"] or 0,
+        )
+        for row in rows
+    ]
+
+
+def top_articles(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
+    rows = (
+        _credits(days=days, model=model)
+        .values("article_id", "article__headline")
+        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
+        .order_by("-n", "-idr", "article_id")[:limit]
+    )
+    return _top(rows, "article__headline", "article_id")
+
+
+def top_sections(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
+    rows = (
+        _credits(days=days, model=model)
+        .values("article__section__slug", "article__section__name")
+        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
+        .order_by("-n", "-idr", "article__section__slug")[:limit]
+    )
+    return _top(rows, "article__section__name", "article__section__slug")
+
+
+def top_authors(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
+    rows = (
+        _credits(days=days, model=model)
+        .filter(article__authors__isnull=False)
+        .values("article__authors__slug", "article__authors__name")
+        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
+        .order_by("-n", "-idr", "article__authors__slug")[:limit]
+    )
+    return _top(rows, "article__authors__name", "article__authors__slug")
