@@ -17,12 +17,16 @@ from paywall.funnel import Event
 class ViewCount(models.Model):
     """Page views of one article in one hour (rolled up, never a row per view)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    hour = models.DateTimeField()
-    views = models.PositiveIntegerField(default=0)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    hour = models.DateTimeField(verbose_name=_("hour"))
+    views = models.PositiveIntegerField(default=0, verbose_name=_("views"))
 
     class Meta:
         db_table = "pipeline_viewcount"
+        verbose_name = _("hourly views")
+        verbose_name_plural = _("hourly views")
         constraints = [models.UniqueConstraint(fields=["article", "hour"], name="views_per_hour")]
         indexes = [models.Index(fields=["hour"], name="views_hour_idx")]
 
@@ -33,14 +37,17 @@ class ViewCount(models.Model):
 class MostRead(models.Model):
     """The most-read ranking, replaced by each roll-up."""
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="most_read")
-    rank = models.PositiveSmallIntegerField()
-    views = models.PositiveIntegerField()
-    computed_at = models.DateTimeField()
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="most_read", verbose_name=_("article")
+    )
+    rank = models.PositiveSmallIntegerField(verbose_name=_("rank"))
+    views = models.PositiveIntegerField(verbose_name=_("views"))
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
         db_table = "pipeline_mostread"
         ordering = ["rank"]
+        verbose_name = _("most-read entry")
         verbose_name_plural = _("most read")
 
     def __str__(self) -> str:
@@ -50,13 +57,17 @@ class MostRead(models.Model):
 class TrendingTopic(models.Model):
     """Topics ranked by the views of their articles, replaced by each roll-up."""
 
-    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="trending")
-    rank = models.PositiveSmallIntegerField()
-    views = models.PositiveIntegerField()
-    computed_at = models.DateTimeField()
+    topic = models.OneToOneField(
+        Topic, on_delete=models.CASCADE, related_name="trending", verbose_name=_("topic")
+    )
+    rank = models.PositiveSmallIntegerField(verbose_name=_("rank"))
+    views = models.PositiveIntegerField(verbose_name=_("views"))
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
         db_table = "pipeline_trendingtopic"
+        verbose_name = _("trending topic")
+        verbose_name_plural = _("trending topics")
         ordering = ["rank"]
 
     def __str__(self) -> str:

@@ -32,11 +32,14 @@ class ApiToken(models.Model):
     """One API credential of one user, limited to its scopes."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=80, help_text=_("What or who uses it."))
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
     scopes = models.JSONField(
         _("scopes"), default=list, help_text=", ".join(value for value, _ in Scope.choices)
     )

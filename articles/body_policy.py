@@ -8,13 +8,16 @@ rendering an already sanitized body changes nothing.
 
 What a news body holds: paragraphs and sub-heads, quotes with their
 attribution, lists, inline emphasis, links, abbreviations, tables (results,
-polls, budgets) and the two placeholder blocks the reader site expands
-(``<figure data-photo-id>`` and ``<aside data-read-also>``). Not allowed:
+polls, budgets) and the two embedded blocks the reader site expands
+(``<figure data-photo-id>`` with an optional caption and credit override,
+and ``<aside data-read-also>``; see ``articles.body_blocks``). Not allowed:
 images (photos go through the photo library so they carry caption, credit
 and renditions), embeds, forms, styles, classes and event handlers.
 """
 
 import nh3
+
+from .body_blocks import CAPTION_MAX, CREDIT_MAX, override_text
 
 BODY_TAGS = frozenset(
     {
@@ -64,7 +67,7 @@ BODY_ATTRIBUTES = {
     "ol": {"start"},
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
-    "figure": {"data-photo-id"},
+    "figure": {"data-photo-id", "data-caption", "data-credit"},
     "aside": {"data-read-also"},
 }
 BODY_URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -83,6 +86,8 @@ TOP_LEVEL_BLOCKS = frozenset(
 
 _NUMERIC_ATTRIBUTES = {"data-photo-id", "data-read-also", "start", "colspan", "rowspan"}
 _SCOPES = {"row", "col", "rowgroup", "colgroup"}
+# A photo block's caption and credit override: one line of plain text each.
+_TEXT_ATTRIBUTES = {"data-caption": CAPTION_MAX, "data-credit": CREDIT_MAX}
 
 
 def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
@@ -90,6 +95,8 @@ def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
     if attr in _NUMERIC_ATTRIBUTES:
         digits = value.strip()
         return digits if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
+    if attr in _TEXT_ATTRIBUTES:
+        return override_text(value, limit=_TEXT_ATTRIBUTES[attr])
     if attr == "scope":
         return value if value in _SCOPES else None
     return value

@@ -20,7 +20,12 @@ class Section(models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -78,8 +83,9 @@ class Author(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="author_profile",
+        verbose_name=_("user"),
     )
-    role_title = models.CharField(_("title"), max_length=120, blank=True)
+    role_title = models.CharField(_("job title"), max_length=120, blank=True)
     bio = models.TextField(_("biography"), blank=True)
 
     class Meta:
@@ -120,12 +126,17 @@ class Photo(models.Model):
     image = models.ImageField(
         _("image"), upload_to="photos/%Y/%m/", width_field="width", height_field="height"
     )
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("height"))
     caption = models.TextField(_("caption"), blank=True)
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+        verbose_name=_("agency"),
     )
     alt_text = models.CharField(_("alt text"), max_length=300, blank=True)
     focal_x = models.FloatField(
@@ -138,15 +149,20 @@ class Photo(models.Model):
         default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
-    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    renditions = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("renditions")
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    uploaded_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("uploaded at")
+    )
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -170,10 +186,17 @@ class Gallery(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     section = models.ForeignKey(
-        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries"
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="galleries",
+        verbose_name=_("section"),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    photos = models.ManyToManyField(Photo, through="GalleryPhoto", related_name="galleries")
+    photos = models.ManyToManyField(
+        Photo, through="GalleryPhoto", related_name="galleries", verbose_name=_("photos")
+    )
 
     class Meta:
         ordering = ["-published_at"]
@@ -188,13 +211,19 @@ class Gallery(models.Model):
 
 
 class GalleryPhoto(models.Model):
-    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
-    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
+    gallery = models.ForeignKey(
+        Gallery, on_delete=models.CASCADE, related_name="items", verbose_name=_("gallery")
+    )
+    photo = models.ForeignKey(
+        Photo, on_delete=models.PROTECT, related_name="+", verbose_name=_("photo")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     caption = models.TextField(_("caption"), blank=True, help_text=_("Overrides the photo's."))
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("gallery photo")
+        verbose_name_plural = _("gallery photos")
         constraints = [
             models.UniqueConstraint(fields=["gallery", "photo"], name="gallery_photo_once"),
         ]
@@ -219,10 +248,19 @@ class Article(models.Model):
     slug = models.SlugField(_("slug"), max_length=250, allow_unicode=False)
     dek = models.TextField(_("dek"), blank=True, help_text=_("The standfirst under the headline."))
     section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
+        Section,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        null=True,
+        blank=True,
+        verbose_name=_("section"),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
-    authors = models.ManyToManyField(Author, blank=True, related_name="articles")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="articles", verbose_name=_("topics")
+    )
+    authors = models.ManyToManyField(
+        Author, blank=True, related_name="articles", verbose_name=_("authors")
+    )
     editor = models.ForeignKey(
         Author,
         null=True,
@@ -232,7 +270,12 @@ class Article(models.Model):
         verbose_name=_("editor"),
     )
     lead_photo = models.ForeignKey(
-        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_of"
+        Photo,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_of",
+        verbose_name=_("lead photo"),
     )
     lead_photo_caption = models.TextField(
         _("lead photo caption"), blank=True, help_text=_("Overrides the photo's caption.")
@@ -259,11 +302,18 @@ class Article(models.Model):
         _("expires at"), null=True, blank=True, help_text=_("Unpublished at this time.")
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("first published at")
+    )
     seo_title = models.CharField(_("SEO title"), max_length=120, blank=True)
     seo_description = models.CharField(_("SEO description"), max_length=300, blank=True)
     social_image = models.ForeignKey(
-        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Photo,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("social image"),
     )
     canonical_url = models.URLField(_("canonical URL"), blank=True)
     is_editors_pick = models.BooleanField(_("editors' pick"), default=False)
@@ -273,11 +323,17 @@ class Article(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles_created",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Bumped on every save; guards concurrent edits."
+        default=1,
+        editable=False,
+        help_text=_("Bumped on every save; guards concurrent edits."),
+        verbose_name=_("version"),
     )
     related = models.ManyToManyField(
         "self",
@@ -285,12 +341,13 @@ class Article(models.Model):
         symmetrical=False,
         related_name="+",
         blank=True,
+        verbose_name=_("related"),
     )
     # Full-text vectors, written by a PostgreSQL trigger on every change of
     # headline, dek or body (migration 0004), never by the ORM; NULL on SQLite.
     # The default manager leaves them in the database (``ArticleManager``).
-    search_title = SearchVectorField(null=True, editable=False)
-    search_body = SearchVectorField(null=True, editable=False)
+    search_title = SearchVectorField(null=True, editable=False, verbose_name=_("search title"))
+    search_body = SearchVectorField(null=True, editable=False, verbose_name=_("search body"))
 
     objects = ArticleManager()
 
@@ -379,12 +436,18 @@ class Article(models.Model):
 class RelatedArticle(models.Model):
     """One entry of an article's curated "related articles" list, in order."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
-    related = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_links", verbose_name=_("article")
+    )
+    related = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("related")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("related article")
+        verbose_name_plural = _("related articles")
         constraints = [
             models.UniqueConstraint(fields=["article", "related"], name="related_once"),
             models.CheckConstraint(
@@ -399,14 +462,25 @@ class RelatedArticle(models.Model):
 class ArticleTransition(models.Model):
     """The publication log: every status change, who made it and why."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=16, choices=Article.Status.choices)
-    to_status = models.CharField(max_length=16, choices=Article.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("article")
     )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=300, blank=True)
+    from_status = models.CharField(
+        max_length=16, choices=Article.Status.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=16, choices=Article.Status.choices, verbose_name=_("to status")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -414,8 +488,9 @@ class ArticleTransition(models.Model):
         verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
-        by = self.by or "system"
-        return f"{self.article_id}: {self.from_status} → {self.to_status} by {by}"
+        by = self.by or _("system")
+        change = f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.article_id}: {change} ({by})"
 
 
 class Revision(models.Model):
@@ -426,17 +501,31 @@ class Revision(models.Model):
     restored; ``body`` is kept apart for the paragraph-level diff.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    version = models.PositiveIntegerField(help_text="The article's version this revision saved.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("article")
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict)
-    body = models.TextField(blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(
+        help_text=_("The article's version this revision saved."), verbose_name=_("version")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    data = models.JSONField(default=dict, verbose_name=_("data"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
     restored_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("restored from"),
     )
 
     class Meta:
@@ -449,3 +538,33 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.version}"
+
+
+class DraftRevision(models.Model):
+    """An editor's unsaved work on an article, kept by the change form's autosave.
+
+    One per editor and article, replaced by each autosave and deleted when that
+    editor saves the article. It never changes the article (its status, body or
+    version): it is offered back on the change form after a crash or a closed
+    tab. ``based_on_version`` is the article version the editor was editing;
+    an autosave whose version is no longer the article's is refused, so a
+    draft never stands in for another editor's newer save. ``data`` holds the
+    change form's fields as posted (name -> list of strings); its body is
+    sanitized like a saved one (``articles.autosave``).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="draft_revisions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    based_on_version = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("autosaved draft")
+        verbose_name_plural = _("autosaved drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="draft_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} autosave by {self.author_id} (v{self.based_on_version})"

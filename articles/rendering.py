@@ -1,12 +1,15 @@
 """Turning stored content into the reader's HTML: photos and the article body.
 
 The body arrives here already cut by the paywall (``visible_body``), so only
-text the reader may see is ever expanded. Placeholders the editor inserts as
-top-level blocks become real markup:
+text the reader may see is ever expanded. The embedded blocks the editor
+inserts as top-level blocks (``articles.body_blocks``) become real markup:
 
-- ``<figure data-photo-id="N"></figure>`` → a responsive figure with caption
-  and credit;
-- ``<aside data-read-also="N"></aside>`` → a "Read also" link block.
+- ``<figure data-photo-id="N" …></figure>`` → a responsive figure with the
+  photo's current renditions, and its caption and credit (this use's
+  override, else the library's);
+- ``<aside data-read-also="N"></aside>`` → a "Read also" block: the article's
+  current headline and link, nothing of its text (a paywalled article's
+  body never leaves through another article).
 
 Every photo and every read-also article of one body is fetched in one query
 each, so a body with twenty photos costs what a body with one does.
@@ -23,14 +26,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .body import split_blocks
+from .body_blocks import PhotoBlock, ReadAlsoBlock, parse_block
 from .body_policy import sanitize_html
 from .models import Article, Photo
 
 RENDITION_WIDTHS = (160, 320, 640, 960, 1280)
 FALLBACK_MAX_WIDTH = 1280
-
-_PHOTO_BLOCK = re.compile(r'^\s*<figure\s+data-photo-id="(\d+)"\s*>\s*</figure>\s*$', re.I)
-_READ_ALSO_BLOCK = re.compile(r'^\s*<aside\s+data-read-also="(\d+)"\s*>\s*</aside>\s*$', re.I)
 
 
 def sanitize_block(html: str) -> str:
@@ -134,10 +135,12 @@ def picture_html(
     )
 
 
-def photo_figure_html(photo: Photo, *, caption: str | None = None, eager: bool = False) -> str:
-    """A figure with the picture, its caption and its credit line."""
+def photo_figure_html(
+    photo: Photo, *, caption: str | None = None, credit: str | None = None, eager: bool = False
+) -> str:
+    """A figure with the picture, its caption and its credit line (each overridable)."""
     caption = photo.caption if caption is None else caption
-    credit = photo.credit_line
+    credit = photo.credit_line if credit is None else credit
     credit_html = (
         format_html('<span class="credit">{} {}</span>', _("Photo:"), credit) if credit else ""
     )
@@ -153,17 +156,13 @@ def photo_figure_html(photo: Photo, *, caption: str | None = None, eager: bool =
 
 
 def render_body(html: str, *, dateline: str = "") -> SafeString:
-    """Expand photo and read-also placeholders in (already paywall-cut) body HTML.
+    """Expand photo and read-also blocks in (already paywall-cut) body HTML.
 
     ``dateline`` ("Warta Niaga, JAKARTA –") opens the first paragraph.
     """
-    blocks = split_blocks(html)
-    photo_ids, article_ids = set(), set()
-    for block in blocks:
-        if match := _PHOTO_BLOCK.match(block):
-            photo_ids.add(int(match.group(1)))
-        elif match := _READ_ALSO_BLOCK.match(block):
-            article_ids.add(int(match.group(1)))
+    blocks = [(block, parse_block(block)) for block in split_blocks(html)]
+    photo_ids = {b.photo_id for _, b in blocks if isinstance(b, PhotoBlock)}
+    article_ids = {b.article_id for _, b in blocks if isinstance(b, ReadAlsoBlock)}
     photos = Photo.objects.select_related("agency").in_bulk(list(photo_ids)) if photo_ids else {}
     articles = (
         Article.objects.published().select_related("section").in_bulk(list(article_ids))
@@ -171,17 +170,17 @@ def render_body(html: str, *, dateline: str = "") -> SafeString:
         else {}
     )
     out = []
-    for block in blocks:
-        if match := _PHOTO_BLOCK.match(block):
-            photo = photos.get(int(match.group(1)))
+    for raw, block in blocks:
+        if isinstance(block, PhotoBlock):
+            photo = photos.get(block.photo_id)
             if photo is not None:
-                out.append(photo_figure_html(photo))
-        elif match := _READ_ALSO_BLOCK.match(block):
-            related = articles.get(int(match.group(1)))
+                out.append(photo_figure_html(photo, caption=block.caption, credit=block.credit))
+        elif isinstance(block, ReadAlsoBlock):
+            related = articles.get(block.article_id)
             if related is not None:
                 out.append(read_also_html(related))
         else:
-            clean = sanitize_block(block)
+            clean = sanitize_block(raw)
             if dateline and clean.startswith("<p>"):
                 clean = format_html('<p><span class="dateline">{}</span> ', dateline) + clean[3:]
                 dateline = ""
@@ -206,9 +205,7 @@ def plain_text(html: str) -> str:
 
 
 def feed_html(html: str) -> str:
-    """Body HTML for a feed: sanitized blocks, placeholders dropped (no queries)."""
+    """Body HTML for a feed: sanitized blocks, embedded blocks dropped (no queries)."""
     return "\n".join(
-        sanitize_block(block)
-        for block in split_blocks(html)
-        if not (_PHOTO_BLOCK.match(block) or _READ_ALSO_BLOCK.match(block))
+        sanitize_block(block) for block in split_blocks(html) if parse_block(block) is None
     )

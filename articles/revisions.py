@@ -17,7 +17,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 
@@ -169,7 +169,9 @@ def _display(name: str, value, labels: dict[str, dict[int, str]]) -> str:
         if not value:
             return "—"
         moment = parse_datetime(value)
-        return f"{timezone.localtime(moment):%d %b %Y %H:%M}" if moment else str(value)
+        return (
+            formats.date_format(timezone.localtime(moment), "j M Y H:i T") if moment else str(value)
+        )
     if name == "access_level":
         return str(Article.AccessLevel(value).label) if value else "—"
     if isinstance(value, bool):
@@ -242,4 +244,4 @@ def revision_diff(older: Revision, newer: Revision) -> RevisionDiff:
 
 
 def when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+    return formats.date_format(timezone.localtime(moment), "j M Y H:i T")

@@ -1,24 +1,24 @@
-"""Cleaning an article body on save, and the editor's shortcodes for embedded blocks.
+"""Cleaning an article body on save.
 
 The allow-list itself lives in ``articles.body_policy``, shared with the
 render-time pass in ``articles.rendering``.
 
 The stored body is sanitized HTML whose top-level elements are the blocks a
-reader sees (see ``articles.body``). Two blocks are placeholders that the
-reader site expands at render time:
+reader sees (see ``articles.body``). Two blocks are embedded blocks that the
+reader site expands at render time (``articles.body_blocks``):
 
-- ``<figure data-photo-id="N"></figure>``: an inline photo (the site prints
-  the photo's own caption and credit),
+- ``<figure data-photo-id="N" [data-caption=".."] [data-credit=".."]></figure>``:
+  an inline photo (the library's caption and credit unless overridden here),
 - ``<aside data-read-also="N"></aside>``: a "Read also" link to article N.
 
-The rich-text editor in the admin cannot hold those empty elements, so
-editors write a paragraph that holds only a shortcode instead, and
-``clean_body`` turns it into the placeholder:
+The admin's prose editor inserts them as nodes. Before it could, editors
+wrote a paragraph holding only a shortcode; ``clean_body`` still reads one
+(an old revision restored, a paste from an old note) and turns it into the
+block, and migration ``articles 0008`` moved any stored ones:
 
     [[foto:12]]        (or [[photo:12]])       an inline photo
     [[baca-juga:34]]   (or [[read-also:34]])   a "Read also" block
 
-``body_for_editor`` turns placeholders back into shortcodes to edit again.
 ``clean_body`` is idempotent. The reader site runs the same allow-list
 (``body_policy.sanitize_html``) on every block at render time, so a row
 written around the services is still safe to print.
@@ -28,6 +28,7 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
+from .body_blocks import PhotoBlock, ReadAlsoBlock, block_from_attributes, body_blocks
 from .body_policy import TOP_LEVEL_BLOCKS, sanitize_html
 
 PLACEHOLDERS = {"figure": "data-photo-id", "aside": "data-read-also"}
@@ -39,9 +40,6 @@ SHORTCODE = re.compile(
 SHORTCODE_KIND = {"foto": "figure", "photo": "figure", "baca-juga": "aside", "read-also": "aside"}
 NESTED_PLACEHOLDER = re.compile(r"<(figure|aside)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 TAG = re.compile(r"<[^>]*>")
-PLACEHOLDER_BLOCK = re.compile(
-    r'^<(figure) data-photo-id="(\d+)"></figure>$|^<(aside) data-read-also="(\d+)"></aside>$'
-)
 
 
 class _TopLevel(HTMLParser):
@@ -128,8 +126,8 @@ def _text(html: str) -> str:
 
 
 def _placeholder(kind: str, ident: str) -> str:
-    attr = PLACEHOLDERS[kind]
-    return f'<{kind} {attr}="{int(ident)}"></{kind}>'
+    block = PhotoBlock(int(ident)) if kind == "figure" else ReadAlsoBlock(int(ident))
+    return block.html()
 
 
 def clean_body(html: str) -> str:
@@ -137,8 +135,9 @@ def clean_body(html: str) -> str:
 
     Strips everything off the allow-list (scripts, event handlers, styles,
     iframes, ``javascript:`` links however they are spelled), keeps only the
-    two placeholder attributes, empties placeholders, drops placeholders that
-    are not top-level blocks and turns shortcode paragraphs into placeholders.
+    embedded blocks' own attributes, empties those blocks (an ``<img>`` or a
+    script inside one goes), drops blocks that are not at the top level and
+    turns shortcode paragraphs into blocks.
     """
     body = _clean_once(html)
     # Markup that nests blocks oddly (a <footer> or a heading inside an inline
@@ -160,9 +159,9 @@ def _clean_once(html: str) -> str:
     blocks: list[str] = []
     for kind, segment, attrs in parser.segments:
         if kind in PLACEHOLDERS:
-            ident = attrs.get(PLACEHOLDERS[kind]) or ""
-            if ident.isdigit():
-                blocks.append(_placeholder(kind, ident))
+            block = block_from_attributes(kind, attrs)
+            if block is not None:
+                blocks.append(block.html())
             continue
         segment = NESTED_PLACEHOLDER.sub("", segment)
         if kind == "inline":
@@ -187,28 +186,12 @@ def _clean_once(html: str) -> str:
 def body_references(html: str) -> tuple[list[int], list[int]]:
     """The photo ids and the "Read also" article ids a clean body refers to, in order."""
     photos, articles = [], []
-    for line in (html or "").splitlines():
-        match = PLACEHOLDER_BLOCK.match(line.strip())
-        if match:
-            if match[1]:
-                photos.append(int(match[2]))
-            else:
-                articles.append(int(match[4]))
-    return photos, articles
-
-
-def body_for_editor(html: str) -> str:
-    """The stored body with each placeholder shown as its shortcode paragraph."""
-    lines = []
-    for line in (html or "").splitlines():
-        match = PLACEHOLDER_BLOCK.match(line.strip())
-        if match and match[1]:
-            lines.append(f"<p>[[foto:{match[2]}]]</p>")
-        elif match:
-            lines.append(f"<p>[[baca-juga:{match[4]}]]</p>")
+    for block in body_blocks(html):
+        if isinstance(block, PhotoBlock):
+            photos.append(block.photo_id)
         else:
-            lines.append(line)
-    return "\n".join(lines)
+            articles.append(block.article_id)
+    return photos, articles
 
 
 def shortcode_for_photo(photo_id: int) -> str:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import revisions, timewindow
-from .models import Article, Photo, RelatedArticle, Revision, Section, Topic
+from .models import Article, DraftRevision, Photo, RelatedArticle, Revision, Section, Topic
 from .sanitize import body_references, clean_body
 
 Status = Article.Status
@@ -246,6 +246,9 @@ def article_save(
         if related is not None:
             _set_related(article, _pks(related))
         revisions.revision_record(article, by=by, note=note, restored_from=restored_from, now=now)
+        if by is not None:
+            # Saved: this editor's autosave (``articles.autosave``) is no longer unsaved work.
+            DraftRevision.objects.filter(article=article, author=by).delete()
     return article
 
 

@@ -42,15 +42,22 @@ from articles.models import (
     Topic,
 )
 from articles.sanitize import shortcode_for_article, shortcode_for_photo
+from core.redirects import safe_next_url
 from paywall.funnel import Event
 from publishing import actions
 from subscriptions.templatetags.money import idr
 
 from .admin_inputs import RefusesBadInput, object_id_or_404
+from .autosave_admin import AutosaveAdminMixin
 from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
 
 Status = Article.Status
 PREVIEW_AS = ("anonymous", "registered", "premium")
+PREVIEW_LABELS = {
+    "anonymous": _("as anonymous reader"),
+    "registered": _("as registered reader"),
+    "premium": _("as premium subscriber"),
+}
 
 
 def _thumb(photo: Photo | None, *, width: int = 80):
@@ -147,7 +154,7 @@ class RelatedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
+class ArticleAdmin(AutosaveAdminMixin, RefusesBadInput, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "thumbnail",
@@ -306,15 +313,10 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview_links(self, obj):
-        labels = {
-            "anonymous": _("as anonymous reader"),
-            "registered": _("as registered reader"),
-            "premium": _("as premium subscriber"),
-        }
         return format_html_join(
             " · ",
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            ((preview_url(obj.pk, as_), labels[as_]) for as_ in PREVIEW_AS),
+            ((preview_url(obj.pk, as_), PREVIEW_LABELS[as_]) for as_ in PREVIEW_AS),
         )
 
     @admin.display(description=_("“Read also” code"))
@@ -382,7 +384,7 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 extra_context["workflow_actions"] = actions.available_actions(request.user, article)
                 extra_context["can_preview"] = request.user.has_perm("articles.preview_article")
                 extra_context["preview_links"] = [
-                    (as_, preview_url(article.pk, as_)) for as_ in PREVIEW_AS
+                    (PREVIEW_LABELS[as_], preview_url(article.pk, as_)) for as_ in PREVIEW_AS
                 ]
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -451,7 +453,8 @@ class ArticleAdmin(RefusesBadInput, admin.ModelAdmin):
                 _("The article is now %(status)s.")
                 % {"status": article.get_status_display().lower()},
             )
-        return HttpResponseRedirect(self._change_url(pk))
+        # The desk's buttons come back to the desk; the change page's to the article.
+        return HttpResponseRedirect(safe_next_url(request, default=self._change_url(pk)))
 
     def _context(self, request, article, title):
         return {

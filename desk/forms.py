@@ -8,8 +8,9 @@ the save itself goes through the services (``publishing.actions.save_article``,
 from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
@@ -17,8 +18,10 @@ from django_prose_editor.fields import ProseEditorFormField
 from articles import services, timewindow
 from articles.images import validate_upload
 from articles.models import Article, Photo, Revision
-from articles.sanitize import body_for_editor, clean_body
+from articles.sanitize import clean_body
 from core.api_schemas import MAX_ID
+
+from .editor_blocks import editor_body
 
 # What the editor offers; the server-side allow-list (``articles.body_policy``) decides.
 BODY_EDITOR = {
@@ -37,20 +40,99 @@ BODY_EDITOR = {
         "Blockquote": True,
         "HardBreak": True,
         "HorizontalRule": True,
+        # Our nodes (desk/static/desk/body-blocks.js, loaded through
+        # settings.DJANGO_PROSE_EDITOR_EXTENSIONS); lazy strings are resolved
+        # when the widget renders, in the editor's language.
+        "NewsPhoto": {
+            "searchUrl": reverse_lazy("desk:editor-photos"),
+            "uploadUrl": reverse_lazy("desk:editor-photo-upload"),
+            "labels": {
+                "button": _("Photo"),
+                "buttonTitle": _("Insert a photo from the library"),
+                "dialogTitle": _("Insert photo"),
+                "search": _("Search the photo library"),
+                "searching": _("Searching…"),
+                "noResults": _("No photo matches."),
+                "upload": _("Or upload a new photo"),
+                "file": _("Image file"),
+                "caption": _("Caption"),
+                "credit": _("Credit"),
+                "alt": _("Alt text (what the photo shows)"),
+                "uploadButton": _("Upload and insert"),
+                "uploading": _("Uploading…"),
+                "cancel": _("Cancel"),
+                "captionHere": _("Caption in this article"),
+                "creditHere": _("Credit in this article"),
+                "libraryHint": _(
+                    "Photo #%(id)s. Empty fields use the library's caption and credit."
+                ),
+                "missing": _("Photo #%(id)s no longer exists; remove this block."),
+                "remove": _("Remove photo"),
+            },
+        },
+        "ReadAlso": {
+            "searchUrl": reverse_lazy("desk:editor-articles"),
+            "labels": {
+                "button": _("Read also"),
+                "buttonTitle": _("Insert a “Read also” link to another article"),
+                "dialogTitle": _("Insert “Read also”"),
+                "search": _("Search published articles by headline"),
+                "searching": _("Searching…"),
+                "noResults": _("No published article matches."),
+                "cancel": _("Cancel"),
+                "prefix": _("Read also:"),
+                "missing": _("Article #%(id)s no longer exists; remove this block."),
+                "remove": _("Remove “Read also”"),
+            },
+        },
     }
 }
 
 BODY_HELP = _(
-    "Paragraphs, sub-heads (H2–H4), quotes, lists and links. To place an inline photo, "
-    "write a paragraph holding only [[foto:ID]]; for a “Read also” block, a paragraph "
-    "holding only [[baca-juga:ID]]. The photo library and the article list show each "
-    "item's code. Everything else (scripts, styles, embeds) is removed on save."
+    "Paragraphs, sub-heads (H2–H4), quotes, lists and links. “Photo” inserts a photo from "
+    "the library (or a new upload) with its caption and credit, which you can change for "
+    "this article in place; “Read also” links another article, found by its headline. "
+    "Everything else (scripts, styles, embeds) is removed on save."
+)
+
+# Fields of the change form an autosave keeps (split date/time widgets post
+# ``<name>_0`` and ``<name>_1``).
+AUTOSAVED_FIELDS = (
+    "headline",
+    "slug",
+    "dek",
+    "section",
+    "topics",
+    "authors",
+    "editor",
+    "lead_photo",
+    "lead_photo_caption",
+    "dateline_city",
+    "body",
+    "source_attribution",
+    "access_level",
+    "publish_at",
+    "embargo_until",
+    "expires_at",
+    "seo_title",
+    "seo_description",
+    "social_image",
+    "canonical_url",
+    "is_editors_pick",
 )
 
 
 class ArticleAdminForm(forms.ModelForm):
-    body = ProseEditorFormField(config=BODY_EDITOR, required=False, help_text=BODY_HELP)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A ``articles.models.DraftRevision`` to open the form with instead of the
+    # saved article ("Restore autosave"); set by ``desk.autosave_admin``.
+    autosave = None
+
+    body = ProseEditorFormField(
+        config=BODY_EDITOR, required=False, label=_("body"), help_text=BODY_HELP
+    )
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, label=_("version you started from")
+    )
     canonical_url = forms.URLField(
         label=_("canonical URL"), required=False, assume_scheme="https", max_length=200
     )
@@ -95,8 +177,24 @@ class ArticleAdminForm(forms.ModelForm):
             ]
             self.initial["access_level"] = ""
         if self.instance.pk:
-            self.initial["body"] = body_for_editor(self.instance.body)
             self.initial["expected_version"] = self.instance.version
+            if self.autosave is not None:
+                self._start_from_autosave(self.autosave)
+            self.initial["body"] = editor_body(self.initial.get("body") or "")
+
+    def _start_from_autosave(self, draft) -> None:
+        """Show the autosaved values, each read by its widget as a posted form would be.
+
+        The version to save against is the one the autosave was based on: if the
+        article was saved since, saving is refused as stale, like any edit.
+        """
+        data = MultiValueDict(draft.data)
+        for name in AUTOSAVED_FIELDS:
+            field = self.fields.get(name)
+            if field is None or field.widget.value_omitted_from_data(data, {}, name):
+                continue
+            self.initial[name] = field.widget.value_from_datadict(data, {}, name)
+        self.initial["expected_version"] = draft.based_on_version
 
     def clean_body(self):
         return clean_body(self.cleaned_data.get("body") or "")

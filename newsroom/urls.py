@@ -2,6 +2,8 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from website import feeds, sitemaps
@@ -12,9 +14,6 @@ from .api import urls as api_urls
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/pipeline/", include("publishing.urls")),
-    # The revenue desk's pages, before the admin's own (it would take /admin/revenue/).
-    path("admin/revenue/", include("revenue.urls")),
-    path("admin/", admin.site.urls),
     path("api/v1/", api_urls),
     # Distribution: sitemaps, robots.txt and RSS (articles/sitemaps.py, feeds.py).
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
@@ -28,7 +27,13 @@ urlpatterns = [
 # Reader pages: Indonesian at the root, English under /en/ (a URL per language
 # keeps every page cacheable by a CDN without varying on cookies).
 # Account, plans, login and the paywall's pages too, so a reader stays in their language.
+# The admin too: Indonesian at /admin/, English at /en/admin/ (desk.site).
 urlpatterns += i18n_patterns(
+    # The revenue desk's pages, before the admin's own (it would take /admin/revenue/).
+    path("admin/revenue/", include("revenue.urls")),
+    # The article form's pickers and autosave (desk.editor_endpoints), likewise.
+    path("admin/desk/", include("desk.urls")),
+    path("admin/", admin.site.urls),
     path("", include("subscriptions.urls")),
     path("", include("website.urls")),
     prefix_default_language=False,
@@ -39,5 +44,6 @@ if settings.DEBUG:
 
 handler500 = "newsroom.errors.server_error"
 
-admin.site.site_header = admin.site.site_title = f"Redaksi {settings.SITE_NAME}"
-admin.site.index_title = "Newsroom"
+admin.site.site_header = admin.site.site_title = format_lazy(
+    "{} {}", _("Newsroom"), settings.SITE_NAME
+)

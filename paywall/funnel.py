@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 FORMAT = 1  # the first item of every serialized event
 FLUSH_EVERY_EVENTS = 200
 FLUSH_EVERY_SECONDS = 10.0
+MAX_BUFFERED = 20_000  # with Redis and the database both down, the oldest go first
 REDIS_RETRY_SECONDS = 5.0  # after a Redis error, buffer in the process this long
 
 
@@ -188,6 +189,9 @@ class _Buffer:
     def put_back(self, items: list[str]) -> None:
         with self.lock:
             self.items[:0] = items
+            if len(self.items) > MAX_BUFFERED:
+                logger.warning("%d funnel events dropped", len(self.items) - MAX_BUFFERED)
+                del self.items[: len(self.items) - MAX_BUFFERED]
 
 
 _buffer = _Buffer()

@@ -19,20 +19,26 @@ from .rules import Cookieless, Override, OverrideKind, OverrideTarget, PaywallRu
 class Meter(models.Model):
     """A free-article allowance owner: one per account, one per anonymous cookie id."""
 
-    token = models.UUIDField(null=True, blank=True, unique=True)
+    token = models.UUIDField(null=True, blank=True, unique=True, verbose_name=_("token"))
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="meter",
+        verbose_name=_("user"),
     )
     # A meter born from a tampered cookie starts the month with nothing left.
-    exhausted_period = models.DateField(null=True, blank=True)
+    exhausted_period = models.DateField(null=True, blank=True, verbose_name=_("exhausted period"))
     merged_into = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("merged into"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         db_table = "subscriptions_meter"
@@ -52,16 +58,21 @@ class Meter(models.Model):
 class MeterRead(models.Model):
     """One metered article read in one period. The unique row makes a re-read free."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="reads")
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="reads", verbose_name=_("meter")
+    )
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
     # The read's period key (``meter.period_key``): the first day of its month
     # under a calendar-month meter, its own day under a rolling one. Counting
     # goes by ``read_at`` within the current window, so reads carry over when
     # the period kind changes.
     period = models.DateField(
-        help_text=_("First day of the read's month (calendar month meter), or its day (rolling).")
+        help_text=_("First day of the read's month (calendar month meter), or its day (rolling)."),
+        verbose_name=_("period"),
     )
-    read_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(default=timezone.now, verbose_name=_("read at"))
 
     class Meta:
         db_table = "subscriptions_meterread"
@@ -147,8 +158,11 @@ class RuleSet(models.Model):
         blank=True,  # a version saved from code (a command, a test)
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     copied_from = models.ForeignKey(
         "self",
         null=True,
@@ -156,6 +170,7 @@ class RuleSet(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The version a rollback copied."),
+        verbose_name=_("copied from"),
     )
 
     objects = RuleSetQuerySet.as_manager()
@@ -204,7 +219,9 @@ class RuleSet(models.Model):
 class RuleOverride(models.Model):
     """A section's or topic's override in one rule set version (by slug: see ``Override``)."""
 
-    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="overrides")
+    ruleset = models.ForeignKey(
+        RuleSet, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("ruleset")
+    )
     target = models.CharField(_("applies to"), max_length=16, choices=OverrideTarget.choices)
     slug = models.SlugField(_("slug"), max_length=80)
     kind = models.CharField(_("override"), max_length=24, choices=OverrideKind.choices)

@@ -220,7 +220,9 @@ def _shared_rules(now: datetime) -> dict:
         cache.add(GEN_KEY, _token(), timeout=None)
         gen = cache.get(GEN_KEY)
     rules, until = _load(now)
-    stored = {"gen": gen, "rules": rules, "until": until, "experiment": _load_experiment()}
+    # An experiment's arms are rule set versions: without any version, none runs.
+    experiment = _load_experiment() if rules is not None or until is not None else None
+    stored = {"gen": gen, "rules": rules, "until": until, "experiment": experiment}
     cache.set(RULES_KEY, stored, timeout=SECONDS)
     return stored
 

@@ -27,30 +27,38 @@ class SideEffectRun(models.Model):
         FAILED = "failed", _("Failed (retrying)")
 
     transition = models.ForeignKey(
-        ArticleTransition, on_delete=models.CASCADE, related_name="side_effect_runs"
+        ArticleTransition,
+        on_delete=models.CASCADE,
+        related_name="side_effect_runs",
+        verbose_name=_("transition"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    effect = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    effect = models.CharField(max_length=40, verbose_name=_("effect"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     # The worker (Celery hostname) that claimed it: when that worker starts
     # again, its claims from before are known to be lost (``effects.requeue_held``).
-    claimed_by = models.CharField(max_length=200, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True, verbose_name=_("claimed by"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("side effect run")
+        verbose_name_plural = _("side effect runs")
         constraints = [
             models.UniqueConstraint(fields=["transition", "effect"], name="side_effect_once")
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="side_effect_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.effect} for article {self.article_id} ({self.status})"
+        return f"{self.effect} · {self.article_id} ({self.get_status_display()})"
 
     @property
     def gave_up(self) -> bool:
@@ -67,18 +75,23 @@ class TaskFailure(models.Model):
     adding rows, so a sweep that fails every 30 s does not flood the table.
     """
 
-    task_name = models.CharField(max_length=200)
-    task_id = models.CharField(max_length=64, blank=True)
+    task_name = models.CharField(max_length=200, verbose_name=_("task name"))
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task ID"))
     article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("article"),
     )
-    args = models.JSONField(default=list, blank=True)
-    error = models.TextField()
-    traceback = models.TextField(blank=True)
-    occurrences = models.PositiveIntegerField(default=1)
-    first_seen = models.DateTimeField(default=timezone.now)
-    last_seen = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    args = models.JSONField(default=list, blank=True, verbose_name=_("arguments"))
+    error = models.TextField(verbose_name=_("error"))
+    traceback = models.TextField(blank=True, verbose_name=_("traceback"))
+    occurrences = models.PositiveIntegerField(default=1, verbose_name=_("occurrences"))
+    first_seen = models.DateTimeField(default=timezone.now, verbose_name=_("first seen"))
+    last_seen = models.DateTimeField(default=timezone.now, verbose_name=_("last seen"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
         ordering = ["-last_seen", "-pk"]
@@ -103,12 +116,16 @@ class ExactTimeTask(models.Model):
         LIFT_EMBARGO = "lift_embargo", _("Lift embargo")
         EXPIRE = "expire", _("Unpublish at expiry")
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    due_at = models.DateTimeField()
-    enqueued_at = models.DateTimeField(default=timezone.now)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    action = models.CharField(max_length=16, choices=Action.choices, verbose_name=_("action"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    enqueued_at = models.DateTimeField(default=timezone.now, verbose_name=_("enqueued at"))
 
     class Meta:
+        verbose_name = _("exact-time task")
+        verbose_name_plural = _("exact-time tasks")
         constraints = [
             models.UniqueConstraint(fields=["article", "action", "due_at"], name="exact_time_once")
         ]
@@ -120,9 +137,13 @@ class ExactTimeTask(models.Model):
 class BeatLock(models.Model):
     """The lease that lets exactly one ``celery beat`` send periodic tasks."""
 
-    name = models.CharField(max_length=64, primary_key=True)
-    holder = models.CharField(max_length=200)
-    expires_at = models.DateTimeField()
+    name = models.CharField(max_length=64, primary_key=True, verbose_name=_("name"))
+    holder = models.CharField(max_length=200, verbose_name=_("holder"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+
+    class Meta:
+        verbose_name = _("beat lock")
+        verbose_name_plural = _("beat locks")
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder}"

@@ -38,9 +38,9 @@ Days, weeks and months are the newsroom's (``TIME_ZONE``); weeks start on Monday
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate, TruncMonth
-from django.utils import timezone
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncDate
 
 from subscriptions.models import RUNNING_STATUSES, Payment, Subscription
 
@@ -78,10 +78,6 @@ def paying_at(moment: datetime) -> Q:
     return active_at(moment) & ~Q(trial_end__gt=moment) & ~complimentary()
 
 
-def _mrr_from(monthly_sum: int | None, yearly_sum: int | None) -> int:
-    return (monthly_sum or 0) + round((yearly_sum or 0) / 12)
-
-
 # --- Money -----------------------------------------------------------------------------
 
 
@@ -89,13 +85,16 @@ def mrr_history(*, moments: list[datetime]) -> list[tuple[datetime, int]]:
     """MRR at each of ``moments``, in one query."""
     if not moments:
         return []
-    aggregates = {}
-    for n, moment in enumerate(moments):
-        paying = paying_at(moment)
-        aggregates[f"m{n}"] = Sum("plan__price_monthly", filter=paying & Q(billing_period=MONTH))
-        aggregates[f"y{n}"] = Sum("plan__price_yearly", filter=paying & Q(billing_period=YEAR))
-    sums = counted().aggregate(**aggregates)
-    return [(m, _mrr_from(sums[f"m{n}"], sums[f"y{n}"])) for n, m in enumerate(moments)]
+    # Twelve times the monthly value, in whole rupiah: a yearly plan's price, or
+    # 12 x a monthly plan's. MRR = that sum / 12, rounded once.
+    yearly_value = Case(
+        When(billing_period=YEAR, then=F("plan__price_yearly")),
+        default=F("plan__price_monthly") * 12,
+    )
+    sums = counted().aggregate(
+        **{f"m{n}": Sum(yearly_value, filter=paying_at(m)) for n, m in enumerate(moments)}
+    )
+    return [(m, round((sums[f"m{n}"] or 0) / 12)) for n, m in enumerate(moments)]
 
 
 def mrr(*, at: datetime) -> int:
@@ -220,21 +219,23 @@ def churned_in(*, start_at: datetime, end_at: datetime) -> QuerySet:
 
 
 def movements_by_day(*, days: DateRange, now: datetime) -> list[Movement]:
-    """New, reactivated and churned subscribers for each day of ``days``. Two queries."""
+    """New, reactivated and churned subscribers for each day of ``days``. Three queries."""
     earlier = Exists(counted().filter(user=OuterRef("user"), created_at__lt=OuterRef("created_at")))
-    started = (
-        counted()
-        .filter(created_at__gte=days.start_at, created_at__lt=days.end_at)
-        .annotate(
-            returning=earlier,
-            switching=_another_active_at(OuterRef("created_at")),
-            day=TruncDate("created_at"),
-        )
+    # The subqueries stay in WHERE, where PostgreSQL runs them as one (anti) join
+    # rather than once per row.
+    started = counted().filter(created_at__gte=days.start_at, created_at__lt=days.end_at)
+    new = (
+        started.exclude(earlier)
+        .annotate(day=TruncDate("created_at"))
         .values("day")
-        .annotate(
-            new=Count("pk", filter=Q(returning=False)),
-            back=Count("pk", filter=Q(returning=True, switching=False)),
-        )
+        .annotate(n=Count("pk"))
+    )
+    back = (
+        started.filter(earlier)
+        .exclude(_another_active_at(OuterRef("created_at")))
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
     )
     churned = (
         churned_in(start_at=days.start_at, end_at=min(days.end_at, now))
@@ -242,13 +243,14 @@ def movements_by_day(*, days: DateRange, now: datetime) -> list[Movement]:
         .values("day")
         .annotate(n=Count("pk"))
     )
-    by_day = {row["day"]: row for row in started}
+    new_by_day = {row["day"]: row["n"] for row in new}
+    back_by_day = {row["day"]: row["n"] for row in back}
     churn = {row["day"]: row["n"] for row in churned}
     return [
         Movement(
             starts=day,
-            new=by_day.get(day, {}).get("new", 0),
-            reactivated=by_day.get(day, {}).get("back", 0),
+            new=new_by_day.get(day, 0),
+            reactivated=back_by_day.get(day, 0),
             churned=churn.get(day, 0),
         )
         for day in days.days
@@ -288,27 +290,20 @@ class Rate:
 
 
 def churn_rate(*, days: DateRange, now: datetime) -> Rate:
-    """Of the readers active at the range's first instant, those who churned in it."""
-    start_at, end_at = days.start_at, min(days.end_at, now)
-    gone = Q(
-        status__in=(S.CANCELED, S.EXPIRED),
-        current_period_end__gte=start_at,
-        current_period_end__lt=end_at,
-    ) & Q(replaced=False)
-    counts = (
-        counted()
-        .filter(active_at(start_at))
-        .annotate(replaced=_not_replaced())
-        .aggregate(
-            whole=Count("user", distinct=True),
-            part=Count("user", distinct=True, filter=gone),
-        )
+    """Of the readers active at the range's first instant, those who churned in it.
+    Two queries."""
+    start_at = days.start_at
+    active = counted().filter(active_at(start_at))
+    gone = churned_in(start_at=start_at, end_at=min(days.end_at, now)).filter(active_at(start_at))
+    return Rate(
+        part=gone.aggregate(n=Count("user", distinct=True))["n"],
+        whole=active.aggregate(n=Count("user", distinct=True))["n"],
     )
-    return Rate(part=counts["part"], whole=counts["whole"])
 
 
 def trial_to_paid(*, days: DateRange, now: datetime) -> Rate:
-    """Of the trials that ended in the range, those whose subscription was then paid."""
+    """Of the trials that ended in the range, those whose subscription was then paid.
+    Two queries."""
     paid = Exists(
         Payment.objects.filter(
             subscription=OuterRef("pk"),
@@ -316,13 +311,8 @@ def trial_to_paid(*, days: DateRange, now: datetime) -> Rate:
             status=Payment.Status.SUCCEEDED,
         )
     )
-    counts = (
-        counted()
-        .filter(trial_end__gte=days.start_at, trial_end__lt=min(days.end_at, now))
-        .annotate(paid=paid)
-        .aggregate(whole=Count("pk"), part=Count("pk", filter=Q(paid=True)))
-    )
-    return Rate(part=counts["part"], whole=counts["whole"])
+    ended = counted().filter(trial_end__gte=days.start_at, trial_end__lt=min(days.end_at, now))
+    return Rate(part=ended.filter(paid).count(), whole=ended.count())
 
 
 def revenue_collected(*, days: DateRange) -> int:
@@ -365,40 +355,48 @@ class Cohort:
 
 def cohort_retention(*, today: date, now: datetime, months: int = 12) -> list[Cohort]:
     """The last ``months`` monthly cohorts (oldest first), each with its retention
-    at the end of every month since. One query."""
+    at the end of every month since. One query, in two passes: per reader (first
+    start, active at each month's end), then per cohort."""
     starts = month_starts(today=today, months=months)
     ends = month_ends(today=today, months=months, now=now)
-    first_at = Subquery(
-        counted().filter(user=OuterRef("user")).order_by("created_at").values("created_at")[:1]
+    bounds = [local_midnight(first) for first in starts[1:]]
+    moment = connection.ops.adapt_datetimefield_value
+    running = ", ".join(["%s"] * len(RUNNING_STATUSES))
+    cohort = " ".join(f"WHEN first_at < %s THEN {n}" for n in range(len(bounds)))
+    actives = ", ".join(
+        f"MAX(CASE WHEN created_at <= %s AND (status IN ({running}) OR current_period_end > %s)"
+        f" THEN 1 ELSE 0 END) AS a{n}"
+        for n in range(months)
     )
-    aggregates = {
-        f"a{n}": Count("user", distinct=True, filter=active_at(end)) for n, end in enumerate(ends)
-    }
-    rows = (
-        counted()
-        .annotate(first_at=first_at)
-        .filter(first_at__gte=local_midnight(starts[0]))
-        .annotate(cohort=TruncMonth("first_at"))
-        .values("cohort")
-        .annotate(readers=Count("user", distinct=True), **aggregates)
-        .order_by("cohort")
-    )
-    by_month = {_as_date(row["cohort"]): row for row in rows}
+    sums = ", ".join(f"SUM(a{n})" for n in range(months))
+    query = f"""
+        SELECT {f"CASE {cohort} ELSE {months - 1} END" if bounds else "0"} AS cohort,
+               COUNT(*), {sums}
+        FROM (
+            SELECT user_id, MIN(created_at) AS first_at, {actives}
+            FROM {Subscription._meta.db_table}
+            WHERE duplicate_of_id IS NULL
+            GROUP BY user_id
+        ) per_reader
+        WHERE first_at >= %s
+        GROUP BY 1
+    """  # noqa: S608 - a table name from the model; every value is a parameter
+    params = [moment(b) for b in bounds]
+    for end in ends:
+        params += [moment(end), *RUNNING_STATUSES, moment(end)]
+    params.append(moment(local_midnight(starts[0])))
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = {row[0]: row for row in cursor.fetchall()}
     cohorts = []
     for index, month in enumerate(starts):
-        row = by_month.get(month)
-        retained = [row[f"a{n}"] if row else 0 for n in range(index, months)]
+        row = rows.get(index)
+        retained = [int(row[2 + n]) if row else 0 for n in range(index, months)]
         cohorts.append(
             Cohort(
                 month=month,
-                readers=row["readers"] if row else 0,
+                readers=row[1] if row else 0,
                 retained=retained + [None] * index,
             )
         )
     return cohorts
-
-
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value

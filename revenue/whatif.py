@@ -1,6 +1,10 @@
 """What-if of the meter: the reads of the last 30 days replayed under every
 anonymous and registered allowance from 1 to 10, in one SQL statement.
 
+Counted in SQL in three steps: the different articles each meter read in the
+window, then how many readers read each number of them (a histogram of a few
+rows), then every allowance against that histogram.
+
 For each reader (a meter: an anonymous cookie, or an account; anonymous meters
 merged into an account at sign-in are left out, their reads moved) we count the
 different metered articles they read in the window (``n``). Under an
@@ -52,21 +56,26 @@ def _sql() -> str:
     reads, meters = MeterRead._meta.db_table, Meter._meta.db_table
     allowances = ", ".join(f"({a})" for a in ALLOWANCES)  # constants, not input
     return f"""
-        WITH per_reader AS (
-            SELECT r.meter_id AS meter_id,
-                   CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered,
-                   COUNT(DISTINCT r.article_id) AS n
-            FROM {reads} r JOIN {meters} m ON m.id = r.meter_id
-            WHERE r.read_at >= %s AND r.read_at < %s AND m.merged_into_id IS NULL
-            GROUP BY r.meter_id, m.user_id
+        WITH per_meter AS (
+            SELECT meter_id, COUNT(DISTINCT article_id) AS n
+            FROM {reads}
+            WHERE read_at >= %s AND read_at < %s
+            GROUP BY meter_id
+        ),
+        histogram AS (
+            SELECT CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered, p.n,
+                   COUNT(*) AS readers
+            FROM per_meter p JOIN {meters} m ON m.id = p.meter_id
+            WHERE m.merged_into_id IS NULL
+            GROUP BY 1, 2
         ),
         allowances (a) AS (VALUES {allowances})
-        SELECT p.registered, al.a,
-               COUNT(*),
-               SUM(CASE WHEN p.n >= al.a THEN 1 ELSE 0 END),
-               SUM(CASE WHEN p.n > al.a THEN p.n - al.a ELSE 0 END)
-        FROM per_reader p CROSS JOIN allowances al
-        GROUP BY p.registered, al.a
+        SELECT h.registered, al.a,
+               SUM(h.readers),
+               SUM(CASE WHEN h.n >= al.a THEN h.readers ELSE 0 END),
+               SUM(CASE WHEN h.n > al.a THEN (h.n - al.a) * h.readers ELSE 0 END)
+        FROM histogram h CROSS JOIN allowances al
+        GROUP BY h.registered, al.a
     """  # noqa: S608 - table names from the models, allowances are constants
 
 
@@ -74,7 +83,8 @@ def meter_replay(*, now: datetime, rules: PaywallRules, days: int = WINDOW_DAYS)
     """Anonymous rows (allowance 1..10), then registered ones. One query."""
     since = now - timedelta(days=days)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [since, now])
+        moment = connection.ops.adapt_datetimefield_value
+        cursor.execute(_sql(), [moment(since), moment(now)])
         found = {(bool(row[0]), row[1]): row[2:] for row in cursor.fetchall()}
     replay = []
     for registered in (False, True):

@@ -25,7 +25,7 @@ class Plan(models.Model):
     price_yearly = models.PositiveIntegerField(_("yearly price (IDR)"), default=0)
     trial_days = models.PositiveSmallIntegerField(_("trial days"), default=0)
     is_active = models.BooleanField(_("on sale"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["position", "price_monthly"]
@@ -67,30 +67,57 @@ class Subscription(models.Model):
         YEAR = "year", _("Yearly")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("user"),
     )
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    billing_period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
-    current_period_start = models.DateTimeField(default=timezone.now)
-    current_period_end = models.DateTimeField()
-    trial_end = models.DateTimeField(null=True, blank=True)
-    grace_until = models.DateTimeField(null=True, blank=True)
-    cancel_at_period_end = models.BooleanField(default=False)
-    canceled_at = models.DateTimeField(null=True, blank=True)
-    provider = models.CharField(max_length=20, default="demo")
-    provider_customer_id = models.CharField(max_length=120, blank=True)
-    provider_subscription_id = models.CharField(max_length=120, blank=True, db_index=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("plan")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    billing_period = models.CharField(
+        max_length=8, choices=Period.choices, default=Period.MONTH, verbose_name=_("billing period")
+    )
+    current_period_start = models.DateTimeField(
+        default=timezone.now, verbose_name=_("current period start")
+    )
+    current_period_end = models.DateTimeField(verbose_name=_("current period end"))
+    trial_end = models.DateTimeField(null=True, blank=True, verbose_name=_("trial end"))
+    grace_until = models.DateTimeField(null=True, blank=True, verbose_name=_("grace until"))
+    cancel_at_period_end = models.BooleanField(
+        default=False, verbose_name=_("cancel at period end")
+    )
+    canceled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("canceled at"))
+    provider = models.CharField(max_length=20, default="demo", verbose_name=_("provider"))
+    provider_customer_id = models.CharField(
+        max_length=120, blank=True, verbose_name=_("provider customer ID")
+    )
+    provider_subscription_id = models.CharField(
+        max_length=120, blank=True, db_index=True, verbose_name=_("provider subscription ID")
+    )
     # A downgrade waits for the end of the paid period.
     scheduled_plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("scheduled plan"),
     )
     # The provider event time of the last snapshot applied: older ones are stale.
-    provider_synced_at = models.DateTimeField(null=True, blank=True)
-    renewal_reminder_for = models.DateTimeField(
-        null=True, blank=True, help_text="The period end a renewal reminder was sent for."
+    provider_synced_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("provider synced at")
     )
-    trial_reminder_sent = models.BooleanField(default=False)
+    renewal_reminder_for = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("The period end a renewal reminder was sent for."),
+        verbose_name=_("renewal reminder for"),
+    )
+    trial_reminder_sent = models.BooleanField(default=False, verbose_name=_("trial reminder sent"))
     # Set when a provider started this subscription while the reader already had
     # ``duplicate_of`` running: we refused it (it never runs), told the provider
     # to stop it, and refund whatever it charges.
@@ -101,9 +128,10 @@ class Subscription(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Refused: the reader already had this subscription running."),
+        verbose_name=_("duplicate of"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     RUNNING = RUNNING_STATUSES
 
@@ -130,7 +158,7 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.plan} · {self.status}"
+        return f"{self.user} · {self.plan} · {self.get_status_display()}"
 
     @property
     def is_running(self) -> bool:
@@ -178,24 +206,41 @@ class Payment(models.Model):
         REFUND = "refund", _("Refund")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="payments",
+        verbose_name=_("user"),
     )
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+        verbose_name=_("subscription"),
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHARGE)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(
+        max_length=8, choices=Kind.choices, default=Kind.CHARGE, verbose_name=_("kind")
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     amount = models.PositiveIntegerField(_("amount (IDR)"))
-    currency = models.CharField(max_length=3, default="IDR")
-    description = models.CharField(max_length=200, blank=True)
-    provider = models.CharField(max_length=20, default="demo")
+    currency = models.CharField(max_length=3, default="IDR", verbose_name=_("currency"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    provider = models.CharField(max_length=20, default="demo", verbose_name=_("provider"))
     # Unique per provider: a charge reported twice is recorded once.
-    provider_payment_id = models.CharField(max_length=120)
+    provider_payment_id = models.CharField(max_length=120, verbose_name=_("provider payment ID"))
     refund_of = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refund",
+        verbose_name=_("refund of"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -208,7 +253,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} Rp{self.amount:,} · {self.status}"
+        return f"{self.get_kind_display()} Rp{self.amount:,} · {self.get_status_display()}"
 
 
 class CheckoutSession(models.Model):
@@ -223,21 +268,38 @@ class CheckoutSession(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkouts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkouts",
+        verbose_name=_("user"),
     )
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
+    )
     billing_period = models.CharField(
-        max_length=8, choices=Subscription.Period.choices, default=Subscription.Period.MONTH
+        max_length=8,
+        choices=Subscription.Period.choices,
+        default=Subscription.Period.MONTH,
+        verbose_name=_("billing period"),
     )
-    amount = models.PositiveIntegerField(default=0)
-    provider = models.CharField(max_length=20, default="demo")
-    provider_session_id = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    amount = models.PositiveIntegerField(default=0, verbose_name=_("amount"))
+    provider = models.CharField(max_length=20, default="demo", verbose_name=_("provider"))
+    provider_session_id = models.CharField(
+        max_length=200, blank=True, verbose_name=_("provider session id")
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("subscription"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -245,7 +307,7 @@ class CheckoutSession(models.Model):
         verbose_name_plural = _("checkouts")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.plan} ({self.status})"
+        return f"{self.user} → {self.plan} ({self.get_status_display()})"
 
 
 class WebhookEvent(models.Model):
@@ -257,23 +319,28 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", _("Ignored (stale or unknown)")
         FAILED = "failed", _("Failed, will retry")
 
-    provider = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=200)
-    type = models.CharField(max_length=100)
-    created = models.DateTimeField(help_text=_("When the provider created the event."))
-    payload = models.JSONField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    provider = models.CharField(max_length=20, verbose_name=_("provider"))
+    event_id = models.CharField(max_length=200, verbose_name=_("event ID"))
+    type = models.CharField(max_length=100, verbose_name=_("type"))
+    created = models.DateTimeField(
+        help_text=_("When the provider created the event."), verbose_name=_("created")
+    )
+    payload = models.JSONField(verbose_name=_("payload"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="webhook_events",
+        verbose_name=_("user"),
     )
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
 
     class Meta:
         ordering = ["-received_at"]
@@ -292,10 +359,18 @@ class AuditEntry(models.Model):
     """One change to a reader's subscription: who, what, why, before and after."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription_audit"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscription_audit",
+        verbose_name=_("user"),
     )
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit",
+        verbose_name=_("subscription"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -304,13 +379,16 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Empty when the system or the payment provider made the change."),
+        verbose_name=_("actor"),
     )
-    source = models.CharField(max_length=20, default="system")  # reader, staff, provider, system
-    action = models.CharField(max_length=40)
-    reason = models.TextField(blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(
+        max_length=20, default="system", verbose_name=_("source")
+    )  # reader, staff, provider, system
+    action = models.CharField(max_length=40, verbose_name=_("action"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -41,10 +41,12 @@ def _fresh_view_buffer():
 def clear_caches() -> None:
     """What a cold request finds empty: the shared cache and this process's copy
     of the paywall rules (kept for a second, ``paywall.rules.LOCAL_SECONDS``)."""
+    from paywall.experiments import forget_exposure_buffer
     from paywall.rules import forget_local_rules
 
     cache.clear()
     forget_local_rules()
+    forget_exposure_buffer()  # exposures of an experiment another test rolled back
 
 
 @pytest.fixture(autouse=True)
@@ -167,3 +169,25 @@ requires_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)"
 )
 requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
+
+
+@pytest.fixture
+def english(settings):
+    """Run a test in English: the default language and the active one.
+
+    For tests that read the admin's or the services' messages by their
+    English text; the Indonesian admin itself is held by
+    ``tests/desk/test_admin_language.py``.
+    """
+    from django.urls import clear_url_caches
+    from django.utils import translation
+
+    # The URL resolver keeps each language's prefix ("" for the default) once
+    # computed: start and leave with it empty, or /en/ links go missing later.
+    clear_url_caches()
+    default = settings.LANGUAGE_CODE
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+    settings.LANGUAGE_CODE = default
+    clear_url_caches()

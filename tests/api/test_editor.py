@@ -20,7 +20,8 @@ from tests.factories import (
 
 from .conftest import assert_error, auth, make_token
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 EDITOR = "/api/v1/editor"
 

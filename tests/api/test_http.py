@@ -81,9 +81,7 @@ def test_cache_control_public_only_for_anonymous_shareable_responses(
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Keep every request in one rate window, so a minute boundary cannot make a test flaky."""
-    monkeypatch.setattr(
-        "newsroom.ratelimit.time.time", lambda: 1_699_999_990.0
-    )  # 10 s into a window
+    monkeypatch.setattr("core.rate_limits.time.time", lambda: 1_699_999_990.0)  # 10 s into a window
 
 
 def test_anonymous_clients_are_rate_limited_with_retry_after(client, settings, frozen_clock):

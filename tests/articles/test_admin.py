@@ -17,7 +17,8 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 Status = Article.Status
 
 
@@ -129,12 +130,15 @@ def test_saving_in_the_admin_goes_through_the_service_and_keeps_a_revision(clien
     assert article.revisions.first().created_by == editor
 
 
-def test_the_editor_sees_shortcodes_not_placeholders(client):
+def test_the_editor_gets_photo_nodes_with_the_library_caption_not_shortcodes(client):
     client.force_login(UserFactory(role=EDITOR))
-    photo = PhotoFactory()
+    photo = PhotoFactory(caption="Lantai bursa pagi")
     article = ArticleFactory(body=f'<p>Isi</p>\n<figure data-photo-id="{photo.pk}"></figure>')
     html = client.get(change_url(article)).content.decode()
-    assert f"[[foto:{photo.pk}]]" in html
+    assert f"[[foto:{photo.pk}]]" not in html
+    assert f"data-photo-id=&quot;{photo.pk}&quot;" in html  # inside the editor's textarea
+    assert "data-library-caption=&quot;Lantai bursa pagi&quot;" in html
+    assert "desk/body-blocks.js" in html  # our nodes, loaded by the prose editor
     assert "django_prose_editor/editor.js" in html  # served locally, no CDN
 
 

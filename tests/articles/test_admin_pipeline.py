@@ -13,7 +13,8 @@ from publishing import actions, effects, tasks
 from publishing.models import SideEffectRun
 from tests.factories import ArticleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

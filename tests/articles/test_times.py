@@ -21,7 +21,8 @@ from tests.factories import ArticleFactory, UserFactory
 
 from .test_admin import change_url, form_data
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 Status = Article.Status
 
 OVERFLOWING = ["9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59-14:00"]

@@ -11,7 +11,8 @@ from core.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
 from publishing import actions
 from tests.factories import ArticleFactory, PhotoFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 Status = Article.Status
 
 # transition -> (status it starts from, status it reaches)

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -292,9 +293,17 @@ def test_exposures_wait_in_the_buffer_then_go_in_one_batch(running, django_asser
     for reader in readers:
         reader.get(story.get_absolute_url())
     assert not Exposure.objects.exists()
-    with django_assert_num_queries(3):  # savepoint, one insert, release
+    with django_assert_num_queries(4):  # savepoint, the experiments still there, insert, release
         assert flush_exposures() == 4
     assert Counter(Exposure.objects.values_list("arm", flat=True)) == {"a": 2, "b": 2}
+
+
+def test_an_exposure_of_a_deleted_experiment_is_dropped_not_a_failed_commit(running):
+    story = article("premium", "hapus")
+    browser(key_in("a", running.pk)).get(story.get_absolute_url())
+    Experiment.objects.filter(pk=running.pk).delete()  # from the shell: the admin cannot
+    assert flush_exposures() == 1
+    assert not Exposure.objects.exists()
 
 
 # --- Signing in ---------------------------------------------------------------------------------
@@ -348,7 +357,7 @@ def test_one_experiment_runs_at_a_time(running, versions):
     other = experiment_create(
         name="lain", arms=[ArmSpec("a", generous, 90), ArmSpec("b", strict, 10)], by=None
     )
-    with pytest.raises(Exception, match="Another experiment is running"):
+    with translation.override("en"), pytest.raises(ValidationError, match="Another experiment"):
         experiment_start(other, by=None)
     assert Experiment.objects.get(pk=other.pk).status == ExperimentStatus.DRAFT
     assert not ExperimentLog.objects.filter(experiment=other, action="started").exists()

@@ -2,6 +2,9 @@
 saved), start / stop / promote through the buttons, the results and the trail."""
 
 import pytest
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from core.roles import CHIEF_EDITOR, EDITOR, REPORTER, SUBSCRIPTION_STAFF
 from paywall.experiments import ArmSpec, experiment_create
@@ -98,26 +101,36 @@ def test_other_roles_get_403_everywhere(client, role, versions):
     assert Experiment.objects.count() == 1
 
 
+SHARES = "The arms' shares add up to %(total)s%%, not 100%%."
+
+
 @pytest.mark.parametrize(
-    ("arms", "message"),
+    ("arms", "message", "params"),
     [
-        ([("a", "g", 50), ("b", "s", 40)], "add up to 90%, not 100%"),
-        ([("a", "g", 60), ("b", "s", 60)], "add up to 120%, not 100%"),
-        ([], "at least two arms"),
-        ([("a", "g", 100)], "at least two arms"),
-        ([("a", "g", 50), ("b", None, 50)], "Each arm needs a rules version"),
-        ([("a", "g", 50), ("a", "s", 50)], "Two arms have the same key"),
-        ([("a", "g", 0), ("b", "s", 100)], "from 1 to 100"),
+        ([("a", "g", 50), ("b", "s", 40)], SHARES, {"total": 90}),
+        ([("a", "g", 60), ("b", "s", 60)], SHARES, {"total": 120}),
+        ([], "An experiment needs at least two arms.", None),
+        ([("a", "g", 100)], "An experiment needs at least two arms.", None),
+        ([("a", "g", 50), ("b", None, 50)], "Each arm needs a rules version.", None),
+        ([("a", "g", 50), ("a", "s", 50)], "Two arms have the same key.", None),
+        (
+            [("a", "g", 0), ("b", "s", 100)],
+            "Each arm's share is a whole percentage from 1 to 100.",
+            None,
+        ),
     ],
 )
-def test_bad_arms_are_a_form_error_and_nothing_is_saved(staff, versions, arms, message):
+def test_bad_arms_are_a_form_error_and_nothing_is_saved(staff, versions, arms, message, params):
     generous, strict = versions
     named = {"g": generous, "s": strict, None: None}
     response = staff.post(ADD, form([(k, named[r], w) for k, r, w in arms]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Nothing was saved" in html or "Tidak ada yang disimpan" in html
-    assert message in html
+    with translation.override("id"):  # the admin speaks Indonesian by default
+        expected = gettext(message) % params if params else gettext(message)
+        assert gettext("Please correct the errors below. Nothing was saved.") in html
+    assert expected != message  # translated
+    assert escape(expected) in html
     assert not Experiment.objects.exists()
     assert not ExperimentArm.objects.exists()
     assert not ExperimentLog.objects.exists()

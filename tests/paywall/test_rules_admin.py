@@ -13,7 +13,8 @@ from paywall.rules import PaywallRules, current_rules
 from paywall.rulesets import ruleset_create
 from tests.factories import SectionFactory, TopicFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CHANGELIST = "/admin/paywall/ruleset/"
 ADD = "/admin/paywall/ruleset/add/"

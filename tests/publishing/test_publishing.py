@@ -355,6 +355,7 @@ def test_status_page_shows_late_failures_and_the_log_in_constant_queries(
     assert "E5" in body
 
 
+@pytest.mark.usefixtures("english")
 def test_article_log_page_shows_each_status_change_and_side_effect(client):
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
