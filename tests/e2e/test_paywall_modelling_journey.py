@@ -88,8 +88,8 @@ def test_staff_raise_the_meter_a_reader_gets_it_the_desk_shows_it_and_an_experim
     changes = page.locator("#table-changes")
     expect(changes).to_contain_text(WHY)
     row = changes.locator("tr", has_text=WHY)
-    expect(row).to_contain_text("subs")
-    expect(row).to_contain_text("5")
+    expect(row).to_contain_text("Tika Rahmawati")  # the `subs` account
+    expect(row).to_contain_text("anonim 5")
     shot(page, "desk-timeline")
 
     # 4. Staff start an experiment: the new meter against a stricter one (a version

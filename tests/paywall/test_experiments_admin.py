@@ -164,3 +164,18 @@ def test_stop_and_promote_through_the_buttons_are_audited(staff, versions):
     assert "konversi naik" in page
     assert 'id="experiment-actions"' in page  # still shown; no start/stop once promoted
     assert "start/" not in page.split('id="experiment-actions"')[1].split("</fieldset>")[0]
+
+
+def test_the_start_stop_and_promote_forms_are_not_inside_the_change_form(staff, versions):
+    """Browsers drop a form nested in another: its button would submit the change
+    form (and save nothing of the experiment's state)."""
+    generous, strict = versions
+    experiment = experiment_create(
+        name="Meter", arms=[ArmSpec("a", generous, 50), ArmSpec("b", strict, 50)], by=staff.user
+    )
+    html = staff.get(f"{CHANGELIST}{experiment.pk}/change/").content.decode()
+    opened = html.index('id="experiment_form"')
+    change_form = html[opened : html.index("</form>", opened)]
+    assert f'action="{CHANGELIST}{experiment.pk}/start/"' in html
+    assert "/start/" not in change_form
+    assert 'id="experiment-results"' in change_form  # the results stay with the fields
