@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint layers migrations-check run clean bench e2e audit
+.PHONY: install demo test lint layers migrations-check run clean bench e2e audit screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,12 @@ e2e: install
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,e2e]'
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest -p no:cacheprovider -q -m e2e tests/e2e
+
+# The revenue desk's pictures in docs/ (README "Paywall modelling"), from a fresh demo.
+screenshots: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,e2e]'
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(BIN)/python docs/screenshots.py
 
 # Known vulnerabilities in the locked dependencies. Needs PyPI's JSON API or OSV
 # on the network, so it is not part of `make test` (it cannot run offline).
