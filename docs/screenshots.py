@@ -45,11 +45,11 @@ def main() -> None:
     }
 
     def manage(*args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603 - our manage.py
 
     manage("migrate", "--noinput", "-v", "0")
     manage("seed_demo")
-    web = subprocess.Popen(
+    web = subprocess.Popen(  # noqa: S603 - our manage.py
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
