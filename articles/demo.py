@@ -283,6 +283,24 @@ ACCESS_CYCLE = [
 ]
 
 
+FRESH_ARTICLES = 48  # 37 minutes apart: a front page that moves
+ARCHIVE_ARTICLES = 120  # then one every 12 hours: weeks of archive the demo business reads
+
+
+def _published_ago(index: int) -> timedelta:
+    """How long before the seed article ``index`` (0 is the newest) was published.
+
+    The first two days' worth come 37 minutes apart; the rest of the default
+    120 spread over five weeks, so the demo readers' month of reads is of
+    articles that were out; beyond that (the bench's big catalogues) the
+    37-minute pace again.
+    """
+    fresh = min(index, FRESH_ARTICLES)
+    archive = min(max(index - FRESH_ARTICLES, 0), ARCHIVE_ARTICLES - FRESH_ARTICLES)
+    rest = max(index - ARCHIVE_ARTICLES, 0)
+    return timedelta(minutes=37 * fresh + 12 * 60 * archive + 37 * rest + 5)
+
+
 def seed_articles(*, count: int, taxonomy: dict, photos: list[Photo], now=None) -> int:
     """Create demo articles 1..count that do not exist yet; returns how many were made.
 
@@ -308,8 +326,7 @@ def seed_articles(*, count: int, taxonomy: dict, photos: list[Photo], now=None) 
             rng = random.Random(index)
             section = sections[index % len(sections)]
             headline = _headline(rng, section.slug, index)
-            # Newest first: article 0 is the most recent, spaced a few hours apart.
-            published = now - timedelta(minutes=37 * index + 5)
+            published = now - _published_ago(index)
             agency = agencies[index % len(agencies)] if index % 4 == 0 else None
             batch.append(
                 Article(

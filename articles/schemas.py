@@ -1,8 +1,12 @@
 """API schemas of the content model that both the public API (``website``) and the
 editor API (``desk``) answer with."""
 
-from django.core.files.storage import default_storage
+from functools import lru_cache
+
+from django.core.files.storage import FileSystemStorage, default_storage
 from ninja import Field, Schema
+
+from .models import Photo
 
 
 class PhotoOut(Schema):
@@ -31,3 +35,51 @@ class PhotoOut(Schema):
     @staticmethod
     def resolve_renditions(photo) -> dict[str, str]:
         return {name: default_storage.url(path) for name, path in (photo.renditions or {}).items()}
+
+
+# --- the same photo from ``.values()`` (the public API's hot lists) ----------------
+
+# ``.values()`` names of a photo reached through ``prefix`` (``lead_photo__``).
+PHOTO_FIELDS = (
+    "image",
+    "width",
+    "height",
+    "alt_text",
+    "caption",
+    "credit",
+    "agency__name",
+    "renditions",
+)
+
+
+def media_url(storage, name: str) -> str:
+    """``storage.url(name)``, remembered per process for files on local disk: there
+    the URL is a pure function of ``MEDIA_URL`` and the name, and joining them
+    costs more than the rest of a card (a photo has a dozen renditions)."""
+    if isinstance(storage, FileSystemStorage):
+        return _local_url(storage, storage.base_url, name)
+    return storage.url(name)
+
+
+@lru_cache(maxsize=8192)
+def _local_url(storage, base_url: str, name: str) -> str:
+    return storage.url(name)
+
+
+def photo_payload(pk: int, values: dict, prefix: str = "") -> dict:
+    """``PhotoOut`` of photo ``pk`` from its ``PHOTO_FIELDS`` values (named with ``prefix``)."""
+    image = values[prefix + "image"]
+    credit = (values[prefix + "credit"], values[prefix + "agency__name"] or "")
+    return {
+        "id": pk,
+        "url": media_url(Photo._meta.get_field("image").storage, image) if image else "",
+        "width": values[prefix + "width"],
+        "height": values[prefix + "height"],
+        "alt_text": values[prefix + "alt_text"],
+        "caption": values[prefix + "caption"],
+        "credit": " / ".join(part for part in credit if part),
+        "renditions": {
+            name: media_url(default_storage, path)
+            for name, path in (values[prefix + "renditions"] or {}).items()
+        },
+    }

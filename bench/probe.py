@@ -122,7 +122,10 @@ def scenario_urls() -> dict[str, str]:
         "article_premium": premium.get_absolute_url(),
         "home": reverse("website:home"),
         "section": reverse("website:section", args=[section.slug]),
+        "topic": Topic.objects.order_by("pk").first().get_absolute_url(),
+        "author": Author.objects.order_by("pk").first().get_absolute_url(),
         "search": search_url(),
+        "api_search": f"/api/v1/search?q={SEARCH_TERM}",
         **api_urls(free),
         # The floor of gunicorn + WSGI: a file WhiteNoise serves before any view runs.
         "wsgi_floor": staticfiles_storage.url("admin/css/base.css"),
@@ -147,6 +150,79 @@ def rotation_paths(exclude: set[str]) -> list[str]:
         .select_related("section")[: ROTATION_LIMIT + 10]
     )
     return [url for a in articles if (url := a.get_absolute_url()) not in exclude][:ROTATION_LIMIT]
+
+
+def list_rotation(kind: str, limit: int = 3000) -> list[str]:
+    """Distinct pages of every section, topic or author (``?page=n``), page 1 first:
+    each is a miss for the page cache (the archive walked by readers and bots)."""
+    from website.views import PER_PAGE
+
+    live = Article.objects.published()
+    if kind == "section":
+        owners = [
+            (s.get_absolute_url(), live.filter(section=s).count()) for s in Section.objects.all()
+        ]
+    elif kind == "topic":
+        owners = [
+            (t.get_absolute_url(), live.filter(topics=t).count()) for t in Topic.objects.all()
+        ]
+    else:
+        owners = [
+            (a.get_absolute_url(), live.filter(authors=a).count()) for a in Author.objects.all()
+        ]
+    pages = max((count + PER_PAGE - 1) // PER_PAGE for _, count in owners)
+    paths = []
+    for number in range(1, pages + 1):  # interleaved: page 1 of every owner first
+        for url, count in owners:
+            if number <= max(1, (count + PER_PAGE - 1) // PER_PAGE):
+                paths.append(url if number == 1 else f"{url}?page={number}")
+    return paths[:limit]
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time of this process's PostgreSQL backend so far (same machine), from /proc."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def uncached_in_process(urls: dict[str, str], repeat: int = 40) -> dict:
+    """CPU per request of pages rendered after a purge, as a publish leaves them:
+    the page cache's list generation bumped before every request (so shared
+    fragments are rebuilt too), web CPU of this process plus its database
+    backend's. In-process (Django's test client, not gunicorn): a figure to
+    compare with the wrk rows, not a load test."""
+    import time
+
+    from pagecache import store as page_cache
+
+    if connection.vendor != "postgresql":
+        return {}
+    client = Client(raise_request_exception=False)
+    results = {}
+    for name in ("home", "section", "topic", "author"):
+        url = urls.get(name)
+        if not url:
+            continue
+        client.get(url, HTTP_HOST=HOST)  # imports, connection
+        web = db = 0.0
+        for _ in range(repeat):
+            page_cache.purge_lists()
+            db_before, web_before = backend_cpu_seconds(), time.process_time()
+            status = client.get(url, HTTP_HOST=HOST).status_code
+            web += time.process_time() - web_before
+            db += backend_cpu_seconds() - db_before
+        results[name] = {
+            "url": url,
+            "status": status,
+            "requests": repeat,
+            "web_ms": round(web * 1000 / repeat, 2),
+            "db_ms": round(db * 1000 / repeat, 2),
+            "total_ms": round((web + db) * 1000 / repeat, 2),
+        }
+    return results
 
 
 # --- Query counts --------------------------------------------------------------
@@ -254,11 +330,11 @@ def named_queries() -> dict[str, object]:
         "hot topics": Topic.objects.filter(is_hot=True).order_by("hot_order")[:8],
     }
     try:
-        from paywall.policy import ANONYMOUS
-        from website.search import body_searchable_levels, clean_query, search_queryset
+        from paywall.rights import ANONYMOUS
+        from website.search import clean_query, search_queryset
 
         queries["search (website.search.search_queryset, anonymous)"] = search_queryset(
-            clean_query(SEARCH_TERM), levels=body_searchable_levels(ANONYMOUS)
+            clean_query(SEARCH_TERM), levels=sorted(ANONYMOUS.search_levels)
         )[:20]
     except (ImportError, TypeError, AttributeError) as exc:
         queries["search"] = f"not available: {exc}"
@@ -304,6 +380,12 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     urls = scenario_urls()
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
+    lists = {}
+    for kind in ("section", "topic", "author"):
+        listed = list_rotation(kind)
+        listed_file = paths_file.with_name(f"{paths_file.stem}-{kind}.txt")
+        listed_file.write_text("\n".join(listed) + "\n")
+        lists[kind] = {"file": str(listed_file), "count": len(listed)}
     counts = count_queries(urls, sessions, uncached_url=rotation[-1])
     result = {
         "articles": demo_article_count(),
@@ -311,7 +393,9 @@ def prepare(paths_file: Path, explain: bool) -> dict:
         "sessions": sessions,
         "urls": urls,
         "rotation": {"file": str(paths_file), "count": len(rotation)},
+        "list_rotations": lists,
         "queries": counts,
+        "uncached_in_process": uncached_in_process(urls),
         "database": connection.vendor,
     }
     if explain and connection.vendor == "postgresql":

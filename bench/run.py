@@ -19,11 +19,16 @@ For each size the driver
 A scenario whose URL answers 404 (a part of the site not built yet) is
 reported as "not available" and the rest still runs.
 
-Environment knobs: ``BENCH_SIZES`` (default ``1000,100000``),
-``BENCH_DURATION`` (seconds per scenario, default 10), ``BENCH_WARMUP`` (2),
-``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``.
+Options (``python bench/run.py --help``): ``--sizes 1000`` (default
+``1000,100000``), ``--duration`` (seconds per scenario). Environment knobs:
+``BENCH_SIZES``, ``BENCH_DURATION`` (default 10), ``BENCH_WARMUP`` (2),
+``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``,
+``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), and, to run beside
+another bench on the same machine, ``BENCH_DB_PREFIX`` (``nr_bench``) and
+``BENCH_PORT`` (8106; nginx on the next port).
 """
 
+import argparse
 import json
 import os
 import platform
@@ -53,9 +58,15 @@ VENV_BIN = Path(sys.executable).parent
 RESULTS = BENCH / "results"
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-DATABASES = {1000: "nr_bench_1k", 100_000: "nr_bench_100k"}
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "nr_bench")
+DATABASES = {1000: f"{DB_PREFIX}_1k", 100_000: f"{DB_PREFIX}_100k"}
 REDIS_CACHE_DB, REDIS_BROKER_DB = 12, 13
-APP_PORT, NGINX_PORT = 8106, 8107
+APP_PORT = int(os.environ.get("BENCH_PORT", "8106"))
+NGINX_PORT = APP_PORT + 1
+# gunicorn loads the application in the master and forks the workers from it:
+# the code and the data imported at start-up are shared pages (PSS), see
+# ``worker_memory``. BENCH_PRELOAD=0 measures the workers without it.
+PRELOAD = os.environ.get("BENCH_PRELOAD", "1") != "0"
 WORKERS = 2
 THREADS = 2
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
@@ -82,7 +93,13 @@ SCENARIOS = [
     Scenario("article_premium", "Article, premium subscriber", "article_premium", "app", "premium"),
     Scenario("home", "Home", "home"),
     Scenario("section", "Section", "section"),
+    Scenario("topic", "Topic", "topic"),
+    Scenario("author", "Author", "author"),
+    Scenario("section_uncached", "Section pages, uncached (rotating ?page=)", "rotation:section"),
+    Scenario("topic_uncached", "Topic pages, uncached (rotating ?page=)", "rotation:topic"),
+    Scenario("author_uncached", "Author pages, uncached (rotating ?page=)", "rotation:author"),
     Scenario("search", "Search", "search"),
+    Scenario("api_search", "API search", "api_search"),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
     Scenario("wsgi_floor", "Floor: a static file through gunicorn + WhiteNoise", "wsgi_floor"),
@@ -126,7 +143,7 @@ SECRET_KEY = secrets.token_urlsafe(60)
 
 
 def cache_prefix(size: int) -> str:
-    return f"bench{size}"
+    return DATABASES[size]  # one bench's keys never meet another's
 
 
 def manage(env: dict, *args: str) -> None:
@@ -215,6 +232,7 @@ def start_gunicorn(env: dict, tmp: Path) -> subprocess.Popen:
             f"--bind=127.0.0.1:{APP_PORT}",
             "--backlog=2048",
             "--timeout=60",
+            *(["--preload"] if PRELOAD else []),
         ],
         cwd=ROOT,
         env=env,
@@ -288,10 +306,12 @@ def stop(process: subprocess.Popen | None) -> None:
 # --- HTTP -----------------------------------------------------------------------------
 
 
-def http_get(port: int, path: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
+def http_get(
+    port: int, path: str, cookie: str | None = None, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     conn = HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        conn.request("GET", path, headers=({"Cookie": cookie} if cookie else {}) | (headers or {}))
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
@@ -329,6 +349,30 @@ def rss_mib(pid: int) -> float | None:
         return None
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     return round(int(match.group(1)) / 1024, 1) if match else None
+
+
+def memory_mib(pid: int) -> dict | None:
+    """RSS, PSS and USS of a process (MiB) from /proc/<pid>/smaps_rollup.
+
+    RSS counts every page the process maps, shared or not; PSS divides each
+    shared page among the processes sharing it; USS is what only this process
+    holds (what stopping it would free). Forked workers share the master's
+    pages until they write to them, so with ``--preload`` their PSS is well
+    below their RSS.
+    """
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    kib = {
+        key: int(value) for key, value in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.MULTILINE)
+    }
+    uss = kib.get("Private_Clean", 0) + kib.get("Private_Dirty", 0)
+    return {
+        "rss": round(kib.get("Rss", 0) / 1024, 1),
+        "pss": round(kib.get("Pss", 0) / 1024, 1),
+        "uss": round(uss / 1024, 1),
+    }
 
 
 def machine_jiffies() -> tuple[int, int]:
@@ -432,14 +476,21 @@ def scenario_target(scenario: Scenario, prepared: dict) -> tuple[int, str, str |
     port = NGINX_PORT if scenario.via == "nginx" else APP_PORT
     if scenario.url_key == "static":
         path = "/_static/article.html"
-    elif scenario.url_key == "rotation":
-        path = Path(prepared["rotation"]["file"]).read_text().split("\n", 1)[0]
+    elif scenario.url_key.startswith("rotation"):
+        path = Path(rotation_of(scenario, prepared)["file"]).read_text().split("\n", 1)[0]
     else:
         path = prepared["urls"][scenario.url_key]
     cookie = None
     if scenario.who:
         cookie = f"{prepared['cookie_name']}={prepared['sessions'][scenario.who]}"
     return port, path, cookie
+
+
+def rotation_of(scenario: Scenario, prepared: dict) -> dict:
+    """The distinct-URL list a rotating scenario walks: articles, or a list kind's pages."""
+    if scenario.url_key == "rotation":
+        return prepared["rotation"]
+    return prepared["list_rotations"][scenario.url_key.split(":", 1)[1]]
 
 
 def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) -> dict:
@@ -454,11 +505,14 @@ def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) ->
         http_get(port, path, cookie)
         row["nginx_cache"] = http_get(port, path, cookie)[1].get("x-cache-status", "-")
     row["cache_control"] = headers.get("cache-control", "")
+    if scenario.name.startswith("api_") and headers.get("etag"):
+        row["etag_304"] = http_get(port, path, cookie, {"If-None-Match": headers["etag"]})[0]
     row["vary"] = headers.get("vary", "")
-    paths_file = Path(prepared["rotation"]["file"]) if scenario.url_key == "rotation" else None
+    rotating = scenario.url_key.startswith("rotation")
+    paths_file = Path(rotation_of(scenario, prepared)["file"]) if rotating else None
     warm = wrk(port, path, WARMUP, cookie, paths_file)
     if paths_file:
-        distinct = prepared["rotation"]["count"]
+        distinct = rotation_of(scenario, prepared)["count"]
         row["distinct_urls"] = distinct
         result, cpu, others = load_without_repeats(
             port, path, paths_file, distinct, warm["rps"], size, groups
@@ -506,6 +560,8 @@ def query_counts(scenario: Scenario, prepared: dict) -> dict | None:
     """SQL per request as the probe counted it in-process (nginx hits run none)."""
     if scenario.url_key == "static":
         return {"cold": 0, "warm": 0}
+    if scenario.url_key.startswith("rotation:"):
+        return None
     key = "article_uncached" if scenario.url_key == "rotation" else scenario.url_key
     entry = prepared["queries"].get(key)
     if not entry:
@@ -588,7 +644,12 @@ def bench_size(size: int, tmp: Path, explain: bool) -> dict:
             log(f"{size:>7} articles: {scenario.label}")
             rows.append(run_scenario(scenario, prepared, size, groups))
         workers = children_of(gunicorn.pid)
-        memory = {"worker_rss_mib": [rss_mib(pid) for pid in workers]}
+        memory = {
+            "preload": PRELOAD,
+            "worker_rss_mib": [rss_mib(pid) for pid in workers],
+            "workers": [memory_mib(pid) for pid in workers],
+            "master": memory_mib(gunicorn.pid),
+        }
         leak = leak_check(prepared)
     finally:
         stop(nginx)
@@ -600,6 +661,7 @@ def bench_size(size: int, tmp: Path, explain: bool) -> dict:
         "scenarios": rows,
         "memory": memory,
         "leak_check": leak,
+        "uncached_in_process": prepared.get("uncached_in_process"),
         "explain": prepared.get("explain"),
     }
 
@@ -640,13 +702,26 @@ def machine() -> dict:
         "wrk": command_version("wrk", "-v").split(" [")[0].replace("debian/", ""),
         "load": {"threads": THREADS, "connections": CONNECTIONS, "seconds": DURATION},
         "workers": WORKERS,
+        "preload": PRELOAD,
     }
 
 
 def main() -> None:
+    global DURATION
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", "1000,100000"),
+        help="article counts to bench, comma-separated: 1000, 100000 or both (default)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=DURATION, help="seconds of load per scenario"
+    )
+    args = parser.parse_args()
+    DURATION = args.duration
     started = time.monotonic()
     subprocess.run([str(BENCH / "services.sh")], check=True)
-    sizes = sorted(int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(","))
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     unknown = set(sizes) - DATABASES.keys()
     if unknown:
         raise SystemExit(f"BENCH_SIZES may name {sorted(DATABASES)} only, not {sorted(unknown)}")

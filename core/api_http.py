@@ -11,11 +11,13 @@
 
 import hashlib
 import logging
+from datetime import datetime
 from functools import wraps
 
+import orjson
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -54,6 +56,33 @@ def error_payload(*, code: str, message: str, details=None) -> dict:
 def error_response(*, status: int, code: str | None = None, message: str, details=None):
     code = code or ERROR_CODES.get(status, "error")
     return JsonResponse(error_payload(code=code, message=message, details=details), status=status)
+
+
+# --- payloads built without the schemas ------------------------------------------
+
+
+def api_datetime(moment: datetime | None) -> str | None:
+    """A datetime as the schemas' JSON writes it (Django's ``DjangoJSONEncoder``:
+    milliseconds, ``Z`` for UTC), for payloads built from ``.values()`` rows."""
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    if moment.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text.removesuffix("+00:00") + "Z"
+    return text
+
+
+def json_payload(payload) -> HttpResponse:
+    """A 200 with ``payload`` (plain dicts, lists, strings, numbers) as JSON.
+
+    For the hot read endpoints that build their payload from rows in the shape
+    of their documented schema (``website.api_payloads``): orjson encodes it
+    in a fraction of the time pydantic and ``json`` take. ``finish_response``
+    still adds the ETag and cache headers.
+    """
+    return HttpResponse(orjson.dumps(payload), content_type="application/json; charset=utf-8")
 
 
 # --- exception handlers -----------------------------------------------------------

@@ -53,6 +53,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -292,12 +293,31 @@ def flush_exposures() -> int:
     pending = _buffer.take()
     if not pending:
         return 0
-    rows = [
-        Exposure(experiment_id=exp, reader=reader, arm=arm, user_id=user_id, first_seen=at)
-        for (exp, reader), (arm, user_id, at) in pending.items()
-    ]
     try:
         with transaction.atomic():
+            # Foreign keys are checked at commit on PostgreSQL: an experiment or an
+            # account deleted since the decision must not fail the request's commit.
+            experiments = set(
+                Experiment.objects.filter(pk__in={exp for exp, _ in pending}).values_list(
+                    "pk", flat=True
+                )
+            )
+            users = {user_id for _, user_id, _ in pending.values() if user_id is not None}
+            if users:
+                users = set(
+                    get_user_model().objects.filter(pk__in=users).values_list("pk", flat=True)
+                )
+            rows = [
+                Exposure(
+                    experiment_id=exp,
+                    reader=reader,
+                    arm=arm,
+                    user_id=user_id if user_id in users else None,
+                    first_seen=at,
+                )
+                for (exp, reader), (arm, user_id, at) in pending.items()
+                if exp in experiments
+            ]
             Exposure.objects.bulk_create(rows, ignore_conflicts=True)
             for row in rows:
                 if row.user_id is not None:  # a signed-in reader's anonymous exposure
@@ -305,10 +325,10 @@ def flush_exposures() -> int:
                         experiment_id=row.experiment_id, reader=row.reader, user__isnull=True
                     ).update(user_id=row.user_id)
     except Exception:  # the database is away: try again with the next flush
-        logger.exception("could not write %s experiment exposures", len(rows))
+        logger.exception("could not write %s experiment exposures", len(pending))
         _buffer.put_back(pending)
         return 0
-    return len(rows)
+    return len(pending)
 
 
 def forget_exposure_buffer() -> None:

@@ -1,16 +1,14 @@
 """The revenue desk on the admin index: one entry, for the roles that may see it.
 
 The desk's pages are views of their own (``revenue.urls``, under
-/admin/revenue/); this admin only lists the desk on the index and sends its
-entry there.
+/admin/revenue/); this admin only lists the desk on the index, and its entry
+(/admin/revenue/desk/) shows the overview.
 """
 
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 
 from .models import Desk
-from .views import may_see_desk
+from .views import may_see_desk, page
 
 
 @admin.register(Desk)
@@ -20,6 +18,10 @@ class DeskAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may_see_desk(request.user)
+
+    def get_queryset(self, request):
+        # ``Desk`` has no table: nothing may ever query it.
+        return super().get_queryset(request).none()
 
     def has_add_permission(self, request):
         return False
@@ -33,4 +35,4 @@ class DeskAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if not may_see_desk(request.user):
             return super().changelist_view(request, extra_context)  # the admin's 403
-        return HttpResponseRedirect(reverse("revenue:overview"))
+        return page(request, slug="overview")  # the index entry opens the overview

@@ -62,7 +62,9 @@ def _n(value: int) -> str:
 
 
 def _pct(rate: metrics.Rate) -> str:
-    return display(rate.percent, PERCENT) + (f" ({rate.part}/{rate.whole})" if rate.whole else "")
+    return display(rate.percent, PERCENT) + (
+        f" ({_n(rate.part)}/{_n(rate.whole)})" if rate.whole else ""
+    )
 
 
 def _day(value) -> str:

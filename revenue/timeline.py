@@ -55,8 +55,8 @@ def rule_versions(*, start_at: datetime, end_at: datetime) -> list[Entry]:
         if version.effective_from < start_at:
             continue
         title = _("Rules %(version)s in force") % {"version": version}
-        if version.copied_from_id:
-            title += " " + _("(rollback to %(version)s)") % {"version": version.copied_from}
+        if version.copied_from_id:  # a rollback, or a promoted experiment arm
+            title += " " + _("(a copy of %(version)s)") % {"version": version.copied_from}
         entries.append(
             Entry(
                 at=version.effective_from,

@@ -26,12 +26,12 @@ def may_see_desk(user) -> bool:
 
 
 def desk_view(view):
-    """Signed-out visitors go to the admin's login; everyone else without the
-    desk's permission gets a 403."""
+    """Visitors who are not staff (signed out, or readers) go to the admin's login,
+    as on every admin page; staff without the desk's permission get a 403."""
 
     @wraps(view)
     def checked(request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        if not (request.user.is_active and request.user.is_staff):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not may_see_desk(request.user):
             raise PermissionDenied

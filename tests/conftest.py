@@ -41,10 +41,12 @@ def _fresh_view_buffer():
 def clear_caches() -> None:
     """What a cold request finds empty: the shared cache and this process's copy
     of the paywall rules (kept for a second, ``paywall.rules.LOCAL_SECONDS``)."""
+    from paywall.experiments import forget_exposure_buffer
     from paywall.rules import forget_local_rules
 
     cache.clear()
     forget_local_rules()
+    forget_exposure_buffer()  # exposures of an experiment another test rolled back
 
 
 @pytest.fixture(autouse=True)

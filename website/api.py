@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -32,7 +33,7 @@ from articles.models import (
     Topic,
 )
 from articles.selectors import related_articles
-from core.api_http import ApiError, mark_personal, mark_shareable
+from core.api_http import ApiError, json_payload, mark_personal, mark_shareable
 from core.api_schemas import MAX_ID, Moment, Text, id_path, responses
 from core.dates import moment_in_window
 from paywall.cache_policy import cache_policy
@@ -41,6 +42,15 @@ from paywall.reading import open_article
 from subscriptions.rights import reader_rights
 
 from . import search as article_search
+from .api_payloads import (
+    article_row,
+    card_payloads,
+    card_rows,
+    detail_parts,
+    detail_payload,
+    detail_rows,
+    values_of,
+)
 from .schemas import (
     AccessLevelName,
     ArticleListOut,
@@ -142,7 +152,7 @@ class ArticleFilters(Schema):
 def article_list(request, filters: Query[ArticleFilters]):
     """Published articles, newest first, with cursor pagination. Cards carry no body."""
     mark_shareable(request)
-    qs = Article.objects.published().for_listing()
+    qs = card_rows().published()
     if filters.section:
         qs = qs.filter(section__slug=filters.section)
     if filters.topic:
@@ -161,8 +171,8 @@ def article_list(request, filters: Query[ArticleFilters]):
     page = list(qs.order_by("-published_at", "-pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
-    next_cursor = encode_cursor(page[-1].published_at, page[-1].pk) if more else None
-    return {"items": cards(page), "next_cursor": next_cursor}
+    next_cursor = encode_cursor(page[-1]["published_at"], page[-1]["id"]) if more else None
+    return json_payload({"items": card_payloads(page), "next_cursor": next_cursor})
 
 
 @router.get(
@@ -177,14 +187,17 @@ def article_detail(request, article_id: int = id_path("article")):
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
     metered articles are left. Entitled: the whole body.
     """
-    article = get_object_or_404(
-        Article.objects.published().for_listing().select_related("editor"), pk=article_id
-    )
-    prefetch_related_objects([article], *CARD_PREFETCH)
+    row = detail_rows().published().filter(pk=article_id).first()
+    if row is None:
+        raise Http404
+    topics, authors, links = detail_parts(row)
+    facts = article_row(row, topics)
     rights = reader_rights(request)
-    decision = open_article(request, rights=rights, article=article, surface=Surface.API)
+    decision = open_article(request, rights=rights, article=facts, surface=Surface.API)
     _cache_as(request, cache_policy(decision, rights=rights, surface=Surface.API))
-    return ArticleOut.for_reader(article, decision)
+    return json_payload(
+        detail_payload(row, facts, decision, topics=topics, authors=authors, links=links)
+    )
 
 
 @router.get(
@@ -300,5 +313,8 @@ def search(
     rights = reader_rights(request)
     _cache_as(request, cache_policy(None, rights=rights, surface=Surface.SEARCH))
     found = article_search.search_articles(q, rights=rights, limit=limit)
-    prefetch_related_objects([r.article for r in found], *CARD_PREFETCH)
-    return {"query": q, "items": found}
+    cards = card_payloads([values_of(result.article) for result in found])
+    items = [
+        {"article": card, "snippet": result.text} for card, result in zip(cards, found, strict=True)
+    ]
+    return json_payload({"query": q, "items": items})

@@ -31,7 +31,7 @@ from paywall.reading import open_article
 from paywall.rights import AD_FREE, ANONYMOUS, PREMIUM_CONTENT, signed_in
 from subscriptions.rights import reader_rights
 
-from . import pageblocks, seo
+from . import fragments, pageblocks, seo
 from .search import clean_query, search_articles
 
 PER_PAGE = 20
@@ -83,20 +83,7 @@ def _cached_list(request, *, page: str, build) -> HttpResponse:
 @require_safe
 def home(request):
     def build():
-        shared = pageblocks.shared_blocks()
-        home_sections = [s for s in shared["sections"] if s.show_on_home]
-        lists = pageblocks.article_lists(latest=15, picks=6)
-        lead, top, latest = lists.latest[:1], lists.latest[1:5], lists.latest[5:15]
-        context = {
-            "top_story": lead[0] if lead else None,
-            "top_stories": top,
-            "latest": latest,
-            "picks": lists.picks,
-            "most_read": pageblocks.most_read(limit=5, fallback=lists.latest),
-            "section_blocks": pageblocks.section_blocks(home_sections, per_section=4),
-            "shared": shared,
-            "canonical": seo.absolute("/"),
-        }
+        context = {"blocks": fragments.home_blocks(), "canonical": seo.absolute("/")}
         return "website/home.html", context, ["home", "lists"]
 
     return _cached_list(request, page=page_cache.list_page("home"), build=build)
@@ -117,12 +104,13 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
             page = paginator.page(number)
         except (EmptyPage, PageNotAnInteger):
             raise Http404("No such page") from None
+        articles = list(page.object_list)
         context = {
             "kind": kind,
             "object": obj,
             "page": page,
-            "articles": list(page.object_list),
-            "shared": pageblocks.shared_blocks(),
+            "articles": articles,
+            "cards": fragments.listing_cards(articles, photo=True, heading="h2"),
             "canonical": seo.absolute(obj.get_absolute_url())
             + (f"?page={number}" if number > 1 else ""),
         }
@@ -178,7 +166,7 @@ def gallery(request, slug):
     response = render(
         request,
         "website/gallery.html",
-        {"gallery": obj, "items": items, "shared": pageblocks.shared_blocks()},
+        {"gallery": obj, "items": items},
     )
     policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
     return policy.apply(response, tags=[f"gallery-{obj.pk}"])
@@ -201,18 +189,15 @@ def _article_meta(article: Article, *, topics) -> dict:
 
 
 def _lists_around(article: Article) -> pageblocks.Lists:
-    """Latest news, editors' picks and "more in this section" around an article.
+    """Latest news, editors' picks and "more in this section" around an article,
+    as rendered cards and headlines (``fragments.RenderedCard``).
 
     The same lists as ``pageblocks.article_lists(..., exclude_pk=article.pk)``,
-    but read once per section and generation (``cache.shared_fragment``) and
-    shared by every article of the section: one more row is fetched for each
-    list, and the article itself is dropped from the copy here.
+    but read and rendered once per section, language and generation
+    (``fragments.article_lists``) and shared by every article of the section:
+    one more of each is kept, and the article itself is dropped here.
     """
-    section_ids = [article.section_id] if article.section_id else None
-    lists = page_cache.shared_fragment(
-        f"article-lists:{article.section_id}",
-        lambda: pageblocks.article_lists(latest=11, picks=6, section_ids=section_ids, in_section=6),
-    )
+    lists = fragments.article_lists(article.section_id)
 
     def without_self(rows: list, limit: int) -> list:
         return [a for a in rows if a.pk != article.pk][:limit]
@@ -242,10 +227,11 @@ def article_context(article: Article, decision, *, request=None) -> dict:
         "authors": authors,
         "topics": topics,
         "related": related,
-        "in_section": [a for a in lists.in_section if a.pk not in related_ids][:5],
-        "latest": lists.latest,
-        "picks": lists.picks,
-        "shared": pageblocks.shared_blocks(),
+        "in_section": fragments.joined(
+            [a for a in lists.in_section if a.pk not in related_ids][:5]
+        ),
+        "latest": fragments.joined(lists.latest),
+        "picks": fragments.headline_list(lists.picks) if lists.picks else "",
         "meta": seo.meta_tags(article),
         "json_ld": seo.json_ld_script(seo.news_article_ld(article, authors=authors, topics=topics)),
         "canonical": seo.canonical_url(article),
@@ -343,7 +329,6 @@ def search(request):
             "results": found[:SEARCH_PER_PAGE],
             "page_number": number,
             "has_next": len(found) > SEARCH_PER_PAGE,
-            "shared": pageblocks.shared_blocks(),
         },
     )
     response["X-Robots-Tag"] = "noindex, follow"
@@ -360,7 +345,7 @@ def static_page(request, slug):
     response = render(
         request,
         f"pages/{STATIC_PAGES[slug]}.html",
-        {"shared": pageblocks.shared_blocks(), "page_slug": slug},
+        {"page_slug": slug},
     )
     policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
     return policy.apply(response, tags=["pages"])
@@ -369,6 +354,6 @@ def static_page(request, slug):
 @require_safe
 def signout(request):
     """A page with the sign-out button (cached pages carry no CSRF token)."""
-    response = render(request, "website/signout.html", {"shared": pageblocks.shared_blocks()})
+    response = render(request, "website/signout.html")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,8 @@
-"""``{{ amount|idr }}`` → "Rp65.000" (Indonesian thousands separator, no decimals)."""
+"""``{{ amount|idr }}`` → "Rp65.000" (Indonesian thousands separator, no decimals).
+
+A Django template filter (the admin's article funnel panel loads ``money``)
+and a Jinja2 filter (``website.jinja2env``): one function for both.
+"""
 
 from django import template
 

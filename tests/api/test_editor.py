@@ -20,7 +20,8 @@ from tests.factories import (
 
 from .conftest import assert_error, auth, make_token
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 EDITOR = "/api/v1/editor"
 
@@ -111,7 +112,6 @@ def test_reporter_cannot_open_or_edit_another_writers_article(client, reporter):
     )
 
 
-@pytest.mark.usefixtures("english")  # the message by its English text
 def test_edit_with_a_stale_version_is_refused(client, editor):
     article = ArticleFactory(status=Article.Status.DRAFT, body="<p>Awal</p>")
     token = make_token(editor, "read", "write")

@@ -317,11 +317,18 @@ def test_subscription_staff_see_failed_webhooks_and_payments_due(client):
     assert "/admin/subscriptions/subscription/" in html  # the model list is still there
 
 
+def test_subscription_staff_desk_links_the_revenue_desk(client):
+    revenue = panel(desk_html(client, UserFactory(role=SUBSCRIPTION_STAFF)), "desk-revenue")
+    assert 'href="/admin/revenue/"' in revenue
+
+
 def test_revenue_desk_is_linked_only_when_its_app_is_installed(monkeypatch):
+    assert desk_site.revenue_desk_url() == "/admin/revenue/"
+    monkeypatch.setattr(desk_site.apps, "is_installed", lambda name: name != "revenue")
     assert desk_site.revenue_desk_url() is None
-    monkeypatch.setattr(desk_site.apps, "is_installed", lambda name: name == "revenue")
-    monkeypatch.setattr(desk_site, "REVENUE_URL_NAMES", ("admin:index",))
-    assert desk_site.revenue_desk_url() == "/admin/"
+    monkeypatch.setattr(desk_site.apps, "is_installed", lambda name: True)
+    monkeypatch.setattr(desk_site, "REVENUE_URL_NAMES", ("revenue:no-such-page",))
+    assert desk_site.revenue_desk_url() is None  # installed, but no page to link: no link
 
 
 # --- Query counts ---------------------------------------------------------------------------

@@ -293,9 +293,17 @@ def test_exposures_wait_in_the_buffer_then_go_in_one_batch(running, django_asser
     for reader in readers:
         reader.get(story.get_absolute_url())
     assert not Exposure.objects.exists()
-    with django_assert_num_queries(3):  # savepoint, one insert, release
+    with django_assert_num_queries(4):  # savepoint, the experiments still there, insert, release
         assert flush_exposures() == 4
     assert Counter(Exposure.objects.values_list("arm", flat=True)) == {"a": 2, "b": 2}
+
+
+def test_an_exposure_of_a_deleted_experiment_is_dropped_not_a_failed_commit(running):
+    story = article("premium", "hapus")
+    browser(key_in("a", running.pk)).get(story.get_absolute_url())
+    Experiment.objects.filter(pk=running.pk).delete()  # from the shell: the admin cannot
+    assert flush_exposures() == 1
+    assert not Exposure.objects.exists()
 
 
 # --- Signing in ---------------------------------------------------------------------------------

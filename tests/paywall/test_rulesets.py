@@ -27,7 +27,8 @@ from paywall.rules import (
 from paywall.rulesets import rules_what_if, ruleset_create, ruleset_rollback
 from tests.factories import ArticleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Messages are read by their English text (the Indonesian admin: tests/desk/test_admin_language.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DEFAULTS = PaywallRules(anonymous_allowance=3, registered_allowance=10, teaser_blocks=2)
 

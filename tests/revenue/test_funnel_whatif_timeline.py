@@ -241,3 +241,44 @@ def test_timeline_of_rule_versions_and_experiments(db):
         assert timeline.timeline(start_at=at(6, 1, 0), end_at=at(6, 16, 0))[2].change == (
             "anonim 3 → 5, terdaftar 10"
         )
+
+
+def test_the_timeline_page_shows_changes_made_through_the_services(client):
+    from core.roles import CHIEF_EDITOR
+    from paywall.experiments import (
+        ArmSpec,
+        experiment_create,
+        experiment_promote,
+        experiment_start,
+    )
+
+    chief = UserFactory(role=CHIEF_EDITOR, first_name="Kepala", last_name="Redaksi")
+    three = ruleset_create(
+        rules=PaywallRules(anonymous_allowance=3, registered_allowance=10, teaser_blocks=2),
+        why="awal",
+        by=chief,
+    )
+    five = ruleset_create(
+        rules=PaywallRules(anonymous_allowance=5, registered_allowance=10, teaser_blocks=2),
+        why="naikkan jatah anonim",
+        by=chief,
+    )
+    experiment = experiment_create(
+        name="Tiga lawan lima",
+        arms=[
+            ArmSpec(key="a", ruleset=three, weight=50),
+            ArmSpec(key="b", ruleset=five, weight=50),
+        ],
+        by=chief,
+    )
+    experiment_start(experiment, by=chief, why="uji")
+    experiment_promote(experiment, arm="b", by=chief, why="lebih banyak pelanggan")
+
+    client.force_login(chief)
+    page = client.get("/admin/revenue/timeline/").content.decode()
+    assert "naikkan jatah anonim" in page
+    assert "anonim 3 → 5, terdaftar 10" in page
+    assert "Tiga lawan lima" in page
+    assert "lebih banyak pelanggan" in page
+    assert "(salinan dari v2)" in page  # the promoted arm's rules, a new version
+    assert "Kepala Redaksi" in page

@@ -37,12 +37,14 @@ def test_overview_shows_the_figures_in_indonesian(staff, business):
     assert "Cara angka-angka ini dihitung" in page
 
 
-def test_the_desk_speaks_english_under_the_english_locale(staff, business, settings):
-    # The admin has no /en/ prefix: it speaks the site's language (LANGUAGE_CODE).
-    settings.LANGUAGE_CODE = "en"
-    page = staff.get(f"/admin/revenue/?{JUNE}").content.decode()
+def test_the_desk_speaks_english_under_en(staff, business):
+    # The admin is Indonesian at /admin/ and English at /en/admin/.
+    page = staff.get(f"/en/admin/revenue/?{JUNE}").content.decode()
     assert "How these figures are counted" in page
     assert "Rp 339,167" in page
+    assert 'href="/en/admin/revenue/subscribers/"' in page
+    csv_export = staff.get(f"/en/admin/revenue/subscribers/?{JUNE}&format=csv&table=plans")
+    assert rows_of(csv_export)[1] == ["Ad-free", "monthly", "1", "1", "1", "3"]
 
 
 def test_charts_are_inline_svg_with_a_text_alternative_and_a_table(staff, business):

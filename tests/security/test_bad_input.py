@@ -157,6 +157,7 @@ def test_a_malformed_id_in_a_post_changes_nothing(editor_client):
     "query",
     ["a=1&b=99999999999999999999", "a=%C2%B2&b=1", "a=%00&b=1", "a=1", "a=-1&b=2", "a=x&b=y"],
 )
+@pytest.mark.usefixtures("english")  # the messages by their English text
 def test_a_malformed_revision_pair_is_a_400_on_the_revisions_page(editor_client, query):
     article = ArticleFactory()
 
@@ -181,6 +182,7 @@ def test_a_malformed_revision_pair_is_a_400_on_the_revisions_page(editor_client,
         "headline=%00",
     ],
 )
+@pytest.mark.usefixtures("english")  # the messages by their English text
 def test_an_impossible_list_filter_shows_the_list_without_it_and_an_error(editor_client, params):
     article = ArticleFactory(headline="Tetap terlihat")
 

@@ -1,0 +1,188 @@
+"""CPU per uncached reader page, in-process: web (this process) plus database
+(the PostgreSQL backend serving this process, read from ``/proc``).
+
+``bench/run.py`` measures pages through gunicorn and wrk; this script answers
+the narrower question "what does one page *miss* cost, and where does the time
+go", for the article, home, section, topic and author pages, without a load
+generator. Each request goes through the whole Django stack (``Client``, every
+middleware) and misses the page cache:
+
+- ``article``: a different article each request (free, registration and
+  premium teasers, as the bench's uncached scenario rotates), so the page entry
+  misses while the shared per-section lists stay warm, as on a busy site;
+- ``home``, ``section``, ``topic``, ``author``: the page entry is deleted
+  before each request (``warm``: shared fragments kept), or every generation
+  is bumped before each request (``cold``: as just after a publish).
+
+Usage (PostgreSQL and Redis, a database seeded with ``seed_demo``)::
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/N \\
+        .venv/bin/python bench/profile_render.py [--n 200] [--profile article]
+
+``--profile PAGE`` prints a pyinstrument (or cProfile) profile of that page's
+misses instead of the table.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from articles.models import Article, Author, Section, Topic  # noqa: E402
+from pagecache import store as page_cache  # noqa: E402
+
+HOST = "127.0.0.1"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu() -> float:
+    """Seconds of CPU the PostgreSQL backend of this connection has used."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    if not hasattr(backend_cpu, "pid"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_cpu.pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{backend_cpu.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def list_pages() -> dict[str, tuple[str, str]]:
+    section = Section.objects.filter(parent__isnull=True).order_by("position", "pk").first()
+    topic = Topic.objects.filter(is_hot=True).order_by("hot_order", "pk").first() or (
+        Topic.objects.order_by("pk").first()
+    )
+    author = Author.objects.order_by("pk").first()
+    return {
+        "home": (reverse("website:home"), page_cache.list_page("home")),
+        "section": (
+            reverse("website:section", args=[section.slug]),
+            page_cache.list_page("section", section.slug, 1),
+        ),
+        "topic": (
+            reverse("website:topic", args=[topic.slug]),
+            page_cache.list_page("topic", topic.slug, 1),
+        ),
+        "author": (
+            reverse("website:author", args=[author.slug]),
+            page_cache.list_page("author", author.slug, 1),
+        ),
+    }
+
+
+def article_paths(n: int) -> list[str]:
+    rows = (
+        Article.objects.published()
+        .exclude(access_level="metered")
+        .select_related("section")
+        .order_by("-published_at", "-pk")[:n]
+    )
+    return [a.get_absolute_url() for a in rows]
+
+
+def warm(client: Client) -> None:
+    """Imports, connections and the per-section lists, as on a server that has been up."""
+    client.get("/healthz", HTTP_HOST=HOST)
+    for path in article_paths(50):
+        client.get(path, HTTP_HOST=HOST)
+
+
+def measure(client: Client, paths, before=None) -> tuple[list[float], list[float]]:
+    """Web and database CPU (ms) of each request."""
+    web, db = [], []
+    for path in paths:
+        if before:
+            before()
+        w0, d0 = time.process_time(), backend_cpu()
+        response = client.get(path, HTTP_HOST=HOST)
+        w1, d1 = time.process_time(), backend_cpu()
+        assert response.status_code == 200, (path, response.status_code)
+        assert response["X-Page-Cache"] == "miss", path
+        web.append((w1 - w0) * 1000)
+        db.append((d1 - d0) * 1000)
+    return web, db
+
+
+def scenarios(n: int):
+    # The first 50 articles warmed the per-section lists (``warm``); the rest are measured.
+    yield "article (rotating, lists warm)", article_paths(n + 55)[50:], None
+    for name, (path, page) in list_pages().items():
+        key = f"{page_cache.PREFIX}:page:id:{page}:anonymous"
+        yield (
+            f"{name} (page miss, fragments warm)",
+            [path] * (n + 5),
+            lambda key=key: cache.delete(key),
+        )
+        yield f"{name} (cold: generations bumped)", [path] * (n + 5), page_cache.purge_all
+
+
+def run_table(n: int) -> None:
+    client = Client()
+    warm(client)
+    # Means: the database's CPU is read in clock ticks (10 ms), too coarse for a median.
+    print(f"| page ({connection.vendor}, n={n}) | web ms | db ms | total ms |")
+    print("|---|---|---|---|")
+    for name, paths, before in scenarios(n):
+        measure(client, paths[:5], before)  # warm-up
+        web, db = measure(client, paths[5:], before)
+        web_ms, db_ms = statistics.fmean(web), statistics.fmean(db)
+        print(f"| {name} | {web_ms:.1f} | {db_ms:.1f} | {web_ms + db_ms:.1f} |", flush=True)
+
+
+def run_profile(page: str, n: int) -> None:
+    client = Client()
+    warm(client)
+    chosen = next((s for s in scenarios(n) if s[0].startswith(page)), None)
+    if chosen is None:
+        raise SystemExit(f"no page {page!r}")
+    _name, paths, before = chosen
+    measure(client, paths[:5], before)
+    paths = paths[5:]
+    try:
+        from pyinstrument import Profiler
+    except ImportError:  # pyinstrument is not a dependency; cProfile always is
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        measure(client, paths, before)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        return
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    measure(client, paths, before)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--profile", metavar="PAGE")
+    args = parser.parse_args()
+    cache.clear()
+    if args.profile:
+        run_profile(args.profile, args.n)
+    else:
+        run_table(args.n)
+
+
+if __name__ == "__main__":
+    main()

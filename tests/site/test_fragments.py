@@ -1,0 +1,112 @@
+"""Shared fragments hold only what every reader sees, and follow publishes."""
+
+import pytest
+
+from tests.factories import ArticleFactory, SectionFactory
+from website import fragments
+
+pytestmark = pytest.mark.django_db
+
+PER_READER = ("ad-slot", "data-meter-left", "data-paywall", "csrfmiddlewaretoken", "upsell")
+
+
+def test_no_per_reader_markup_is_kept_in_a_shared_fragment(client):
+    section = SectionFactory()
+    articles = [ArticleFactory(section=section, access_level="metered") for _ in range(4)]
+    ArticleFactory(section=section, is_editors_pick=True)
+    client.get("/")
+    response = client.get(articles[0].get_absolute_url())  # a metered read: notice + ads
+    html = response.content.decode()
+    assert "data-meter-left" in html  # the page has them...
+    assert "ad-slot" in html
+    lists = fragments.article_lists(section.pk)
+    shared = [c.html for c in lists.latest + lists.picks + lists.in_section]
+    shared += [str(v) for v in fragments.chrome().values()]
+    blocks = fragments.home_blocks()
+    shared += [str(v) for name, v in blocks.items() if name != "section_blocks"]
+    shared += [str(v) for v in blocks["section_blocks"]]
+    assert shared
+    for text in shared:  # ...the fragments never
+        for marker in PER_READER:
+            assert marker not in text, (marker, text[:200])
+
+
+def test_an_ad_free_reader_first_leaves_ads_for_everyone_else(client, adfree_reader):
+    section = SectionFactory()
+    article = ArticleFactory(section=section)
+    ArticleFactory(section=section)
+    client.force_login(adfree_reader)
+    for path in ("/", article.get_absolute_url(), section.get_absolute_url()):
+        assert "ad-slot" not in client.get(path).content.decode(), path
+    client.logout()
+    for path in ("/", article.get_absolute_url(), section.get_absolute_url()):
+        assert "ad-slot" in client.get(path).content.decode(), path
+
+
+def test_an_anonymous_reader_first_leaves_no_ads_for_an_ad_free_reader(client, adfree_reader):
+    section = SectionFactory()
+    article = ArticleFactory(section=section)
+    ArticleFactory(section=section)
+    for path in ("/", article.get_absolute_url(), section.get_absolute_url()):
+        assert "ad-slot" in client.get(path).content.decode(), path
+    client.force_login(adfree_reader)
+    for path in ("/", article.get_absolute_url(), section.get_absolute_url()):
+        assert "ad-slot" not in client.get(path).content.decode(), path
+
+
+def test_a_publish_shows_at_once_in_the_shared_lists_of_other_pages(client):
+    section = SectionFactory()
+    old = ArticleFactory(section=section)
+    client.get("/")
+    client.get(old.get_absolute_url())
+    new = ArticleFactory(section=section, headline="Kabar paling baru hari ini")
+    assert new.headline in client.get("/").content.decode()
+    other = ArticleFactory(section=section, headline="Satu lagi di rubrik ini")
+    page = client.get(old.get_absolute_url()).content.decode()
+    assert new.headline in page
+    assert other.headline in page
+
+
+def test_a_headline_from_a_fragment_is_escaped_like_any_other(client):
+    section = SectionFactory()
+    ArticleFactory(section=section, headline='<script>alert("x")</script> Rupiah')
+    reader_page = ArticleFactory(section=section)
+    client.get("/")
+    for path in ("/", reader_page.get_absolute_url()):  # the second read is from the fragments
+        html = client.get(path).content.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert" in html
+
+
+def test_fragments_are_kept_per_language(client):
+    section = SectionFactory()
+    article = ArticleFactory(section=section)
+    ArticleFactory(section=section)
+    client.get(article.get_absolute_url())
+    english = client.get("/en" + article.get_absolute_url()).content.decode()
+    assert f'href="/en/rubrik/{section.slug}/"' in english
+    assert "Latest news" in english
+
+
+def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_reader, monkeypatch):
+    section = SectionFactory()
+    article = ArticleFactory(section=section, headline="Judul pertama")
+    ArticleFactory(section=section)
+    assert "Judul pertama" in client.get(section.get_absolute_url()).content.decode()
+
+    rendered = []
+    real_cards = fragments.cards
+    monkeypatch.setattr(
+        fragments, "cards", lambda rows, **kw: rendered.extend(rows) or real_cards(rows, **kw)
+    )
+    client.force_login(adfree_reader)  # another cache class: a page miss, the same cards
+    page = client.get(section.get_absolute_url()).content.decode()
+    assert "Judul pertama" in page
+    assert rendered == []
+
+    article.headline = "Judul sesudah disunting"
+    article.save()  # an edit bumps the lists generation
+    page = client.get(section.get_absolute_url()).content.decode()
+    assert "Judul sesudah disunting" in page
+    assert "Judul pertama" not in page
+    assert len(rendered) == 2

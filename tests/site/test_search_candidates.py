@@ -1,0 +1,70 @@
+"""Search ranks a bounded set of candidates: the newest ``SEARCH_CANDIDATES`` matches.
+
+Within the bound the order is the relevance order an unbounded search gives
+(an older, better match still comes first); a match older than the bound's
+newest matches is not found.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from paywall.rights import ANONYMOUS
+from tests.conftest import requires_postgres
+from tests.factories import ArticleFactory
+from website.search import search_articles
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query: str) -> list[int]:
+    return [result.article.pk for result in search_articles(query, rights=ANONYMOUS)]
+
+
+@pytest.fixture
+def matches():
+    """Six matches for "nikel": the best (the word in the headline and the dek) is
+    the oldest; the newer ones only mention it in a free article's body."""
+    now = timezone.now()
+    best = ArticleFactory(
+        headline="Nikel, nikel dan nikel lagi",
+        dek="Harga nikel dunia",
+        published_at=now - timedelta(days=9),
+    )
+    newer = [
+        ArticleFactory(
+            headline=f"Kabar tambang {n}",
+            dek="",
+            body=f"<p>Produksi tambang naik {n} persen; nikel disebut sekali.</p>",
+            published_at=now - timedelta(days=n),
+        )
+        for n in range(1, 6)
+    ]
+    return best, newer
+
+
+@requires_postgres
+def test_within_the_bound_the_best_match_comes_first_though_it_is_the_oldest(settings, matches):
+    best, newer = matches
+    settings.SEARCH_CANDIDATES = 10_000
+    unbounded = found("nikel")
+    settings.SEARCH_CANDIDATES = 6
+
+    bounded = found("nikel")
+
+    assert bounded == unbounded
+    assert bounded[0] == best.pk
+    assert set(bounded) == {best.pk, *(a.pk for a in newer)}
+
+
+def test_a_match_older_than_the_newest_candidates_is_not_ranked(settings, matches):
+    best, newer = matches
+    settings.SEARCH_CANDIDATES = 5
+
+    bounded = found("nikel")
+
+    assert best.pk not in bounded
+    assert set(bounded) == {a.pk for a in newer}
+    settings.SEARCH_CANDIDATES = 6
+    assert best.pk in found("nikel")

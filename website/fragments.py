@@ -1,0 +1,151 @@
+"""Rendered HTML shared by many pages, kept per language and cache generation.
+
+A page miss used to render every teaser card, headline and sidebar block it
+shows; most of them are the same on every page of a section (or of the whole
+site) until the next publish. They are rendered here once, with the same
+macros the templates use (``partials/card.html``, ``partials/headlines.html``,
+``partials/sidebar.html``), and kept through ``pagecache.store.shared_fragment``
+under the ``global`` and ``lists`` generations, so a publish, an edit or a
+section/topic/photo change forgets them exactly when it forgets the pages.
+
+What may be in a fragment: what is the same for every reader of a language,
+whatever their rights (headlines, decks, section names, photos, dates, the
+"Premium" badge, which is the article's level, not the reader's). What may
+never be: ad slots (ad-free readers get none), meter counts, gates, teaser
+text cut for one reader's entitlement, the reader's name, a CSRF token. Pages
+put those between the fragments at render time.
+"""
+
+from typing import NamedTuple
+
+from django.conf import settings
+from django.template import engines
+from django.utils.translation import get_language
+from markupsafe import Markup
+
+from pagecache import store as page_cache
+
+from . import pageblocks
+
+
+class RenderedCard(NamedTuple):
+    """One article's teaser as HTML; ``pk`` lets a page leave an article out."""
+
+    pk: int
+    html: str
+
+
+def _macro(template: str, name: str):
+    return getattr(engines["jinja2"].env.get_template(template).module, name)
+
+
+def cards(articles, **options) -> list[RenderedCard]:
+    card = _macro("partials/card.html", "card")
+    return [RenderedCard(a.pk, str(card(a, **options))) for a in articles]
+
+
+def headlines(articles) -> list[RenderedCard]:
+    headline = _macro("partials/headlines.html", "headline")
+    return [RenderedCard(a.pk, str(headline(a))) for a in articles]
+
+
+def joined(items) -> Markup:
+    """The HTML of rendered cards or headlines, in order, as the template inserts it."""
+    return Markup("".join(item.html for item in items))  # noqa: S704 - rendered with autoescape
+
+
+def headline_list(items, *, numbered: bool = False) -> Markup:
+    """``partials/headlines.html``'s list around rendered headlines."""
+    tag = "ol" if numbered else "ul"
+    css = "headlines numbered" if numbered else "headlines"
+    rows = "".join(f"{item.html}\n" for item in items)
+    return Markup(f'<{tag} class="{css}">\n{rows}</{tag}>')  # noqa: S704 - constant markup around rendered rows
+
+
+def article_lists(section_id: int | None) -> pageblocks.Lists:
+    """Latest news (cards), editors' picks (headlines) and "more in this section"
+    (cards) around the articles of one section, one more of each than a page
+    shows so that a page can leave itself out."""
+
+    def build() -> pageblocks.Lists:
+        rows = pageblocks.article_lists(
+            latest=11,
+            picks=6,
+            section_ids=[section_id] if section_id else None,
+            in_section=6,
+        )
+        return pageblocks.Lists(
+            latest=cards(rows.latest, photo=True, heading="h3"),
+            picks=headlines(rows.picks),
+            in_section=cards(rows.in_section, photo=True, heading="h3"),
+        )
+
+    return page_cache.shared_fragment(f"article-lists:{get_language()}:{section_id}", build)
+
+
+def chrome() -> dict:
+    """The site menu and the sidebar around its ad slot, as HTML: ``nav``,
+    ``hot_topics`` and ``galleries`` (galleries and the e-paper promo)."""
+
+    def build() -> dict:
+        shared = pageblocks.shared_blocks()
+        module = engines["jinja2"].env.get_template("partials/sidebar.html").module
+        return {
+            "nav": str(module.nav(shared)),
+            "hot_topics": str(module.hot_topics(shared)),
+            "galleries": str(module.galleries_and_epaper(shared, settings.SITE_NAME)),
+        }
+
+    found = page_cache.shared_fragment(f"chrome:{get_language()}", build)
+    return {name: Markup(html) for name, html in found.items()}  # noqa: S704 - rendered with autoescape
+
+
+def home_blocks() -> dict:
+    """Every list of the home page as HTML: ``top_story``, ``top_stories``,
+    ``latest``, ``section_blocks`` (a list), ``most_read`` and ``picks``."""
+
+    def build() -> dict:
+        shared = pageblocks.shared_blocks()
+        home_sections = [s for s in shared["sections"] if s.show_on_home]
+        lists = pageblocks.article_lists(latest=15, picks=6)
+        lead, top, latest = lists.latest[:1], lists.latest[1:5], lists.latest[5:15]
+        most_read = pageblocks.most_read(limit=5, fallback=lists.latest)
+        section_block = _macro("partials/card.html", "section_block")
+        return {
+            "top_story": "".join(
+                c.html for c in cards(lead, photo=True, big=True, heading="h2", eager=True)
+            ),
+            "top_stories": joined(cards(top, photo=True, heading="h3")),
+            "latest": joined(cards(latest, photo=True, heading="h3")),
+            "section_blocks": [
+                str(section_block(section, items))
+                for section, items in pageblocks.section_blocks(home_sections, per_section=4)
+            ],
+            "most_read": headline_list(headlines(most_read), numbered=True),
+            "picks": headline_list(headlines(lists.picks)) if lists.picks else "",
+        }
+
+    found = page_cache.shared_fragment(f"home:{get_language()}", build)
+    return {
+        name: [Markup(v) for v in value] if isinstance(value, list) else Markup(value)  # noqa: S704 - rendered with autoescape
+        for name, value in found.items()
+    }
+
+
+def listing_cards(articles, **options) -> list[Markup]:
+    """The cards of a section, topic or author page, each kept on its own
+    (per language, card options and generation), so a list page that misses
+    renders only the cards no other page or reader class rendered yet, and
+    reads the others in one round trip."""
+    language = get_language()
+    variant = ",".join(f"{k}={v}" for k, v in sorted(options.items()))
+    keys = {a.pk: f"{page_cache.PREFIX}:card:{language}:{variant}:{a.pk}" for a in articles}
+    gens, found = page_cache.shared_values(list(keys.values()))
+    missing = [a for a in articles if keys[a.pk] not in found]
+    rendered = {card.pk: card.html for card in cards(missing, **options)}
+    if rendered:
+        page_cache.store_shared_values({keys[pk]: html for pk, html in rendered.items()}, gens)
+    return [
+        Markup(found.get(keys[a.pk]) or rendered[a.pk])  # noqa: S704 - rendered with autoescape
+        for a in articles
+    ]

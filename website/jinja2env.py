@@ -1,0 +1,76 @@
+"""The Jinja2 environment of the reader's templates (``jinja2/`` and ``<app>/jinja2/``).
+
+Django's built-in Jinja2 backend renders the reader site; the admin and the
+e-mail texts stay on Django templates (the second backend in ``TEMPLATES``).
+What the Django templates had as tags and filters is here as globals and
+filters, each calling the same function the tag called:
+
+- ``url(name, *args)``, ``static(path)``, ``csrf_input`` (from the backend);
+- ``_()``/``gettext()``/``ngettext()`` through Jinja's i18n extension with
+  Django's translations (new-style: ``_("Page %(n)s", n=page.number)``): as
+  with ``{% translate %}``, the message (ours, from the .po files) is trusted
+  and the values filled into it are escaped;
+- ``picture``, ``figure``, ``language_links``, ``follow_label`` and the date
+  filters of ``website.templatetags.site_tags``; ``site_chrome`` (the menu and
+  sidebar fragments of ``website.fragments``);
+  ``idr`` of ``subscriptions.templatetags.money``; Django's ``date`` and
+  ``urlencode``; ``default`` with Django's meaning (any false value).
+
+Autoescaping is on (the backend's default, never turned off here): a value is
+escaped unless it is ``Markup`` or Django's ``SafeString`` (article bodies,
+already sanitized, and the photo markup built with ``format_html``).
+"""
+
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template import defaultfilters
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+
+from jinja2 import Environment, Undefined
+from subscriptions.templatetags.money import idr
+from website import fragments
+from website.templatetags import site_tags
+
+
+def url(name: str, *args, **kwargs) -> str:
+    """``{% url name arg %}``."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def current_year() -> str:
+    """``{% now "Y" %}``."""
+    return dateformat.format(timezone.localtime(), "Y")
+
+
+def default(value, fallback=""):
+    """Django's ``default``: the fallback for any false value, not only undefined."""
+    return value or fallback
+
+
+def environment(**options) -> Environment:
+    options["undefined"] = Undefined  # never DebugUndefined: pages look the same in DEBUG
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    env = Environment(**options)  # noqa: S701 - the backend turns autoescape on
+    env.install_gettext_callables(
+        gettext=translation.gettext, ngettext=translation.ngettext, newstyle=True
+    )
+    env.globals.update(
+        url=url,
+        static=staticfiles_storage.url,
+        current_year=current_year,
+        picture=site_tags.picture,
+        figure=site_tags.figure,
+        language_links=site_tags.links_for,
+        site_chrome=fragments.chrome,
+        follow_label=site_tags.follow_label,
+    )
+    env.filters.update(
+        newsroom_datetime=site_tags.newsroom_datetime,
+        newsroom_date=site_tags.newsroom_date,
+        iso=site_tags.iso,
+        idr=idr,
+        date=defaultfilters.date,
+        urlencode=defaultfilters.urlencode,
+        default=default,
+    )
+    return env
