@@ -3,6 +3,8 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from .logging import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -31,8 +33,9 @@ class RequestIdMiddleware:
         return response
 
 
-# The reader site runs no inline script; the admin and the API docs page
-# (Swagger UI) are left to their own defaults.
+# The reader site runs no inline script; the admin (in every language: /admin/,
+# /en/admin/) and the API docs page (Swagger UI) are left to their own defaults.
+# The admin's body editor needs its inline import map.
 CSP_EXEMPT_PREFIXES = ("/admin/", "/api/v1/docs")
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -55,10 +58,13 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.exempt = CSP_EXEMPT_PREFIXES + tuple(
+            f"/{code}/admin/" for code, _name in settings.LANGUAGES
+        )
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith(CSP_EXEMPT_PREFIXES):
+        if not request.path.startswith(self.exempt):
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

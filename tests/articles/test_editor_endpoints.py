@@ -137,3 +137,17 @@ def test_editors_insert_a_photo_node_and_the_site_shows_its_own_caption(client):
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Keterangan di artikel ini" in page
     assert "Keterangan pustaka" not in page
+
+
+def test_the_body_editor_loads_in_both_admin_languages(client):
+    """The editor's import map is an inline script: no reader-site CSP on the admin,
+    in Indonesian (/admin/) or English (/en/admin/); reader pages keep theirs."""
+    client.force_login(UserFactory(role=EDITOR))
+    article = ArticleFactory()
+    for prefix in ("", "/en"):
+        response = client.get(f"{prefix}/admin/articles/article/{article.pk}/change/")
+        assert response.status_code == 200
+        assert "Content-Security-Policy" not in response
+        assert b'type="importmap"' in response.content
+        assert b"desk/body-blocks.js" in response.content
+    assert "Content-Security-Policy" in client.get(f"/en{article.get_absolute_url()}")
