@@ -95,9 +95,9 @@ BODY_HELP = _(
     "Everything else (scripts, styles, embeds) is removed on save."
 )
 
-# Fields of the change form an autosave keeps (split date/time widgets post
-# ``<name>_0`` and ``<name>_1``).
-AUTOSAVED_FIELDS = (
+# The change form's fields, which are also what an autosave keeps (split
+# date/time widgets post ``<name>_0`` and ``<name>_1``).
+ARTICLE_FORM_FIELDS = (
     "headline",
     "slug",
     "dek",
@@ -120,6 +120,7 @@ AUTOSAVED_FIELDS = (
     "canonical_url",
     "is_editors_pick",
 )
+AUTOSAVED_FIELDS = ARTICLE_FORM_FIELDS
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -139,29 +140,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = [
-            "headline",
-            "slug",
-            "dek",
-            "section",
-            "topics",
-            "authors",
-            "editor",
-            "lead_photo",
-            "lead_photo_caption",
-            "dateline_city",
-            "body",
-            "source_attribution",
-            "access_level",
-            "publish_at",
-            "embargo_until",
-            "expires_at",
-            "seo_title",
-            "seo_description",
-            "social_image",
-            "canonical_url",
-            "is_editors_pick",
-        ]
+        fields = list(ARTICLE_FORM_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
