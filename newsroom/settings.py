@@ -108,7 +108,8 @@ TEMPLATES = [
     # The reader site: Jinja2 (jinja2/ and <app>/jinja2/), several times faster
     # than Django templates on the card-heavy pages (website/jinja2env.py).
     {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "website.jinja2_backend.Jinja2",
+        "NAME": "jinja2",  # the alias code asks for (engines["jinja2"])
         "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {

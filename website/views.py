@@ -301,8 +301,9 @@ def preview(request, pk):
         rights=rights, article=article, surface=Surface.PREVIEW, meter=fresh_meter(rights)
     )
     context = article_context(article, decision)
-    context.update({"preview_as": as_reader, "preview_choices": list(PREVIEW_READERS)})
-    request.preview_show_ads = show_ads  # the context processor's show_ads (ad slots)
+    context.update(
+        {"show_ads": show_ads, "preview_as": as_reader, "preview_choices": list(PREVIEW_READERS)}
+    )
     response = render(request, "website/detail.html", context)
     cache_policy(decision, rights=rights, surface=Surface.PREVIEW).apply(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
