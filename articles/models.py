@@ -232,6 +232,24 @@ class GalleryPhoto(models.Model):
         return f"{self.gallery} #{self.position}"
 
 
+def article_path(*, pk: int, slug: str, section_slug: str, moment) -> str:
+    """An article's address: its section (``berita`` without one), the local
+    day of ``moment`` (publication, else creation), its id and slug. The API
+    builds it from rows with this too (``website.api_payloads``)."""
+    when = timezone.localtime(moment)
+    return reverse(
+        "website:detail",
+        kwargs={
+            "section": section_slug or "berita",
+            "year": f"{when:%Y}",
+            "month": f"{when:%m}",
+            "day": f"{when:%d}",
+            "pk": pk,
+            "slug": slug,
+        },
+    )
+
+
 class Article(models.Model):
     """A news story. Its row is the truth about whether it is live."""
 
@@ -384,17 +402,11 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self) -> str:
-        when = timezone.localtime(self.published_at or self.created_at)
-        return reverse(
-            "website:detail",
-            kwargs={
-                "section": self.section.slug if self.section_id else "berita",
-                "year": f"{when:%Y}",
-                "month": f"{when:%m}",
-                "day": f"{when:%d}",
-                "pk": self.pk,
-                "slug": self.slug,
-            },
+        return article_path(
+            pk=self.pk,
+            slug=self.slug,
+            section_slug=self.section.slug if self.section_id else "",
+            moment=self.published_at or self.created_at,
         )
 
     @property

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from articles.body import visible_body
-from articles.models import Article, Author, Topic
+from articles.models import Article, Author, Topic, article_path
 from articles.sanitize import clean_body
 from articles.schemas import PHOTO_FIELDS, photo_payload
 from core.api_http import api_datetime
@@ -104,7 +104,7 @@ class Links:
         return _article_path(
             row["id"],
             row["slug"],
-            row["section__slug"] if row["section_id"] else "berita",
+            row["section__slug"] if row["section_id"] else "",
             row["published_at"] or row["created_at"],
             timezone.get_current_timezone_name(),
             get_language(),
@@ -119,16 +119,8 @@ def _reverse(name: str, kwargs: tuple, language, prefix: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _article_path(pk, slug, section, moment, zone, language, prefix) -> str:
-    when = timezone.localtime(moment)
-    kwargs = {
-        "section": section,
-        "year": f"{when:%Y}",
-        "month": f"{when:%m}",
-        "day": f"{when:%d}",
-        "pk": pk,
-        "slug": slug,
-    }
-    return reverse("website:detail", kwargs=kwargs)
+    # ``zone``, ``language`` and ``prefix`` only key the cache: the path depends on them.
+    return article_path(pk=pk, slug=slug, section_slug=section, moment=moment)
 
 
 @receiver(setting_changed)
