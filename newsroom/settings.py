@@ -154,8 +154,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if TESTING and REDIS_URL and _XDIST_WORKER.startswith("gw"):
     # Parallel test processes each get their own Redis database: a test that
-    # clears the cache must not flush another process's entries.
-    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{10 + int(_XDIST_WORKER[2:])}"
+    # clears the cache must not flush another process's entries. Two suites run
+    # side by side on one Redis set TEST_REDIS_DB_BASE apart (default 10).
+    _db_base = int(os.environ.get("TEST_REDIS_DB_BASE", "10"))
+    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{_db_base + int(_XDIST_WORKER[2:])}"
 if REDIS_URL:
     CACHES = {
         "default": {
