@@ -20,6 +20,7 @@ from paywall import funnel
 from paywall.rules import current_rules
 
 from . import selectors
+from .account_status import account_status, payment_rows
 from .billing import WebhookSignatureError, get_provider, providers_that
 from .billing.webhooks import webhook_receive
 from .forms import ChangePlanForm, CheckoutForm, SignupForm
@@ -79,7 +80,7 @@ def account(request):
     summary = selectors.reader_summary(request.user)
     context = {
         "summary": summary,
-        "payments": selectors.payment_history(request.user),
+        "payments": payment_rows(selectors.payment_history(request.user)),
         "plans": selectors.plans_on_sale(),
         "portal_url": None,
         "provider": None,
@@ -95,6 +96,10 @@ def account(request):
             context["portal_url"] = provider.portal_url(
                 subscription=sub, return_url=request.build_absolute_uri()
             )
+    provider = context["provider"]
+    context["status"] = account_status(
+        summary, reader_managed=bool(provider and provider.reader_managed)
+    )
     return render(request, "subscriptions/account.html", context)
 
 
