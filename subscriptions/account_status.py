@@ -83,9 +83,7 @@ def account_status(
                 state=State.EXPIRED,
                 tone="danger",
                 title=_("Your %(plan)s subscription has ended") % {"plan": ended.plan.name},
-                detail=_(
-                    "Access ended on %(date)s. Subscribe again to read every article."
-                )
+                detail=_("Access ended on %(date)s. Subscribe again to read every article.")
                 % {"date": _day(end)},
                 subscription=ended,
                 offer_plans=True,

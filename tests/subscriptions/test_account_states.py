@@ -28,7 +28,9 @@ def _account(client, user) -> str:
 def _banner(html: str) -> str:
     match = re.search(r"<div class=\"status-banner tone-(\w+)\"[^>]*>(.*?)</div>", html, re.S)
     assert match, "no status banner"
-    return match.group(1) + ": " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(2))).strip()
+    return (
+        match.group(1) + ": " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(2))).strip()
+    )
 
 
 def _actions(html: str, sub) -> set[str]:
