@@ -47,6 +47,7 @@ class AccountStatus:
 class PaymentRow:
     date: datetime
     plan: str
+    description: str  # the provider's line (e.g. a proration), when it says more than the plan
     amount: str  # in rupiah, a refund with a minus sign
     status: str
     status_code: str  # the Payment.Status value, for the badge colour
@@ -172,6 +173,7 @@ def payment_rows(payments) -> list[PaymentRow]:
             PaymentRow(
                 date=p.created_at,
                 plan=plan or p.description,
+                description=p.description if p.description not in ("", plan) else "",
                 amount=amount,
                 status=p.get_status_display(),
                 status_code=p.status,

@@ -128,6 +128,18 @@ def test_reader_pages_have_no_serious_or_critical_axe_violations(site, page, axe
     page.locator("form[action*='/akun/daftar/'] button[type=submit]").click()
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
     found += _check(axe, page, "signup-errors")
+    # The password reset link from the e-mail, and the page it leads to.
+    path = site.query(
+        "from django.contrib.auth import get_user_model\n"
+        "from django.contrib.auth.tokens import default_token_generator as tokens\n"
+        "from django.utils.http import urlsafe_base64_encode\n"
+        "user = get_user_model().objects.get(username='reader')\n"
+        "uid = urlsafe_base64_encode(str(user.pk).encode())\n"
+        "print(f'/akun/sandi/atur/{uid}/{tokens.make_token(user)}/')"
+    )
+    page.goto(site.url + path)
+    expect(page.locator("#id_new_password1")).to_be_visible()
+    found += _check(axe, page, "password-reset-confirm")
     assert not found, "\n".join(found)
 
 

@@ -127,6 +127,20 @@ def test_expired_says_when_access_ended_and_offers_to_subscribe_again(client, pl
     assert "Berlangganan lagi</a>" in html
 
 
+def test_past_due_after_grace_reads_as_expired_on_the_last_day_of_grace(client, plans):
+    now = timezone.now()
+    sub = SubscriptionFactory(
+        plan=plans["premium"],
+        status=S.PAST_DUE,
+        current_period_end=now - timedelta(days=9),
+        grace_until=now - timedelta(days=2),
+    )
+    html = _account(client, sub.user)
+    assert 'data-account-state="expired"' in html
+    assert f"Akses berakhir pada {_day(sub.grace_until)}." in html
+    assert _actions(html, sub) == {"plans"}
+
+
 def test_free_account_shows_the_meter_and_the_plans(client, plans):
     user = UserFactory()
     html = _account(client, user)
@@ -175,5 +189,5 @@ def test_payments_are_listed_with_date_plan_rupiah_and_status(client, plans):
         "Tanggal|Paket|Jumlah|Status",
         f"{day}|X|Rp25.000|Gagal",
         f"{day}|Premium|−Rp65.000|Dana dikembalikan",
-        f"{day}|Premium|Rp65.000|Berhasil",
+        f"{day}|Premium|Premium, Januari|Rp65.000|Berhasil",
     ]
