@@ -1,7 +1,9 @@
 """The funnel from the paywall's gate to a subscription, and the articles, sections
-and authors that brought subscribers: read from the daily roll-up
-(``analytics.FunnelDaily``) and the credits (``analytics.Attribution``), never
-from the raw events, so a page costs the same at a million events.
+and authors that brought subscribers: read from the daily roll-up's per-day
+totals (``analytics.FunnelDayTotal``: a few rows a day, not one per article)
+and the credits (``analytics.Attribution``, ranged by their copy of the
+subscription's start, ``subscribed_at``), never from the raw events, so a page
+costs the same at a million events.
 
 - **Funnel steps** over a range: the events of each kind recorded on the range's
   days: gate impressions, subscribe clicks, registrations, checkouts started,
@@ -19,7 +21,7 @@ from datetime import date
 
 from django.db.models import Count, Sum
 
-from analytics.models import Attribution, FunnelDaily
+from analytics.models import Attribution, FunnelDayTotal
 from paywall.funnel import Event
 
 from .params import DateRange
@@ -51,7 +53,7 @@ def _percent(part: int, whole: int) -> float | None:
 def event_totals(*, days: DateRange) -> dict[str, dict[str, int]]:
     """Events and IDR per kind over the range's days. One query."""
     rows = (
-        FunnelDaily.objects.filter(day__gte=days.start, day__lte=days.end)
+        FunnelDayTotal.objects.filter(day__gte=days.start, day__lte=days.end)
         .values("kind")
         .annotate(events=Sum("events"), amount=Sum("amount_idr"))
     )
@@ -81,7 +83,7 @@ def funnel_steps(*, totals: dict[str, dict[str, int]]) -> list[Step]:
 def funnel_by_day(*, days: DateRange, kinds=STEPS) -> dict[str, dict[date, int]]:
     """Events per kind per day (only days with events). One query."""
     rows = (
-        FunnelDaily.objects.filter(day__gte=days.start, day__lte=days.end, kind__in=kinds)
+        FunnelDayTotal.objects.filter(day__gte=days.start, day__lte=days.end, kind__in=kinds)
         .values("day", "kind")
         .annotate(events=Sum("events"))
     )
@@ -94,7 +96,7 @@ def funnel_by_day(*, days: DateRange, kinds=STEPS) -> dict[str, dict[date, int]]
 def gates_by_reason(*, days: DateRange) -> list[tuple[str, int]]:
     """Gate impressions per paywall reason over the range, most first. One query."""
     rows = (
-        FunnelDaily.objects.filter(
+        FunnelDayTotal.objects.filter(
             day__gte=days.start, day__lte=days.end, kind=Event.GATE_IMPRESSION
         )
         .values("reason")
@@ -119,8 +121,8 @@ def _credits(*, days: DateRange, model: str):
     return Attribution.objects.filter(
         model=model,
         article__isnull=False,
-        subscription__created_at__gte=days.start_at,
-        subscription__created_at__lt=days.end_at,
+        subscribed_at__gte=days.start_at,
+        subscribed_at__lt=days.end_at,
     )
 
 
