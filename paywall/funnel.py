@@ -16,6 +16,7 @@ anonymous (the meter cookie's id), ``""`` unknown (a first visit without a
 meter cookie).
 """
 
+import atexit
 import json
 import logging
 import threading
@@ -167,14 +168,21 @@ def register_sink(sink: Callable[[list[str]], object]) -> None:
 
 
 class _Buffer:
+    """Events waiting in the process. Written when full, on the next event after
+    ``FLUSH_EVERY_SECONDS``, and by a timer ``FLUSH_EVERY_SECONDS`` after the
+    first one arrived, so a process that goes quiet does not keep them; and at
+    the process's exit (``atexit``: a worker or beat stopping)."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.items: list[str] = []
         self.since = time.monotonic()
+        self.timer: threading.Timer | None = None
 
     def add(self, item: str) -> bool:
         with self.lock:
             self.items.append(item)
+            self._arm()
             return (
                 len(self.items) >= FLUSH_EVERY_EVENTS
                 or time.monotonic() - self.since >= FLUSH_EVERY_SECONDS
@@ -184,6 +192,9 @@ class _Buffer:
         with self.lock:
             items, self.items = self.items, []
             self.since = time.monotonic()
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
             return items
 
     def put_back(self, items: list[str]) -> None:
@@ -192,10 +203,41 @@ class _Buffer:
             if len(self.items) > MAX_BUFFERED:
                 logger.warning("%d funnel events dropped", len(self.items) - MAX_BUFFERED)
                 del self.items[: len(self.items) - MAX_BUFFERED]
+            self._arm()
+
+    def _arm(self) -> None:
+        """Under the lock: a timer to flush, unless one is already waiting."""
+        if self.timer is None and self.items:
+            self.timer = threading.Timer(FLUSH_EVERY_SECONDS, _flush_on_timer)
+            self.timer.daemon = True
+            self.timer.start()
 
 
 _buffer = _Buffer()
 _redis_down_until = 0.0
+
+
+def _flush_on_timer() -> None:
+    """The buffer's timer: flush, then give back this thread's database connection
+    (the sink writes through the ORM; a connection is per thread). Events that
+    could not be written are put back, which arms the timer again."""
+    with _buffer.lock:
+        _buffer.timer = None
+    try:
+        flush()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        if pending_in_process():
+            flush()
+    except Exception:  # noqa: BLE001 - the process is going away anyway
+        logger.warning("funnel events lost at exit: %d", pending_in_process())
 
 
 def flush() -> int:
