@@ -61,6 +61,7 @@ def main() -> None:
     # The process buffer would flush through the database: keep it in memory.
     funnel.FLUSH_EVERY_EVENTS = 10**9
     funnel.FLUSH_EVERY_SECONDS = 10.0**9
+    funnel.FLUSH_TIMER_SECONDS = 10.0**9
     request = RequestFactory().get("/2026/11/30/1-berita/")
     rights = ReaderRights(meter_key="0" * 32)
     decision = make_decision(False, Reason.PREMIUM_LOGIN, settings_rules())

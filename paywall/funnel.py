@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 FORMAT = 1  # the first item of every serialized event
 FLUSH_EVERY_EVENTS = 200
 FLUSH_EVERY_SECONDS = 10.0
+# A quiet process's buffer is written by a timer this long after its first event.
+FLUSH_TIMER_SECONDS = FLUSH_EVERY_SECONDS
 MAX_BUFFERED = 20_000  # with Redis and the database both down, the oldest go first
 REDIS_RETRY_SECONDS = 5.0  # after a Redis error, buffer in the process this long
 
@@ -169,7 +171,7 @@ def register_sink(sink: Callable[[list[str]], object]) -> None:
 
 class _Buffer:
     """Events waiting in the process. Written when full, on the next event after
-    ``FLUSH_EVERY_SECONDS``, and by a timer ``FLUSH_EVERY_SECONDS`` after the
+    ``FLUSH_EVERY_SECONDS``, and by a timer ``FLUSH_TIMER_SECONDS`` after the
     first one arrived, so a process that goes quiet does not keep them; and at
     the process's exit (``atexit``: a worker or beat stopping)."""
 
@@ -208,7 +210,7 @@ class _Buffer:
     def _arm(self) -> None:
         """Under the lock: a timer to flush, unless one is already waiting."""
         if self.timer is None and self.items:
-            self.timer = threading.Timer(FLUSH_EVERY_SECONDS, _flush_on_timer)
+            self.timer = threading.Timer(FLUSH_TIMER_SECONDS, _flush_on_timer)
             self.timer.daemon = True
             self.timer.start()
 

@@ -22,6 +22,7 @@ from datetime import date
 from django.db.models import Count, Sum
 
 from analytics.models import Attribution, FunnelDayTotal
+from articles.models import Article
 from paywall.funnel import Event
 
 from .params import DateRange
@@ -126,44 +127,84 @@ def _credits(*, days: DateRange, model: str):
     )
 
 
-def _top(rows, name: str, key: str) -> list[Credit]:
-    return [
-        Credit(
-            name=row[name] or "",
-            key=str(row[key] or ""),
-            subscriptions=row["n"],
-            credited_idr=row["idr"] or 0,
+@dataclass(frozen=True)
+class Credits:
+    """Every credited article of a range with its subscriptions and IDR, and what
+    the article belongs to: the three top lists are ranked from it in Python,
+    so the credits are aggregated once (one pass over the range's credits with
+    their articles and sections, then the authors of those articles)."""
+
+    per_article: dict[int, tuple[int, int]]  # article id -> (subscriptions, IDR)
+    headline: dict[int, str]
+    section: dict[int, tuple[str, str]]  # article id -> (slug, name)
+    authors: dict[int, list[tuple[str, str]]]  # article id -> [(slug, name)]
+
+
+def credits(*, days: DateRange, model: str) -> Credits:
+    """Two queries, whatever the data."""
+    per_article, headline, section = {}, {}, {}
+    rows = (
+        _credits(days=days, model=model)
+        .values(
+            "article_id", "article__headline", "article__section__slug", "article__section__name"
         )
-        for row in rows
+        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
+        .order_by()
+    )
+    for row in rows:
+        article_id = row["article_id"]
+        per_article[article_id] = (row["n"], row["idr"] or 0)
+        headline[article_id] = row["article__headline"]
+        section[article_id] = (row["article__section__slug"], row["article__section__name"])
+    authors: dict[int, list[tuple[str, str]]] = {}
+    # Asked even when nothing was credited (no article has id 0), so the page
+    # costs the same queries whatever the data.
+    links = Article.authors.through.objects.filter(article_id__in=list(per_article) or [0])
+    for row in links.values("article_id", "author__slug", "author__name"):
+        authors.setdefault(row["article_id"], []).append((row["author__slug"], row["author__name"]))
+    return Credits(per_article=per_article, headline=headline, section=section, authors=authors)
+
+
+def _ranked(totals: dict, names: dict, limit: int) -> list[Credit]:
+    """Most subscriptions first, then most IDR, then by key (as the SQL did)."""
+    order = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    return [
+        Credit(name=names.get(key) or "", key=str(key), subscriptions=n, credited_idr=idr)
+        for key, (n, idr) in order[:limit]
     ]
 
 
-def top_articles(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
-    rows = (
-        _credits(days=days, model=model)
-        .values("article_id", "article__headline")
-        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
-        .order_by("-n", "-idr", "article_id")[:limit]
-    )
-    return _top(rows, "article__headline", "article_id")
+def _grouped(found: Credits, groups_of) -> tuple[dict, dict]:
+    totals: dict = {}
+    names: dict = {}
+    for article_id, (n, idr) in found.per_article.items():
+        for key, name in groups_of(article_id):
+            total = totals.setdefault(key, [0, 0])
+            total[0] += n
+            total[1] += idr
+            names[key] = name
+    return {k: tuple(v) for k, v in totals.items()}, names
 
 
-def top_sections(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
-    rows = (
-        _credits(days=days, model=model)
-        .values("article__section__slug", "article__section__name")
-        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
-        .order_by("-n", "-idr", "article__section__slug")[:limit]
-    )
-    return _top(rows, "article__section__name", "article__section__slug")
+def top_articles(
+    *, days: DateRange, model: str, limit: int = TOP, found: Credits | None = None
+) -> list[Credit]:
+    found = found or credits(days=days, model=model)
+    return _ranked(found.per_article, found.headline, limit)
 
 
-def top_authors(*, days: DateRange, model: str, limit: int = TOP) -> list[Credit]:
-    rows = (
-        _credits(days=days, model=model)
-        .filter(article__authors__isnull=False)
-        .values("article__authors__slug", "article__authors__name")
-        .annotate(n=Count("pk"), idr=Sum("credited_idr"))
-        .order_by("-n", "-idr", "article__authors__slug")[:limit]
-    )
-    return _top(rows, "article__authors__name", "article__authors__slug")
+def top_sections(
+    *, days: DateRange, model: str, limit: int = TOP, found: Credits | None = None
+) -> list[Credit]:
+    found = found or credits(days=days, model=model)
+    totals, names = _grouped(found, lambda a: [found.section.get(a, ("", ""))])
+    return _ranked(totals, names, limit)
+
+
+def top_authors(
+    *, days: DateRange, model: str, limit: int = TOP, found: Credits | None = None
+) -> list[Credit]:
+    """An article with two authors counts for each of them; one without, for none."""
+    found = found or credits(days=days, model=model)
+    totals, names = _grouped(found, lambda a: found.authors.get(a, []))
+    return _ranked(totals, names, limit)

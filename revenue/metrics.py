@@ -126,8 +126,14 @@ def readers_history(*, moments: list[datetime]) -> list[tuple[int, int]]:
     if not moments:
         return []
     counts = counted().aggregate(
-        **{f"a{n}": Count("user", distinct=True, filter=active_at(m)) for n, m in enumerate(moments)},
-        **{f"p{n}": Count("user", distinct=True, filter=paying_at(m)) for n, m in enumerate(moments)},
+        **{
+            f"a{n}": Count("user", distinct=True, filter=active_at(m))
+            for n, m in enumerate(moments)
+        },
+        **{
+            f"p{n}": Count("user", distinct=True, filter=paying_at(m))
+            for n, m in enumerate(moments)
+        },
     )
     return [(counts[f"a{n}"], counts[f"p{n}"]) for n in range(len(moments))]
 
@@ -386,9 +392,7 @@ class Cohort:
         ]
 
 
-def cohort_counts(
-    *, starts: list[date], ends: list[datetime]
-) -> dict[int, tuple[int, list[int]]]:
+def cohort_counts(*, starts: list[date], ends: list[datetime]) -> dict[int, tuple[int, list[int]]]:
     """For each cohort (an index into ``starts``, the months' first days, oldest
     first): its readers, and how many of them had a subscription active at each
     of ``ends``. One query, in two passes: per reader (first start, active at

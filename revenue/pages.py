@@ -415,18 +415,25 @@ def articles(query, *, today, now: datetime) -> Page:
             rows=[[c.key, c.name, c.subscriptions, c.credited_idr] for c in rows],
         )
 
+    found = funnel.credits(days=days, model=model)
     page.tables = [
         credits_table(
             "articles",
             _("Top articles"),
             _("Article"),
-            funnel.top_articles(days=days, model=model),
+            funnel.top_articles(days=days, model=model, found=found),
         ),
         credits_table(
-            "sections", _("Top sections"), _("Section"), funnel.top_sections(days=days, model=model)
+            "sections",
+            _("Top sections"),
+            _("Section"),
+            funnel.top_sections(days=days, model=model, found=found),
         ),
         credits_table(
-            "authors", _("Top authors"), _("Author"), funnel.top_authors(days=days, model=model)
+            "authors",
+            _("Top authors"),
+            _("Author"),
+            funnel.top_authors(days=days, model=model, found=found),
         ),
     ]
     page.definitions = _definitions("attribution")

@@ -10,9 +10,11 @@ from paywall import funnel
 
 @pytest.fixture
 def quiet_process(settings, monkeypatch):
-    """No Redis; the buffer's timer after 50 ms; a sink that records what it gets."""
+    """No Redis; the buffer's timer after 50 ms (the next event would write it only
+    after an hour); a sink that records what it gets."""
     settings.REDIS_URL = ""
-    monkeypatch.setattr(funnel, "FLUSH_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(funnel, "FLUSH_EVERY_SECONDS", 3600.0)
+    monkeypatch.setattr(funnel, "FLUSH_TIMER_SECONDS", 0.05)
     written: list[str] = []
     arrived = threading.Event()
     failures = []

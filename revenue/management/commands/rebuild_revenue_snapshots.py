@@ -23,7 +23,9 @@ class Command(BaseCommand):
         try:
             first = date.fromisoformat(start) if start else today - timedelta(days=days)
         except ValueError:
-            raise CommandError(f"--start must be a date written YYYY-MM-DD, not {start!r}") from None
+            raise CommandError(
+                f"--start must be a date written YYYY-MM-DD, not {start!r}"
+            ) from None
         if first > today:
             raise CommandError("--start comes after today")
         written = snapshots.write_days(days=DateRange(start=first, end=today), now=now)
