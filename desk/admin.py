@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.attribution import article_funnel, with_conversions
 from analytics.models import Attribution
 from articles import revisions, services
-from articles.images import rendition_url, thumbnail_url
+from articles.images import rendition_links, thumbnail_url
 from articles.models import (
     Agency,
     Article,
@@ -617,10 +617,7 @@ class PhotoAdmin(RefusesBadInput, admin.ModelAdmin):
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            (
-                (rendition_url(obj, int(key.split(".")[0]), key.split(".")[1]), key)
-                for key in sorted(obj.renditions, key=lambda k: (int(k.split(".")[0]), k))
-            ),
+            ((url, key) for key, url in rendition_links(obj)),
         )
 
     def save_model(self, request, obj, form, change):
