@@ -67,6 +67,7 @@ def test_the_change_page_shows_the_picture_to_click_and_each_crop_to_preview(cli
     assert "arrow keys" in html
     indonesian = client.get(f"/admin/articles/photo/{photo.pk}/change/").content.decode()
     assert "arrow keys" not in indonesian
+    assert 'data-template="Titik fokus: %(x)s dari kiri, %(y)s dari atas."' in indonesian
     assert 'data-crop="1:1"' in indonesian
 
 

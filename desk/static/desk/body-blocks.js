@@ -288,11 +288,13 @@ function openPhotoPicker(editor, options) {
       const cancel = crel("button", { type: "button", className: "button", textContent: labels.cancel })
       cancel.addEventListener("click", close)
 
+      // The upload box (and its drop zone) before the results: the library's
+      // list is long, and a zone at its foot would be out of sight.
       dialog.append(
         crel("div", { className: "nr-search-row" }, [label, input]),
+        upload,
         status,
         list,
-        upload,
         crel("div", { className: "nr-dialog-buttons" }, [cancel]),
       )
       search()
