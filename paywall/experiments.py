@@ -46,6 +46,7 @@ partial unique index). Promotion saves the winning arm's rules as a new
 version) and ends the experiment.
 """
 
+import atexit
 import hashlib
 import logging
 import threading
@@ -228,15 +229,34 @@ def arm_of(rights: ReaderRights, *, request=None, decision=None) -> Assignment |
 
 FLUSH_EVERY = 100
 FLUSH_SECONDS = 5.0
+TIMER_SECONDS = FLUSH_SECONDS  # a quiet process's exposures are written this long after
 SEEN_MAX = 100_000
 
 
 class _Buffer:
+    """Exposures waiting in the process: written when ``FLUSH_EVERY`` wait, on the
+    next exposure after ``FLUSH_SECONDS``, by a timer ``TIMER_SECONDS`` after the
+    first one arrived (a process that goes quiet keeps none back from the
+    results), and at the process's exit."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.pending: dict[tuple[int, str], tuple[str, int | None, datetime]] = {}
         self.seen: set = set()
         self.since = time.monotonic()
+        self.timer: threading.Timer | None = None
+
+    def _arm(self) -> None:
+        """Under the lock: a timer to flush, unless one is already waiting."""
+        if self.timer is None and self.pending:
+            self.timer = threading.Timer(TIMER_SECONDS, _flush_on_timer)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
     def add(self, seen_key, key, value) -> bool:
         """Buffer an exposure not seen by this process; True when it is time to flush."""
@@ -247,6 +267,7 @@ class _Buffer:
                 self.seen.clear()
             self.seen.add(seen_key)
             self.pending.setdefault(key, value)
+            self._arm()
             return (
                 len(self.pending) >= FLUSH_EVERY or time.monotonic() - self.since >= FLUSH_SECONDS
             )
@@ -255,19 +276,43 @@ class _Buffer:
         with self.lock:
             pending, self.pending = self.pending, {}
             self.since = time.monotonic()
+            self._disarm()
             return pending
 
     def put_back(self, pending: dict) -> None:
         with self.lock:
             for key, value in pending.items():
                 self.pending.setdefault(key, value)
+            self._arm()
 
     def clear(self) -> None:
         with self.lock:
             self.pending, self.seen = {}, set()
+            self._disarm()
 
 
 _buffer = _Buffer()
+
+
+def _flush_on_timer() -> None:
+    """The buffer's timer: write, then give back this thread's database connection.
+    Exposures that could not be written are put back, which arms it again."""
+    with _buffer.lock:
+        _buffer.timer = None
+    try:
+        flush_exposures()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        flush_exposures()
+    except Exception:  # noqa: BLE001 - the process is going away anyway
+        logger.warning("experiment exposures lost at exit")
 
 
 def note_exposure(rights: ReaderRights, decision: AccessDecision, *, now=None) -> None:

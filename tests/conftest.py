@@ -28,14 +28,19 @@ def _isolated_queue():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_view_buffer():
+def _fresh_view_buffer(monkeypatch):
     # Page views buffered by earlier tests (the no-Redis path) would otherwise
     # be flushed inside some later test's request and change its query count.
     from analytics import popularity
-    from paywall import funnel
+    from paywall import experiments, funnel
 
     popularity._buffer.take()
     funnel._buffer.take()  # funnel events too (``paywall.funnel``)
+    # The buffers' timers write from another thread (another database connection,
+    # outside the test's transaction): a test meets them only when it asks to.
+    monkeypatch.setattr(funnel, "REDIS_BATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(funnel, "FLUSH_TIMER_SECONDS", 3600.0)
+    monkeypatch.setattr(experiments, "TIMER_SECONDS", 3600.0)
 
 
 def clear_caches() -> None:
