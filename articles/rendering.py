@@ -21,9 +21,12 @@ from dataclasses import dataclass
 
 import nh3
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from core.prepared import prepared
 
 from .body import split_blocks
 from .body_blocks import PhotoBlock, ReadAlsoBlock, parse_block
@@ -155,6 +158,18 @@ def photo_figure_html(
 # --- The body ---------------------------------------------------------------
 
 
+# The body's embedded photos and read-also articles, each in one query built
+# once per process and number of ids (``core.prepared``).
+@prepared
+def _photos(*, ids: list[int]):
+    return Photo.objects.select_related("agency").filter(pk__in=ids)
+
+
+@prepared
+def _read_also(*, ids: list[int], at):
+    return Article.objects.published(at=at).select_related("section").filter(pk__in=ids)
+
+
 def render_body(html: str, *, dateline: str = "") -> SafeString:
     """Expand photo and read-also blocks in (already paywall-cut) body HTML.
 
@@ -163,9 +178,9 @@ def render_body(html: str, *, dateline: str = "") -> SafeString:
     blocks = [(block, parse_block(block)) for block in split_blocks(html)]
     photo_ids = {b.photo_id for _, b in blocks if isinstance(b, PhotoBlock)}
     article_ids = {b.article_id for _, b in blocks if isinstance(b, ReadAlsoBlock)}
-    photos = Photo.objects.select_related("agency").in_bulk(list(photo_ids)) if photo_ids else {}
+    photos = {p.pk: p for p in _photos(ids=sorted(photo_ids))} if photo_ids else {}
     articles = (
-        Article.objects.published().select_related("section").in_bulk(list(article_ids))
+        {a.pk: a for a in _read_also(ids=sorted(article_ids), at=timezone.now())}
         if article_ids
         else {}
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analytics import popularity
 from articles.models import Article, Author, Gallery, GalleryPhoto, Photo, Section, Topic
+from core.prepared import prepared
 from pagecache import store as page_cache
 
 NEWEST = ("-published_at", "-pk")
@@ -186,20 +187,26 @@ def shared_blocks() -> dict:
     )
 
 
-def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
-    """The article's authors and topics, in one UNION query."""
+@prepared
+def _byline_and_topics(*, article_id: int):
     authors = (
-        Author.objects.filter(articles=article.pk)
+        Author.objects.filter(articles=article_id)
         .order_by()
         .values_list(Value("a"), "pk", "name", "slug")
     )
     topics = (
-        Topic.objects.filter(articles=article.pk)
+        Topic.objects.filter(articles=article_id)
         .order_by()
         .values_list(Value("t"), "pk", "name", "slug")
     )
+    return authors.union(topics, all=True)
+
+
+def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
+    """The article's authors and topics, in one UNION query (built once per
+    process, ``core.prepared``)."""
     found_authors, found_topics = [], []
-    for kind, pk, name, slug in authors.union(topics, all=True):
+    for kind, pk, name, slug in _byline_and_topics(article_id=article.pk):
         if kind == "a":
             found_authors.append(Author(pk=pk, name=name, slug=slug))
         else:
