@@ -15,6 +15,7 @@ Every photo and every read-also article of one body is fetched in one query
 each, so a body with twenty photos costs what a body with one does.
 """
 
+import functools
 import html as html_lib
 import re
 from dataclasses import dataclass
@@ -58,14 +59,23 @@ def renditions_of(photo: Photo) -> list[Rendition]:
 
     Keys look like ``"640.webp"`` (``"w640.webp"`` is accepted too).
     """
+    items = tuple((str(key), name) for key, name in (photo.renditions or {}).items())
+    return list(_renditions(default_storage.base_url, items))
+
+
+@functools.lru_cache(maxsize=4096)
+def _renditions(base_url: str, items: tuple) -> tuple[Rendition, ...]:
+    # Once per process for each photo's renditions (a page shows the same few
+    # photos on many cards): the storage's URL joining is most of the cost.
+    # ``base_url`` is in the key, so a changed MEDIA_URL is never served stale.
     found = []
-    for key, name in (photo.renditions or {}).items():
-        size, _dot, fmt = str(key).lstrip("w").partition(".")
+    for key, name in items:
+        size, _dot, fmt = key.lstrip("w").partition(".")
         if not size.isdigit() or fmt not in {"webp", "jpg", "jpeg", "avif"} or not name:
             continue
         width = int(size)
         found.append(Rendition(width, round(width * 9 / 16), fmt, default_storage.url(name)))
-    return sorted(found, key=lambda r: (r.width, r.fmt))
+    return tuple(sorted(found, key=lambda r: (r.width, r.fmt)))
 
 
 def _fallback_size(photo: Photo, max_width: int) -> tuple[int, int]:
@@ -93,7 +103,27 @@ def picture_html(
     """
     if photo is None:
         return mark_safe("")  # noqa: S308 - a constant empty string
-    alt_text = photo.alt_text if alt is None else alt
+    return _picture(
+        default_storage.base_url,
+        tuple((str(key), name) for key, name in (photo.renditions or {}).items()),
+        photo.image.name if photo.image else "",
+        photo.width,
+        photo.height,
+        photo.alt_text if alt is None else alt,
+        sizes,
+        eager,
+        max_width,
+        css_class,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _picture(
+    base_url, renditions, image, width, height, alt_text, sizes, eager, max_width, css_class
+) -> SafeString:
+    # Once per process for each photo and presentation (a teaser photo shows on
+    # many cards); every input is in the key, the storage's base URL too.
+    photo = Photo(renditions=dict(renditions), image=image, width=width, height=height)
     loading = "eager" if eager else "lazy"
     priority = ' fetchpriority="high"' if eager else ""
     renditions = renditions_of(photo)
