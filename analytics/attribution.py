@@ -84,6 +84,7 @@ def attribute_subscription(subscription_id: int) -> list[Attribution]:
             touched_at=touch.at if touch else None,
             touch_kind=touch.kind if touch else "",
             credited_idr=credited,
+            subscribed_at=sub.created_at,
         )
         for model, touch in (
             (Attribution.Model.FIRST_TOUCH, first),

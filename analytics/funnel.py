@@ -12,8 +12,9 @@ without losing or doubling an event:
    when an earlier roll-up died before acknowledging it (re-delivery);
 2. in one transaction: the batch's rows are inserted with ``ON CONFLICT DO
    NOTHING`` on ``event_id`` (a re-delivered event is not counted twice),
-   ``FunnelDaily`` is recomputed from ``FunnelEvent`` for the days the batch
-   touched (a recount, so it is idempotent), and new subscriptions are
+   ``FunnelDaily`` (and its per-day totals, ``FunnelDayTotal``) is recomputed
+   from ``FunnelEvent`` for the days the batch touched (a recount, so it is
+   idempotent), and new subscriptions are
    attributed (``analytics.attribution``, unique per subscription and model);
 3. only then the processing list is deleted (the acknowledgement). A worker
    killed anywhere before step 3 leaves the batch to the next roll-up.
@@ -36,7 +37,7 @@ from paywall.meter import local_date
 from subscriptions.models import Subscription
 
 from . import attribution
-from .models import FunnelDaily, FunnelEvent
+from .models import FunnelDaily, FunnelDayTotal, FunnelEvent
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,32 @@ def recount_days(days) -> int:
     with transaction.atomic():
         FunnelDaily.objects.filter(day__in=days).delete()
         FunnelDaily.objects.bulk_create(rows)
+        recount_totals(days)
+    return len(rows)
+
+
+def recount_totals(days) -> int:
+    """Recompute ``FunnelDayTotal`` for ``days`` from ``FunnelDaily`` (idempotent)."""
+    days = sorted(set(days))
+    groups = (
+        FunnelDaily.objects.filter(day__in=days)
+        .values("day", "kind", "reason")
+        .annotate(n=Sum("events"), amount=Sum("amount_idr"))
+        .order_by()
+    )
+    rows = [
+        FunnelDayTotal(
+            day=g["day"],
+            kind=g["kind"],
+            reason=g["reason"],
+            events=g["n"] or 0,
+            amount_idr=g["amount"] or 0,
+        )
+        for g in groups
+    ]
+    with transaction.atomic():
+        FunnelDayTotal.objects.filter(day__in=days).delete()
+        FunnelDayTotal.objects.bulk_create(rows)
     return len(rows)
 
 

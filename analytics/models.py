@@ -159,6 +159,29 @@ class FunnelDaily(models.Model):
         return f"{self.day} {self.kind}: {self.events}"
 
 
+class FunnelDayTotal(models.Model):
+    """``FunnelDaily`` summed per day, event and reason, over articles, rules
+    versions and arms: the revenue desk's funnel reads a few rows per day from
+    it instead of one per article. Recomputed with ``FunnelDaily``
+    (``analytics.funnel.recount_totals``)."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    events = models.PositiveIntegerField(_("events"), default=0)
+    amount_idr = models.BigIntegerField(_("amount (IDR)"), default=0)
+
+    class Meta:
+        verbose_name = _("funnel day total")
+        verbose_name_plural = _("funnel day totals")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "reason"], name="funnel_total_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.reason}: {self.events}"
+
+
 class Attribution(models.Model):
     """A new subscription credited to the article that led to it, by one model."""
 
@@ -177,6 +200,9 @@ class Attribution(models.Model):
     touched_at = models.DateTimeField(_("touched at"), null=True, blank=True)
     touch_kind = models.CharField(max_length=32, choices=Event.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The subscription's own ``created_at``, copied: the revenue desk ranks the
+    # credits of the subscriptions started in a range without joining them.
+    subscribed_at = models.DateTimeField(_("subscribed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attribution")
@@ -184,9 +210,17 @@ class Attribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "model"], name="one_credit_per_model")
         ]
+        indexes = [
+            models.Index(fields=["model", "subscribed_at"], name="attribution_subscribed_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} -> {self.article_id} ({self.model})"
+
+    def save(self, *args, **kwargs):
+        if self.subscribed_at is None and self.subscription_id is not None:
+            self.subscribed_at = self.subscription.created_at
+        super().save(*args, **kwargs)
 
 
 class ReaderLink(models.Model):

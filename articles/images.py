@@ -8,15 +8,19 @@ returns is a re-encoded copy (orientation applied, metadata such as GPS
 removed), so even the original we serve carries nothing the uploader did not
 mean to publish.
 
-``photo_generate_renditions`` makes the 16:9 crops the templates use, centred
-on the focal point, in WebP and JPEG; the Celery task
-``articles.tasks.generate_photo_renditions`` only hands over to it.
+``photo_generate_renditions`` makes the crops of ``RENDITION_SHAPES`` (16:9
+for the templates, square for cards and social), each centred on the focal
+point as far as the picture allows (``crop_box``), in WebP and JPEG; the
+Celery task ``articles.tasks.generate_photo_renditions`` only hands over to
+it. The photo admin's focal-point preview (``desk/static/desk/focal-point.js``)
+repeats ``crop_box`` so what an editor sees is what the worker cuts.
 """
 
 import hashlib
 import io
 import struct
 import warnings
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
@@ -38,6 +42,24 @@ SAVE_FORMAT = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF
 RENDITION_WIDTHS = (160, 320, 640, 960, 1280)
 RENDITION_FORMATS = ("webp", "jpg")
 ASPECT = (16, 9)
+SQUARE = (1, 1)
+SQUARE_WIDTHS = (160, 320, 640)
+
+
+@dataclass(frozen=True)
+class RenditionShape:
+    """One family of renditions: its key prefix (``"sq"`` in ``"sq320.jpg"``), aspect, widths."""
+
+    prefix: str
+    aspect: tuple[int, int]
+    widths: tuple[int, ...]
+
+
+# The 16:9 keys carry no prefix ("640.webp"): the site and the API have read them so since day one.
+RENDITION_SHAPES = (
+    RenditionShape(prefix="", aspect=ASPECT, widths=RENDITION_WIDTHS),
+    RenditionShape(prefix="sq", aspect=SQUARE, widths=SQUARE_WIDTHS),
+)
 
 # Markup that has no business inside a picture: a file holding it is built to
 # be read as something else too (a polyglot), whatever its image part says.
@@ -236,9 +258,19 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def crop_box(width: int, height: int, focal_x: float, focal_y: float) -> tuple[int, int, int, int]:
-    """The largest 16:9 box inside the picture, as centred on the focal point as it fits."""
-    aw, ah = ASPECT
+def crop_box(
+    width: int,
+    height: int,
+    focal_x: float,
+    focal_y: float,
+    aspect: tuple[int, int] = ASPECT,
+) -> tuple[int, int, int, int]:
+    """The largest box of ``aspect`` inside the picture, as centred on the focal point as it fits.
+
+    ``desk/static/desk/focal-point.js`` (``cropBox``) is the same arithmetic for
+    the admin's live preview: change both together.
+    """
+    aw, ah = aspect
     if width * ah > height * aw:
         crop_w, crop_h = round(height * aw / ah), height
     else:
@@ -275,28 +307,10 @@ def photo_generate_renditions(photo_id: int) -> dict[str, str]:
         with Image.open(handle) as original:
             upright = ImageOps.exif_transpose(original)
             upright.load()
-    cropped = _flatten(upright.crop(crop_box(upright.width, upright.height, fx, fy)))
     renditions: dict[str, str] = {}
-    source = cropped
-    # Largest first, each made from the one before: far cheaper than resizing
-    # the full crop five times, and LANCZOS keeps the small steps sharp.
-    for width in sorted(RENDITION_WIDTHS, reverse=True):
-        if width > cropped.width and width != RENDITION_WIDTHS[0]:
-            continue
-        height = round(width * ASPECT[1] / ASPECT[0])
-        resized = source.resize((width, height), Image.Resampling.LANCZOS)
-        resized.info = {}
-        source = resized
-        for fmt in RENDITION_FORMATS:
-            name = f"renditions/{photo_id}/{width}-{fingerprint}.{fmt}"
-            if not default_storage.exists(name):
-                buffer = io.BytesIO()
-                if fmt == "webp":
-                    resized.save(buffer, format="WEBP", quality=80, method=3)
-                else:
-                    resized.save(buffer, format="JPEG", quality=82, optimize=True, progressive=True)
-                name = default_storage.save(name, ContentFile(buffer.getvalue()))
-            renditions[f"{width}.{fmt}"] = name
+    for shape in RENDITION_SHAPES:
+        box = crop_box(upright.width, upright.height, fx, fy, shape.aspect)
+        renditions.update(_cut(upright.crop(box), shape, photo_id, fingerprint))
     updated = Photo.objects.filter(pk=photo_id, image=source_name, focal_x=fx, focal_y=fy).update(
         renditions=renditions
     )
@@ -309,6 +323,36 @@ def photo_generate_renditions(photo_id: int) -> dict[str, str]:
     return renditions
 
 
+def _cut(
+    cropped: Image.Image, shape: RenditionShape, photo_id: int, fingerprint: str
+) -> dict[str, str]:
+    """Store one shape's widths of an already cropped picture; its keys and file names."""
+    cropped = _flatten(cropped)
+    made: dict[str, str] = {}
+    source = cropped
+    smallest = min(shape.widths)
+    # Largest first, each made from the one before: far cheaper than resizing
+    # the full crop five times, and LANCZOS keeps the small steps sharp.
+    for width in sorted(shape.widths, reverse=True):
+        if width > cropped.width and width != smallest:
+            continue
+        height = round(width * shape.aspect[1] / shape.aspect[0])
+        resized = source.resize((width, height), Image.Resampling.LANCZOS)
+        resized.info = {}
+        source = resized
+        for fmt in RENDITION_FORMATS:
+            name = f"renditions/{photo_id}/{shape.prefix}{width}-{fingerprint}.{fmt}"
+            if not default_storage.exists(name):
+                buffer = io.BytesIO()
+                if fmt == "webp":
+                    resized.save(buffer, format="WEBP", quality=80, method=3)
+                else:
+                    resized.save(buffer, format="JPEG", quality=82, optimize=True, progressive=True)
+                name = default_storage.save(name, ContentFile(buffer.getvalue()))
+            made[f"{shape.prefix}{width}.{fmt}"] = name
+    return made
+
+
 def rendition_url(photo: Photo, width: int, fmt: str) -> str | None:
     """The URL of one rendition (``fmt`` is ``"webp"`` or ``"jpg"``), or None if not made."""
     name = (photo.renditions or {}).get(f"{width}.{fmt}")
@@ -318,3 +362,20 @@ def rendition_url(photo: Photo, width: int, fmt: str) -> str | None:
 def thumbnail_url(photo: Photo) -> str:
     """A small picture for lists: the 160 px rendition, else the original."""
     return rendition_url(photo, 160, "jpg") or (photo.image.url if photo.image else "")
+
+
+def rendition_links(photo: Photo) -> list[tuple[str, str]]:
+    """Every rendition's key and URL, shape by shape (16:9, then square), narrowest first."""
+    order = {shape.prefix: n for n, shape in enumerate(RENDITION_SHAPES)}
+
+    def sort_key(key: str) -> tuple:
+        size, _dot, fmt = key.partition(".")
+        prefix = size.rstrip("0123456789")
+        digits = size[len(prefix) :]
+        return (order.get(prefix, len(order)), int(digits) if digits.isdigit() else 0, fmt)
+
+    return [
+        (key, default_storage.url(name))
+        for key, name in sorted((photo.renditions or {}).items(), key=lambda kv: sort_key(kv[0]))
+        if name
+    ]

@@ -1,7 +1,8 @@
 """CPU cost of recording a funnel event on the request path (``paywall.funnel``).
 
 The target (issue 13): a gate impression on a page-cache hit costs at most
-0.2 ms of CPU: no SQL, one Redis round trip at most. This measures the
+0.2 ms of CPU: no SQL and no round trip of its own (events go to Redis in one
+RPUSH per batch, whose cost is measured here, spread over the batch). This measures the
 process CPU time (``time.process_time``, so the wait for Redis is not counted)
 of ``record_gate`` for a gated anonymous reader, and of ``record`` alone, with
 Redis (``REDIS_URL`` set) and with the process buffer (``--no-redis``).
@@ -58,9 +59,16 @@ def main() -> None:
     from paywall.rights import ReaderRights
     from paywall.rules import settings_rules
 
-    # The process buffer would flush through the database: keep it in memory.
-    funnel.FLUSH_EVERY_EVENTS = 10**9
-    funnel.FLUSH_EVERY_SECONDS = 10.0**9
+    if settings.REDIS_URL:
+        # With Redis, the batch push (one RPUSH per FLUSH_EVERY_EVENTS) is part of
+        # the cost: measured here, amortized over the batch (process CPU counts
+        # the timer thread too).
+        pass
+    else:
+        # The process buffer would flush through the database: keep it in memory.
+        funnel.FLUSH_EVERY_EVENTS = 10**9
+        funnel.FLUSH_EVERY_SECONDS = 10.0**9
+        funnel.FLUSH_TIMER_SECONDS = 10.0**9
     request = RequestFactory().get("/2026/11/30/1-berita/")
     rights = ReaderRights(meter_key="0" * 32)
     decision = make_decision(False, Reason.PREMIUM_LOGIN, settings_rules())

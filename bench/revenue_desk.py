@@ -17,7 +17,8 @@ Volume (all relative to now):
   succeeded charge for each paid start;
 - 1,000,000 funnel events over the last 365 days in the funnel's proportions,
   on 500 articles, rolled up into ``FunnelDaily`` as the roll-up does
-  (one row per day, kind, reason, article, rules version, experiment arm);
+  (one row per day, kind, reason, article, rules version, experiment arm)
+  and its per-day totals ``FunnelDayTotal``;
 - first- and last-touch attribution for every subscription;
 - 100,000 meters (90,000 anonymous, 10,000 accounts) with 300,000 metered
   reads in the last 30 days; 6 rule versions and an experiment's log.
@@ -45,6 +46,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from revenue import snapshots  # noqa: E402
 
 SUBSCRIBERS = 50_000
 EVENTS = 1_000_000
@@ -272,14 +275,21 @@ def fill() -> dict[str, float]:
         GROUP BY day, kind, reason, article_id, rules_version, experiment_id, arm
         """
     )
+    sql(
+        """
+        INSERT INTO analytics_funneldaytotal (day, kind, reason, events, amount_idr)
+        SELECT day, kind, reason, sum(events), sum(amount_idr)
+        FROM analytics_funneldaily GROUP BY day, kind, reason
+        """
+    )
     done("daily roll-up")
 
     step("attribution")
     sql(
         """
         INSERT INTO analytics_attribution (model, credited_idr, touched_at, touch_kind,
-            created_at, article_id, subscription_id)
-        SELECT m.model, 65000, s.created_at, 'gate_impression', s.created_at,
+            created_at, subscribed_at, article_id, subscription_id)
+        SELECT m.model, 65000, s.created_at, 'gate_impression', s.created_at, s.created_at,
             %s + mod((s.id * CASE WHEN m.model = 'first_touch' THEN 7 ELSE 13 END), %s), s.id
         FROM subscriptions_subscription s
         CROSS JOIN (VALUES ('first_touch'), ('last_touch')) m (model)
@@ -326,6 +336,8 @@ def counts() -> dict[str, int]:
         "payments": "SELECT count(*) FROM subscriptions_payment",
         "funnel events": "SELECT count(*) FROM analytics_funnelevent",
         "funnel daily rows": "SELECT count(*) FROM analytics_funneldaily",
+        "funnel day totals": "SELECT count(*) FROM analytics_funneldaytotal",
+        "daily snapshots": "SELECT count(*) FROM revenue_dailysnapshot",
         "attributions": "SELECT count(*) FROM analytics_attribution",
         "meter reads": "SELECT count(*) FROM subscriptions_meterread",
     }
@@ -402,7 +414,7 @@ def report(rows, sizes, took, runs) -> str:
         "",
     ]
     if took:
-        lines += ["Fill time: " + ", ".join(f"{k} {v} s" for k, v in took.items()) + ".", ""]
+        lines += ["Time taken: " + ", ".join(f"{k} {v} s" for k, v in took.items()) + ".", ""]
     return "\n".join(lines)
 
 
@@ -421,6 +433,16 @@ def main() -> None:
     if args.refill or scalar("SELECT count(*) FROM analytics_funnelevent") < EVENTS:
         print("Filling ...", flush=True)
         took = fill()
+    # What beat does every REVENUE_SNAPSHOT_SECONDS (the recent days, cohorts and
+    # the what-if histogram); a first run (or --refill) backfills the year.
+    print("Snapshots ...", flush=True)
+    start = time.perf_counter()
+    if scalar("SELECT count(*) FROM revenue_dailysnapshot") < 300:
+        call_command("rebuild_revenue_snapshots", days=366)
+        took["snapshots: backfill of 366 days"] = round(time.perf_counter() - start, 1)
+    else:
+        snapshots.write(now=timezone.now())
+        took["snapshots: one beat run"] = round(time.perf_counter() - start, 1)
     sizes = counts()
     print("Measuring ...", flush=True)
     rows = measure(args.runs)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.attribution import article_funnel, with_conversions
 from analytics.models import Attribution
 from articles import revisions, services
-from articles.images import rendition_url, thumbnail_url
+from articles.images import RENDITION_SHAPES, rendition_links, thumbnail_url
 from articles.models import (
     Agency,
     Article,
@@ -50,8 +50,10 @@ from subscriptions.templatetags.money import idr
 from .admin_inputs import RefusesBadInput, object_id_or_404
 from .autosave_admin import AutosaveAdminMixin
 from .forms import ArticleAdminForm, PhotoAdminForm, RevisionCompareForm
+from .photo_drop import drop_zone_config
 
 Status = Article.Status
+SHAPE_LABELS = {"": _("16:9 (pages)"), "sq": _("square (cards)")}
 PREVIEW_AS = ("anonymous", "registered", "premium")
 PREVIEW_LABELS = {
     "anonymous": _("as anonymous reader"),
@@ -599,15 +601,28 @@ class PhotoAdmin(RefusesBadInput, admin.ModelAdmin):
     def embed_code(self, obj):
         return format_html("<code>{}</code>", shortcode_for_photo(obj.pk)) if obj.pk else "—"
 
-    @admin.display(description=_("preview (click to set the focal point)"))
+    @admin.display(description=_("focal point"))
     def preview(self, obj):
+        """The picture to click (or move with the arrow keys) and each shape's crop, live.
+
+        ``desk/static/desk/focal-point.js`` crops the previews with the server's
+        arithmetic (``articles.images.crop_box``) for each of ``RENDITION_SHAPES``.
+        """
         if not obj.pk or not obj.image:
             return "—"
-        return format_html(
-            '<img id="focal-preview" src="{}" alt="{}" style="max-width:480px;height:auto;'
-            'cursor:crosshair">',
-            obj.image.url,
-            obj.alt_text,
+        return render_to_string(
+            "admin/articles/photo/_focal_point.html",
+            {
+                "photo": obj,
+                "now_template": _("Focal point: %(x)s across, %(y)s down."),
+                "shapes": [
+                    (
+                        f"{shape.aspect[0]}:{shape.aspect[1]}",
+                        SHAPE_LABELS.get(shape.prefix, shape.prefix),
+                    )
+                    for shape in RENDITION_SHAPES
+                ],
+            },
         )
 
     @admin.display(description=_("generated renditions"))
@@ -617,11 +632,14 @@ class PhotoAdmin(RefusesBadInput, admin.ModelAdmin):
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            (
-                (rendition_url(obj, int(key.split(".")[0]), key.split(".")[1]), key)
-                for key in sorted(obj.renditions, key=lambda k: (int(k.split(".")[0]), k))
-            ),
+            ((url, key) for key, url in rendition_links(obj)),
         )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.has_add_permission(request):
+            extra_context["photo_drop"] = drop_zone_config()
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         regenerate = not change or bool({"image", "focal_x", "focal_y"} & set(form.changed_data))

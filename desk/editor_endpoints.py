@@ -85,7 +85,13 @@ def photos(request):
 
 
 def photo_upload(request):
-    """Upload one photo (the admin's rules: ``articles.images.validate_upload``); 201 with it."""
+    """Upload one photo (the admin's rules: ``articles.images.validate_upload``); 201 with it.
+
+    One file a request: the drop zone (``desk/static/desk/photo-drop.js``) sends
+    several files as several requests, so each has its own progress and a
+    refused file (400 naming the reason, ``details.file`` and ``details.reason``)
+    leaves the others alone. A refused file writes nothing: no row, no stored file.
+    """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     _require(request, "articles.add_photo")
@@ -93,8 +99,9 @@ def photo_upload(request):
     if image is None:
         return _error(400, "invalid_input", _("Choose an image file to upload."))
     text = {name: request.POST.get(name, "") for name in ("caption", "credit", "alt_text")}
+    name = str(image.name or "")[:200]
     if any("\x00" in value for value in text.values()):
-        return _error(400, "invalid_input", _("NUL characters are not allowed."))
+        return _error(400, "invalid_input", _("NUL characters are not allowed."), file=name)
     try:
         photo = services.photo_create(
             by=request.user,
@@ -104,7 +111,17 @@ def photo_upload(request):
             alt_text=text["alt_text"][:300],
         )
     except ValidationError as error:
-        return _error(400, "invalid_image", " ".join(error.messages))
+        found = getattr(error, "error_list", None) or [
+            item for items in error.error_dict.values() for item in items
+        ]
+        codes = [item.code for item in found if item.code]
+        return _error(
+            400,
+            "invalid_image",
+            " ".join(error.messages),
+            file=name,
+            reason=codes[0] if codes else "invalid",
+        )
     photo = Photo.objects.select_related("agency").get(pk=photo.pk)
     return JsonResponse(photo_choice(photo), status=201)
 

@@ -22,6 +22,7 @@ from articles.sanitize import clean_body
 from core.api_schemas import MAX_ID
 
 from .editor_blocks import editor_body
+from .photo_drop import DROP_LABELS
 
 # What the editor offers; the server-side allow-list (``articles.body_policy``) decides.
 BODY_EDITOR = {
@@ -46,6 +47,7 @@ BODY_EDITOR = {
         "NewsPhoto": {
             "searchUrl": reverse_lazy("desk:editor-photos"),
             "uploadUrl": reverse_lazy("desk:editor-photo-upload"),
+            "dropLabels": DROP_LABELS,
             "labels": {
                 "button": _("Photo"),
                 "buttonTitle": _("Insert a photo from the library"),

@@ -426,6 +426,14 @@ FUNNEL_ROLLUP_SECONDS = float(os.environ.get("FUNNEL_ROLLUP_SECONDS", "60"))
 FUNNEL_ROLLUP_LOCK_SECONDS = int(os.environ.get("FUNNEL_ROLLUP_LOCK_SECONDS", "300"))
 # A subscription is credited to articles its reader met this many days before it.
 ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("ATTRIBUTION_WINDOW_DAYS", "30"))
+# The revenue desk's snapshots (``revenue.snapshots``): how often beat writes
+# them, how many past days each run recomputes (a day's figures can change
+# after the fact while a lapsed subscription waits to expire: keep it above
+# SUBSCRIPTION_GRACE_DAYS plus the expiry sweep), and how old the what-if's
+# stored histogram may be before the page counts the reads live.
+REVENUE_SNAPSHOT_SECONDS = float(os.environ.get("REVENUE_SNAPSHOT_SECONDS", "600"))
+REVENUE_SNAPSHOT_DAYS = int(os.environ.get("REVENUE_SNAPSHOT_DAYS", "35"))
+REVENUE_HISTOGRAM_MAX_AGE = int(os.environ.get("REVENUE_HISTOGRAM_MAX_AGE", "1800"))
 PIPELINE_BEAT_LOCK_TTL = float(os.environ.get("PIPELINE_BEAT_LOCK_TTL", "60"))
 PIPELINE_NOTIFIERS = env_list(
     "PIPELINE_NOTIFIERS", "publishing.notify.WebhookNotifier,publishing.notify.EmailNotifier"
@@ -453,6 +461,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "analytics.tasks.roll_up_funnel",
             "schedule": FUNNEL_ROLLUP_SECONDS,
             "options": {"expires": FUNNEL_ROLLUP_SECONDS},
+        },
+        "revenue-snapshots": {
+            "task": "revenue.tasks.write_snapshots",
+            "schedule": REVENUE_SNAPSHOT_SECONDS,
+            "options": {"expires": REVENUE_SNAPSHOT_SECONDS},
         },
     }
 )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .forms import RuleSetChange
-from .models import RuleOverride, RuleSet
+from .models import Experiment, ExperimentStatus, RuleOverride, RuleSet
 from .rules import PaywallRules, Period, current_rules
 from .rulesets import rules_what_if, ruleset_create, ruleset_rollback
 
@@ -120,7 +120,26 @@ class RuleSetAdmin(admin.ModelAdmin):
     def summary(self, obj: RuleSet) -> str:
         return rules_summary(obj.as_rules())
 
+    def _warn_if_experiment_runs(self, request) -> None:
+        """While an experiment runs, its readers read under their arm's version:
+        a new version reaches them only once it stops (``paywall.experiments``)."""
+        experiment = Experiment.objects.filter(status=ExperimentStatus.RUNNING).first()
+        if experiment is not None:
+            self.message_user(
+                request,
+                _(
+                    "The experiment \u201c%(name)s\u201d is running: its readers read under "
+                    "their arm's rules version, so a new version reaches them only once "
+                    "the experiment is stopped. Readers outside it get the new version "
+                    "when it comes into force."
+                )
+                % {"name": experiment.name},
+                messages.WARNING,
+            )
+
     def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            self._warn_if_experiment_runs(request)
         rules = current_rules()
         extra = {"rules_in_force": rules_summary(rules), "rules_are_defaults": rules.from_settings}
         return super().changelist_view(request, {**(extra_context or {}), **extra})
@@ -156,6 +175,8 @@ class RuleSetAdmin(admin.ModelAdmin):
         now = timezone.now()
         current = current_rules(now=now)
         data = request.POST if request.method == "POST" else None
+        if data is None:
+            self._warn_if_experiment_runs(request)
         change = RuleSetChange.bind(data, initial=current, effective_from=timezone.localtime(now))
         what_if = None
         previewed = False

@@ -1,10 +1,14 @@
 """Funnel events: the steps a reader takes from the gate to a subscription, recorded cheaply.
 
 ``record`` runs on the request path (the page cache's fast path included), so
-it writes no row and runs no SQL: with Redis it is one ``RPUSH`` of a compact
-serialized event carrying a fresh ``event_id``; without Redis (the embedded
-demo, or Redis down) the event waits in a process buffer that is written in
-batches through the sink ``analytics`` registers (``register_sink``). The
+it writes no row, runs no SQL and makes no round trip: it appends a compact
+serialized event carrying a fresh ``event_id`` to a process buffer. The buffer
+goes to Redis in one ``RPUSH`` per batch: when it holds ``FLUSH_EVERY_EVENTS``,
+or ``REDIS_BATCH_SECONDS`` after its first event (a timer), and at the process's
+exit. A process killed outright loses at most that second of events; a round
+trip per event cost more than the rest of a cached page hit. Without Redis (the
+embedded demo, or Redis down) the buffer is written, less often, through the
+sink ``analytics`` registers (``register_sink``). The
 roll-up (``analytics.funnel.roll_up``, a beat task) moves events from Redis
 into ``analytics.FunnelEvent`` exactly once per ``event_id``.
 
@@ -16,6 +20,7 @@ anonymous (the meter cookie's id), ``""`` unknown (a first visit without a
 meter cookie).
 """
 
+import atexit
 import json
 import logging
 import threading
@@ -39,6 +44,10 @@ logger = logging.getLogger(__name__)
 FORMAT = 1  # the first item of every serialized event
 FLUSH_EVERY_EVENTS = 200
 FLUSH_EVERY_SECONDS = 10.0
+# A quiet process's buffer is written by a timer this long after its first event:
+# to Redis (``REDIS_BATCH_SECONDS``), or through the sink (``FLUSH_TIMER_SECONDS``).
+REDIS_BATCH_SECONDS = 1.0
+FLUSH_TIMER_SECONDS = FLUSH_EVERY_SECONDS
 MAX_BUFFERED = 20_000  # with Redis and the database both down, the oldest go first
 REDIS_RETRY_SECONDS = 5.0  # after a Redis error, buffer in the process this long
 
@@ -167,14 +176,21 @@ def register_sink(sink: Callable[[list[str]], object]) -> None:
 
 
 class _Buffer:
+    """Events waiting in the process. Written when full, on the next event after
+    ``FLUSH_EVERY_SECONDS``, and by a timer (``_timer_seconds``) after the first
+    one arrived, so a process that goes quiet does not keep them; and at the
+    process's exit (``atexit``: a web worker, worker or beat stopping)."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.items: list[str] = []
         self.since = time.monotonic()
+        self.timer: threading.Timer | None = None
 
     def add(self, item: str) -> bool:
         with self.lock:
             self.items.append(item)
+            self._arm()
             return (
                 len(self.items) >= FLUSH_EVERY_EVENTS
                 or time.monotonic() - self.since >= FLUSH_EVERY_SECONDS
@@ -184,6 +200,9 @@ class _Buffer:
         with self.lock:
             items, self.items = self.items, []
             self.since = time.monotonic()
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
             return items
 
     def put_back(self, items: list[str]) -> None:
@@ -192,10 +211,49 @@ class _Buffer:
             if len(self.items) > MAX_BUFFERED:
                 logger.warning("%d funnel events dropped", len(self.items) - MAX_BUFFERED)
                 del self.items[: len(self.items) - MAX_BUFFERED]
+            self._arm()
+
+    def _arm(self) -> None:
+        """Under the lock: a timer to flush, unless one is already waiting."""
+        if self.timer is None and self.items:
+            self.timer = threading.Timer(_timer_seconds(), _flush_on_timer)
+            self.timer.daemon = True
+            self.timer.start()
 
 
 _buffer = _Buffer()
 _redis_down_until = 0.0
+
+
+def _timer_seconds() -> float:
+    """How long an event may wait in the process: a second when Redis takes the
+    batch, longer when the sink writes rows (the embedded demo, Redis down)."""
+    if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
+        return REDIS_BATCH_SECONDS
+    return FLUSH_TIMER_SECONDS
+
+
+def _flush_on_timer() -> None:
+    """The buffer's timer: flush, then give back this thread's database connection
+    (the sink writes through the ORM; a connection is per thread). Events that
+    could not be written are put back, which arms the timer again."""
+    with _buffer.lock:
+        _buffer.timer = None
+    try:
+        flush()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        if pending_in_process():
+            flush()
+    except Exception:  # noqa: BLE001 - the process is going away anyway
+        logger.warning("funnel events lost at exit: %d", pending_in_process())
 
 
 def flush() -> int:
@@ -241,7 +299,7 @@ def record(
     subscription_id: int | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Record one funnel event: one ``RPUSH`` with Redis, a list append without.
+    """Record one funnel event: a list append (Redis gets the batch, ``_push``).
 
     No SQL and never raises (a lost event must not break a page). Events are
     not transactional: a caller inside a transaction that may roll back
@@ -267,13 +325,7 @@ def record(
 
 
 def _push(items: list[str]) -> None:
-    """Hand serialized events over: one ``RPUSH``, or the process buffer."""
-    if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
-        try:
-            redis_client().rpush(queue_key(), *items)
-            return
-        except Exception as exc:  # noqa: BLE001 - Redis down: keep them in the process
-            _redis_failed(exc)
+    """Hand serialized events to the process buffer; write it when it is full."""
     full = False
     for item in items:
         full = _buffer.add(item)

@@ -81,12 +81,12 @@ def paying_at(moment: datetime) -> Q:
 # --- Money -----------------------------------------------------------------------------
 
 
-def mrr_history(*, moments: list[datetime]) -> list[tuple[datetime, int]]:
-    """MRR at each of ``moments``, in one query."""
+def yearly_values(*, moments: list[datetime]) -> list[int]:
+    """Twelve times the monthly value of the subscriptions paying at each of
+    ``moments``, in whole rupiah: a yearly plan's price, or 12 x a monthly
+    plan's. One query. MRR is this / 12, rounded once (``mrr_from``)."""
     if not moments:
         return []
-    # Twelve times the monthly value, in whole rupiah: a yearly plan's price, or
-    # 12 x a monthly plan's. MRR = that sum / 12, rounded once.
     yearly_value = Case(
         When(billing_period=YEAR, then=F("plan__price_yearly")),
         default=F("plan__price_monthly") * 12,
@@ -94,7 +94,17 @@ def mrr_history(*, moments: list[datetime]) -> list[tuple[datetime, int]]:
     sums = counted().aggregate(
         **{f"m{n}": Sum(yearly_value, filter=paying_at(m)) for n, m in enumerate(moments)}
     )
-    return [(m, round((sums[f"m{n}"] or 0) / 12)) for n, m in enumerate(moments)]
+    return [sums[f"m{n}"] or 0 for n in range(len(moments))]
+
+
+def mrr_from(yearly_value: int) -> int:
+    return round(yearly_value / 12)
+
+
+def mrr_history(*, moments: list[datetime]) -> list[tuple[datetime, int]]:
+    """MRR at each of ``moments``, in one query."""
+    values = yearly_values(moments=moments)
+    return [(m, mrr_from(v)) for m, v in zip(moments, values, strict=True)]
 
 
 def mrr(*, at: datetime) -> int:
@@ -109,6 +119,23 @@ def arr(*, at: datetime) -> int:
 
 def paying_readers(*, at: datetime) -> int:
     return counted().filter(paying_at(at)).aggregate(n=Count("user", distinct=True))["n"]
+
+
+def readers_history(*, moments: list[datetime]) -> list[tuple[int, int]]:
+    """(active readers, paying readers) at each of ``moments``. One query."""
+    if not moments:
+        return []
+    counts = counted().aggregate(
+        **{
+            f"a{n}": Count("user", distinct=True, filter=active_at(m))
+            for n, m in enumerate(moments)
+        },
+        **{
+            f"p{n}": Count("user", distinct=True, filter=paying_at(m))
+            for n, m in enumerate(moments)
+        },
+    )
+    return [(counts[f"a{n}"], counts[f"p{n}"]) for n in range(len(moments))]
 
 
 def arpu(*, at: datetime) -> int:
@@ -144,6 +171,7 @@ class PlanCount:
     trialing: int
     paying: int
     complimentary: int
+    plan_id: int | None = None
 
     @property
     def total(self) -> int:
@@ -156,7 +184,7 @@ def active_by_plan(*, at: datetime) -> list[PlanCount]:
     rows = (
         counted()
         .filter(active_at(at))
-        .values("plan__name", "plan__position", "billing_period")
+        .values("plan_id", "plan__name", "plan__position", "billing_period")
         .annotate(
             trialing=Count("user", distinct=True, filter=Q(trial_end__gt=at)),
             comp=Count("user", distinct=True, filter=complimentary() & ~Q(trial_end__gt=at)),
@@ -171,6 +199,7 @@ def active_by_plan(*, at: datetime) -> list[PlanCount]:
             trialing=row["trialing"],
             paying=row["paying"],
             complimentary=row["comp"],
+            plan_id=row["plan_id"],
         )
         for row in rows
     ]
@@ -260,8 +289,13 @@ def movements_by_day(*, days: DateRange, now: datetime) -> list[Movement]:
 def movements_by_week(*, days: DateRange, now: datetime) -> list[Movement]:
     """The days' movements summed per week (Monday first); the first and last weeks
     hold only the days inside the range."""
+    return by_week(movements_by_day(days=days, now=now))
+
+
+def by_week(moves: list[Movement]) -> list[Movement]:
+    """Daily movements summed per week (Monday first)."""
     weeks: dict[date, list[int]] = {}
-    for m in movements_by_day(days=days, now=now):
+    for m in moves:
         monday = m.starts - timedelta(days=m.starts.weekday())
         total = weeks.setdefault(monday, [0, 0, 0])
         total[0] += m.new
@@ -292,13 +326,18 @@ class Rate:
 def churn_rate(*, days: DateRange, now: datetime) -> Rate:
     """Of the readers active at the range's first instant, those who churned in it.
     Two queries."""
-    start_at = days.start_at
-    active = counted().filter(active_at(start_at))
-    gone = churned_in(start_at=start_at, end_at=min(days.end_at, now)).filter(active_at(start_at))
+    active = counted().filter(active_at(days.start_at))
     return Rate(
-        part=gone.aggregate(n=Count("user", distinct=True))["n"],
+        part=churned_readers(days=days, now=now),
         whole=active.aggregate(n=Count("user", distinct=True))["n"],
     )
+
+
+def churned_readers(*, days: DateRange, now: datetime) -> int:
+    """Readers active at the range's first instant who churned in it. One query."""
+    start_at = days.start_at
+    gone = churned_in(start_at=start_at, end_at=min(days.end_at, now)).filter(active_at(start_at))
+    return gone.aggregate(n=Count("user", distinct=True))["n"]
 
 
 def trial_to_paid(*, days: DateRange, now: datetime) -> Rate:
@@ -353,27 +392,26 @@ class Cohort:
         ]
 
 
-def cohort_retention(*, today: date, now: datetime, months: int = 12) -> list[Cohort]:
-    """The last ``months`` monthly cohorts (oldest first), each with its retention
-    at the end of every month since. One query, in two passes: per reader (first
-    start, active at each month's end), then per cohort."""
-    starts = month_starts(today=today, months=months)
-    ends = month_ends(today=today, months=months, now=now)
+def cohort_counts(*, starts: list[date], ends: list[datetime]) -> dict[int, tuple[int, list[int]]]:
+    """For each cohort (an index into ``starts``, the months' first days, oldest
+    first): its readers, and how many of them had a subscription active at each
+    of ``ends``. One query, in two passes: per reader (first start, active at
+    each end), then per cohort. Cohorts without readers are left out."""
     bounds = [local_midnight(first) for first in starts[1:]]
     moment = connection.ops.adapt_datetimefield_value
     running = ", ".join(["%s"] * len(RUNNING_STATUSES))
     cohort = " ".join(f"WHEN first_at < %s THEN {n}" for n in range(len(bounds)))
-    actives = ", ".join(
-        f"MAX(CASE WHEN created_at <= %s AND (status IN ({running}) OR current_period_end > %s)"
+    actives = "".join(
+        f", MAX(CASE WHEN created_at <= %s AND (status IN ({running}) OR current_period_end > %s)"
         f" THEN 1 ELSE 0 END) AS a{n}"
-        for n in range(months)
+        for n in range(len(ends))
     )
-    sums = ", ".join(f"SUM(a{n})" for n in range(months))
+    sums = "".join(f", SUM(a{n})" for n in range(len(ends)))
     query = f"""
-        SELECT {f"CASE {cohort} ELSE {months - 1} END" if bounds else "0"} AS cohort,
-               COUNT(*), {sums}
+        SELECT {f"CASE {cohort} ELSE {len(starts) - 1} END" if bounds else "0"} AS cohort,
+               COUNT(*){sums}
         FROM (
-            SELECT user_id, MIN(created_at) AS first_at, {actives}
+            SELECT user_id, MIN(created_at) AS first_at{actives}
             FROM {Subscription._meta.db_table}
             WHERE duplicate_of_id IS NULL
             GROUP BY user_id
@@ -387,16 +425,24 @@ def cohort_retention(*, today: date, now: datetime, months: int = 12) -> list[Co
     params.append(moment(local_midnight(starts[0])))
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = {row[0]: row for row in cursor.fetchall()}
+        return {row[0]: (row[1], [int(v) for v in row[2:]]) for row in cursor.fetchall()}
+
+
+def cohort_retention(*, today: date, now: datetime, months: int = 12) -> list[Cohort]:
+    """The last ``months`` monthly cohorts (oldest first), each with its retention
+    at the end of every month since. One query (``cohort_counts``)."""
+    starts = month_starts(today=today, months=months)
+    ends = month_ends(today=today, months=months, now=now)
+    return cohorts_from(starts, cohort_counts(starts=starts, ends=ends))
+
+
+def cohorts_from(starts: list[date], counts: dict[int, tuple[int, list[int]]]) -> list[Cohort]:
+    """``Cohort`` rows from ``cohort_counts`` taken at every month's end."""
+    months = len(starts)
     cohorts = []
     for index, month in enumerate(starts):
-        row = rows.get(index)
-        retained = [int(row[2 + n]) if row else 0 for n in range(index, months)]
+        readers, actives = counts.get(index, (0, [0] * months))
         cohorts.append(
-            Cohort(
-                month=month,
-                readers=row[1] if row else 0,
-                retained=retained + [None] * index,
-            )
+            Cohort(month=month, readers=readers, retained=actives[index:] + [None] * index)
         )
     return cohorts

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from paywall.funnel import Event
 from paywall.rules import current_rules
 
-from . import charts, funnel, metrics, timeline, whatif
+from . import charts, funnel, metrics, snapshots, timeline, whatif
 from .params import DateRange, choice, date_range, whole_number
 from .tables import DAY, IDR, INT, MOMENT, PERCENT, Column, Table, display
 
@@ -183,10 +183,12 @@ def overview(query, *, today, now: datetime) -> Page:
     days = date_range(query, today=today)
     at = min(days.end_at, now)
     months = metrics.month_starts(today=days.end, months=12)
-    history = metrics.mrr_history(moments=metrics.month_ends(today=days.end, months=12, now=at))
+    ends = metrics.month_ends(today=days.end, months=12, now=at)
+    stored = snapshots.daily_at([*ends, days.start_at])
+    history = snapshots.mrr_history(moments=ends, stored=stored)
     mrr = history[-1][1]  # the last month ends at ``at``
-    paying = metrics.paying_readers(at=at)
-    churn = metrics.churn_rate(days=days, now=now)
+    paying = snapshots.paying_readers(at=at, stored=stored)
+    churn = snapshots.churn_rate(days=days, now=now, stored=stored)
     trials = metrics.trial_to_paid(days=days, now=now)
     collected = metrics.revenue_collected(days=days)
     page = Page(slug="overview", title=_("Revenue desk"), days=days)
@@ -235,11 +237,14 @@ def subscribers(query, *, today, now: datetime) -> Page:
     days = date_range(query, today=today)
     grain = choice(query, "grain", ("day", "week"), "day")
     at = min(days.end_at, now)
-    plans = metrics.active_by_plan(at=at)
+    stored = snapshots.daily_in(days)
+    # The movements' CSV does not need today's live count per plan.
+    exporting_movements = query.get("format") == "csv" and query.get("table") == "movements"
+    plans = [] if exporting_movements else snapshots.active_by_plan(at=at, stored=stored)
     if grain == "week":
-        moves = metrics.movements_by_week(days=days, now=now)
+        moves = snapshots.movements_by_week(days=days, now=now, stored=stored)
     else:
-        moves = metrics.movements_by_day(days=days, now=now)
+        moves = snapshots.movements_by_day(days=days, now=now, stored=stored)
     page = Page(slug="subscribers", title=_("Subscribers"), days=days)
     periods = {"month": _("monthly"), "year": _("yearly")}
     page.choices = {
@@ -303,7 +308,7 @@ def subscribers(query, *, today, now: datetime) -> Page:
 
 def cohorts(query, *, today, now: datetime) -> Page:
     months = whole_number(query, "months", default=12, low=1, high=24)
-    rows = metrics.cohort_retention(today=today, now=now, months=months)
+    rows = snapshots.cohort_retention(today=today, now=now, months=months)
     page = Page(slug="cohorts", title=_("Cohort retention"))
     columns = [Column("cohort", _("First month")), Column("readers", _("Readers"), INT)]
     columns += [Column(f"month_{k}", _("+%(k)s") % {"k": k}, PERCENT) for k in range(months)]
@@ -412,18 +417,25 @@ def articles(query, *, today, now: datetime) -> Page:
             rows=[[c.key, c.name, c.subscriptions, c.credited_idr] for c in rows],
         )
 
+    found = funnel.credits(days=days, model=model)
     page.tables = [
         credits_table(
             "articles",
             _("Top articles"),
             _("Article"),
-            funnel.top_articles(days=days, model=model),
+            funnel.top_articles(days=days, model=model, found=found),
         ),
         credits_table(
-            "sections", _("Top sections"), _("Section"), funnel.top_sections(days=days, model=model)
+            "sections",
+            _("Top sections"),
+            _("Section"),
+            funnel.top_sections(days=days, model=model, found=found),
         ),
         credits_table(
-            "authors", _("Top authors"), _("Author"), funnel.top_authors(days=days, model=model)
+            "authors",
+            _("Top authors"),
+            _("Author"),
+            funnel.top_authors(days=days, model=model, found=found),
         ),
     ]
     page.definitions = _definitions("attribution")
@@ -432,7 +444,8 @@ def articles(query, *, today, now: datetime) -> Page:
 
 def whatif_page(query, *, today, now: datetime) -> Page:
     rules = current_rules(now=now)
-    replay = whatif.meter_replay(now=now, rules=rules)
+    counts, until = snapshots.meter_histogram(now=now)
+    replay = whatif.replay(counts=counts, rules=rules)
     window = DateRange(start=(now - timedelta(days=whatif.WINDOW_DAYS)).date(), end=today)
     totals = funnel.event_totals(days=window)
     page = Page(slug="whatif", title=_("Meter what-if"))
@@ -446,6 +459,7 @@ def whatif_page(query, *, today, now: datetime) -> Page:
         Figure(_("Gates shown (observed)"), _n(observed(Event.GATE_IMPRESSION))),
         Figure(_("Registrations (observed)"), _n(observed(Event.REGISTRATION))),
         Figure(_("Subscriptions created (observed)"), _n(observed(Event.SUBSCRIPTION_CREATED))),
+        Figure(_("Reads counted up to"), display(until, MOMENT)),
     ]
     kinds = ((False, "anonymous", _("Anonymous readers")), (True, "registered", _("Registered")))
     page.charts = [

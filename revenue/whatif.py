@@ -1,9 +1,12 @@
 """What-if of the meter: the reads of the last 30 days replayed under every
 anonymous and registered allowance from 1 to 10, in one SQL statement.
 
-Counted in SQL in three steps: the different articles each meter read in the
+Counted in two steps: in SQL, the different articles each meter read in the
 window, then how many readers read each number of them (a histogram of a few
-rows), then every allowance against that histogram.
+rows, ``histogram``); then, in Python, every allowance against that histogram
+(``replay``). Beat stores the histogram of the 30 days up to its run
+(``revenue.snapshots``), so the desk's page reads a few rows, not every read;
+a replay for rules someone just typed needs only the histogram too.
 
 For each reader (a meter: an anonymous cookie, or an account; anonymous meters
 merged into an account at sign-in are left out, their reads moved) we count the
@@ -54,52 +57,57 @@ class Replay:
 
 def _sql() -> str:
     reads, meters = MeterRead._meta.db_table, Meter._meta.db_table
-    allowances = ", ".join(f"({a})" for a in ALLOWANCES)  # constants, not input
     return f"""
         WITH per_meter AS (
             SELECT meter_id, COUNT(DISTINCT article_id) AS n
             FROM {reads}
             WHERE read_at >= %s AND read_at < %s
             GROUP BY meter_id
-        ),
-        histogram AS (
-            SELECT CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered, p.n,
-                   COUNT(*) AS readers
-            FROM per_meter p JOIN {meters} m ON m.id = p.meter_id
-            WHERE m.merged_into_id IS NULL
-            GROUP BY 1, 2
-        ),
-        allowances (a) AS (VALUES {allowances})
-        SELECT h.registered, al.a,
-               SUM(h.readers),
-               SUM(CASE WHEN h.n >= al.a THEN h.readers ELSE 0 END),
-               SUM(CASE WHEN h.n > al.a THEN (h.n - al.a) * h.readers ELSE 0 END)
-        FROM histogram h CROSS JOIN allowances al
-        GROUP BY h.registered, al.a
-    """  # noqa: S608 - table names from the models, allowances are constants
+        )
+        SELECT CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS registered, p.n,
+               COUNT(*) AS readers
+        FROM per_meter p JOIN {meters} m ON m.id = p.meter_id
+        WHERE m.merged_into_id IS NULL
+        GROUP BY 1, 2
+    """  # noqa: S608 - table names from the models
 
 
-def meter_replay(*, now: datetime, rules: PaywallRules, days: int = WINDOW_DAYS) -> list[Replay]:
-    """Anonymous rows (allowance 1..10), then registered ones. One query."""
-    since = now - timedelta(days=days)
+# (registered, different articles read) -> readers
+Histogram = dict[tuple[bool, int], int]
+
+
+def histogram(*, since: datetime, until: datetime) -> Histogram:
+    """How many readers of each kind read each number of different metered
+    articles in ``[since, until)``: a few dozen rows. One query over the reads."""
     with connection.cursor() as cursor:
         moment = connection.ops.adapt_datetimefield_value
-        cursor.execute(_sql(), [moment(since), moment(now)])
-        found = {(bool(row[0]), row[1]): row[2:] for row in cursor.fetchall()}
-    replay = []
+        cursor.execute(_sql(), [moment(since), moment(until)])
+        return {(bool(row[0]), int(row[1])): int(row[2]) for row in cursor.fetchall()}
+
+
+def replay(*, counts: Histogram, rules: PaywallRules) -> list[Replay]:
+    """Every allowance against a histogram: anonymous rows (allowance 1..10), then
+    registered ones. No query: ``rules`` may be the ones in force or any typed in."""
+    out = []
     for registered in (False, True):
         current = rules.allowance_for(authenticated=registered)
+        mine = [(n, readers) for (reg, n), readers in counts.items() if reg is registered]
         for allowance in ALLOWANCES:
-            readers, at_wall, gates = found.get((registered, allowance), (0, 0, 0))
-            replay.append(
+            out.append(
                 Replay(
                     registered=registered,
                     allowance=allowance,
-                    readers=readers,
-                    at_wall=at_wall or 0,
-                    gate_impressions=gates or 0,
+                    readers=sum(readers for _n, readers in mine),
+                    at_wall=sum(readers for n, readers in mine if n >= allowance),
+                    gate_impressions=sum((n - allowance) * r for n, r in mine if n > allowance),
                     is_current=allowance == current,
                     is_lower_bound=allowance > current,
                 )
             )
-    return replay
+    return out
+
+
+def meter_replay(*, now: datetime, rules: PaywallRules, days: int = WINDOW_DAYS) -> list[Replay]:
+    """The reads of the ``days`` days before ``now`` replayed. One query."""
+    counts = histogram(since=now - timedelta(days=days), until=now)
+    return replay(counts=counts, rules=rules)

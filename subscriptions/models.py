@@ -139,7 +139,13 @@ class Subscription(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
-        indexes = [models.Index(fields=["user", "status"], name="subscription_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "status"], name="subscription_user_idx"),
+            # The revenue desk's ranges: starts, ends of periods and trials by day.
+            models.Index(fields=["created_at"], name="subscription_created_idx"),
+            models.Index(fields=["current_period_end"], name="subscription_period_end_idx"),
+            models.Index(fields=["trial_end"], name="subscription_trial_end_idx"),
+        ]
         constraints = [
             # One of our rows per provider subscription, even when two webhooks race.
             models.UniqueConstraint(
@@ -246,6 +252,8 @@ class Payment(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        # The revenue desk's money collected over a range.
+        indexes = [models.Index(fields=["created_at"], name="payment_created_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_payment_id"], name="payment_provider_id_once"

@@ -1,5 +1,8 @@
-"""The funnel on real Redis: one RPUSH per event, and a roll-up that neither loses
-nor doubles an event when its worker dies or its batch is delivered again."""
+"""The funnel on real Redis: one RPUSH per batch of a process's events (never a
+round trip on the request path), and a roll-up that neither loses nor doubles an
+event when its worker dies or its batch is delivered again."""
+
+import time
 
 import pytest
 
@@ -37,6 +40,8 @@ def test_a_gated_page_is_one_compact_event_in_redis_until_the_roll_up(client, r)
     article = ArticleFactory(access_level="premium")
     client.get(article.get_absolute_url())
     client.get(article.get_absolute_url())  # the fast path
+    assert (_queued(r), funnel.pending_in_process()) == (0, 2)  # no round trip per event
+    assert funnel.flush() == 2  # what the batch timer does a second later
     raw = r.lrange(funnel.queue_key(), 0, -1)
     assert len(raw) == 2
     assert all(SECRET.encode() not in item and len(item) < 200 for item in raw)
@@ -49,6 +54,7 @@ def test_a_gated_page_is_one_compact_event_in_redis_until_the_roll_up(client, r)
 def test_a_worker_killed_holding_a_batch_loses_nothing(r):
     article = ArticleFactory(access_level="premium")
     _gates(article, 3)
+    funnel.flush()  # the web process's batch reaches Redis
     # A worker takes the lock and a batch, then dies before writing anything.
     r.set(rollup.lock_key(), "dead-worker", ex=300)
     assert len(rollup.claim_batch()) == 3
@@ -111,3 +117,24 @@ def test_with_redis_down_events_wait_in_the_process_and_reach_redis_later(r, set
     assert funnel.flush() == 2
     assert (_queued(r), funnel.pending_in_process()) == (2, 0)
     assert roll_up()["stored"] == 2
+
+
+def test_a_lone_event_reaches_redis_within_the_batch_time_without_another(r, monkeypatch):
+    monkeypatch.setattr(funnel, "REDIS_BATCH_SECONDS", 0.05)
+    funnel.record(Event.SUBSCRIBE_CLICK, reader="m:quiet", reason="premium_login")
+    assert _queued(r) == 0  # not on the request path
+    deadline = time.monotonic() + 10
+    while _queued(r) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (_queued(r), funnel.pending_in_process()) == (1, 0)
+    assert funnel.parse(r.lindex(funnel.queue_key(), 0))["reader"] == "m:quiet"
+
+
+def test_a_full_batch_goes_to_redis_at_once_in_one_push(r, monkeypatch):
+    monkeypatch.setattr(funnel, "FLUSH_EVERY_EVENTS", 5)
+    monkeypatch.setattr(funnel, "REDIS_BATCH_SECONDS", 3600.0)
+    article = ArticleFactory(access_level="premium")
+    _gates(article, 4)
+    assert _queued(r) == 0
+    _gates(article, 1)  # the fifth fills the batch
+    assert (_queued(r), funnel.pending_in_process()) == (5, 0)

@@ -1,4 +1,4 @@
-"""Renditions: 16:9 crops around the focal point, upright, without metadata."""
+"""Renditions: 16:9 and square crops around the focal point, upright, without metadata."""
 
 import io
 
@@ -37,17 +37,25 @@ def test_crop_box_is_16_9_and_stays_inside_the_picture():
     assert crop_box(1600, 1600, 0.5, 0.5) == (0, 350, 1600, 1250)
 
 
-def test_the_task_makes_every_width_in_webp_and_jpeg_cropped_16_9():
+def test_crop_box_square_is_centred_on_the_focal_point_as_far_as_it_fits():
+    assert crop_box(2000, 600, 0.5, 0.5, (1, 1)) == (700, 0, 1300, 600)
+    assert crop_box(2000, 600, 0.1, 0.5, (1, 1)) == (0, 0, 600, 600)
+    assert crop_box(600, 2000, 0.5, 0.9, (1, 1)) == (0, 1400, 600, 2000)
+
+
+def test_the_task_makes_every_width_in_webp_and_jpeg_cropped_16_9_and_square():
     photo = PhotoFactory(image=ContentFile(picture(size=(1600, 1000)), name="lebar.jpg"))
     tasks.generate_photo_renditions(photo.pk)
     photo.refresh_from_db()
     assert set(photo.renditions) == {
         f"{w}.{fmt}" for w in (160, 320, 640, 960, 1280) for fmt in ("webp", "jpg")
-    }
+    } | {f"sq{w}.{fmt}" for w in (160, 320, 640) for fmt in ("webp", "jpg")}
     for key in photo.renditions:
-        width, fmt = key.split(".")
+        size, fmt = key.split(".")
+        width = int(size.removeprefix("sq"))
         image = open_rendition(photo, key)
-        assert image.size == (int(width), int(width) * 9 // 16)
+        square = size.startswith("sq")
+        assert image.size == (width, width if square else width * 9 // 16)
         assert image.format == {"webp": "WEBP", "jpg": "JPEG"}[fmt]
     assert rendition_url(photo, 640, "webp").startswith("/media/renditions/")
     assert rendition_url(photo, 2000, "webp") is None
@@ -57,7 +65,16 @@ def test_a_small_picture_is_not_upscaled_but_keeps_the_smallest_size():
     photo = PhotoFactory(image=ContentFile(picture(size=(500, 400)), name="kecil.jpg"))
     tasks.generate_photo_renditions(photo.pk)
     photo.refresh_from_db()
-    assert sorted(photo.renditions) == ["160.jpg", "160.webp", "320.jpg", "320.webp"]
+    assert sorted(photo.renditions) == [
+        "160.jpg",
+        "160.webp",
+        "320.jpg",
+        "320.webp",
+        "sq160.jpg",
+        "sq160.webp",
+        "sq320.jpg",
+        "sq320.webp",
+    ]
 
 
 @pytest.mark.parametrize(("focal_x", "red"), [(0.1, True), (0.9, False)])
@@ -89,8 +106,17 @@ def test_renditions_are_upright_and_carry_no_metadata():
         assert ExifTags.Base.Orientation not in exif, key
         assert "exif" not in image.info, key
         assert "icc_profile" not in image.info, key
-    # Upright the picture is 400 × 1200 (portrait): its 16:9 crop is 400 wide.
-    assert sorted(photo.renditions) == ["160.jpg", "160.webp", "320.jpg", "320.webp"]
+    # Upright the picture is 400 × 1200 (portrait): its 16:9 and square crops are 400 wide.
+    assert sorted(photo.renditions) == [
+        "160.jpg",
+        "160.webp",
+        "320.jpg",
+        "320.webp",
+        "sq160.jpg",
+        "sq160.webp",
+        "sq320.jpg",
+        "sq320.webp",
+    ]
 
 
 def test_running_twice_reuses_the_files_and_a_new_focal_point_replaces_them():

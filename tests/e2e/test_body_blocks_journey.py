@@ -70,7 +70,7 @@ def test_reporter_inserts_blocks_autosaves_recovers_and_submits(site, page, shot
     # Upload in place: the new photo joins the library and lands in the body.
     page.locator(".prose-menubar .nr-menu-photo").click()
     upload = picker.locator(".nr-upload-box")
-    upload.locator("input[type=file]").set_input_files(make_photo(tmp_path))
+    upload.locator("input[name=image]").set_input_files(make_photo(tmp_path))
     upload.locator("input[name=caption]").fill(upload_caption)
     upload.locator("input[name=credit]").fill("Rina Paramitha")
     upload.locator("input[name=alt_text]").fill("Perahu bercat biru dengan panel surya")

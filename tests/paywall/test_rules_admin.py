@@ -210,3 +210,22 @@ def test_the_unused_override_rows_a_browser_posts_leave_the_form_valid(staff_cli
     data = previewed(staff_client, form_data(anonymous_allowance=5) | unused)
     assert staff_client.post(ADD, data).status_code == 302
     assert current_rules().anonymous_allowance == 5
+
+
+# --- While an experiment runs ------------------------------------------------------------
+
+
+def test_the_history_and_the_form_say_a_running_experiment_keeps_its_readers_rules(staff_client):
+    from paywall.experiments import ArmSpec, experiment_create, experiment_start
+
+    generous = ruleset_create(rules=replace(DEFAULTS, anonymous_allowance=5), why="a", by=None)
+    strict = ruleset_create(rules=DEFAULTS, why="b", by=None)
+    assert "is running" not in staff_client.get(CHANGELIST).content.decode()
+    experiment = experiment_create(
+        name="Meter lima", arms=[ArmSpec("a", generous, 50), ArmSpec("b", strict, 50)], by=None
+    )
+    experiment_start(experiment, by=None)
+    for url in (CHANGELIST, ADD):
+        page = staff_client.get(url).content.decode()
+        assert "The experiment \u201cMeter lima\u201d is running" in page
+        assert "only once the experiment is stopped" in page

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from analytics.funnel import recount_totals
 from analytics.models import Attribution, FunnelDaily
 from paywall.funnel import Event
 from paywall.models import Experiment, ExperimentLog, Meter, MeterRead
@@ -26,9 +27,12 @@ JUNE_14_15 = DateRange(start=date(2026, 6, 14), end=date(2026, 6, 15))
 
 
 def daily(day, kind, events, *, reason="", amount=0, article=None):
-    return FunnelDaily.objects.create(
+    """A roll-up row, and the day's totals recounted as the roll-up does."""
+    row = FunnelDaily.objects.create(
         day=day, kind=kind, events=events, reason=reason, amount_idr=amount, article=article
     )
+    recount_totals([day])
+    return row
 
 
 @pytest.fixture

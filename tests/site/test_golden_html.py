@@ -201,7 +201,7 @@ PAGES = {
     "article-premium-upgrade": ("reader", lambda s: _article(s, 4)),
     "article-premium-subscriber": ("subscriber", lambda s: _article(s, 4)),
     "article-preview": ("staff", lambda s: f"/preview/{s['articles'][4].pk}/?as=registered"),
-    "search": ("anonymous", lambda s: "/search/?q=rupiah"),
+    "search": ("anonymous", lambda s: "/search/?q=kawan"),
     "search-nothing": ("anonymous", lambda s: "/search/?q=zzzzzz"),
     "search-empty": ("anonymous", lambda s: "/search/"),
     "gallery": ("anonymous", lambda s: "/foto/pelabuhan/"),

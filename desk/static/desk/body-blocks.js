@@ -16,6 +16,7 @@
  * server sanitizes the body again on save whatever this file does.
  */
 import { crel, Node } from "django-prose-editor/editor"
+import { photoDropZone } from "./photo-drop.js"
 
 let uid = 0
 const nextId = (prefix) => `${prefix}-${++uid}`
@@ -166,30 +167,31 @@ function openPhotoPicker(editor, options) {
       const list = crel("ul", { className: "nr-photo-results", "aria-label": labels.search })
       arrowNavigation(input, list)
 
+      const choice = (photo) => {
+        const text = [photo.caption || `#${photo.id}`, photo.credit].filter(Boolean).join(" — ")
+        const button = crel("button", {
+          type: "button",
+          className: "nr-photo-choice",
+          "aria-label": text,
+        })
+        button.dataset.photoId = photo.id
+        if (photo.thumb) {
+          button.append(crel("img", { src: photo.thumb, alt: "", loading: "lazy" }))
+        }
+        button.append(
+          crel("span", { className: "nr-photo-choice-caption", textContent: photo.caption }),
+          crel("small", { textContent: photo.credit ? `${photo.credit} · #${photo.id}` : `#${photo.id}` }),
+        )
+        button.addEventListener("click", () => {
+          close()
+          insert(photo)
+        })
+        return crel("li", {}, [button])
+      }
       const show = (results) => {
         list.textContent = ""
         status.textContent = results.length ? "" : labels.noResults
-        for (const photo of results) {
-          const text = [photo.caption || `#${photo.id}`, photo.credit].filter(Boolean).join(" — ")
-          const button = crel("button", {
-            type: "button",
-            className: "nr-photo-choice",
-            "aria-label": text,
-          })
-          button.dataset.photoId = photo.id
-          if (photo.thumb) {
-            button.append(crel("img", { src: photo.thumb, alt: "", loading: "lazy" }))
-          }
-          button.append(
-            crel("span", { className: "nr-photo-choice-caption", textContent: photo.caption }),
-            crel("small", { textContent: photo.credit ? `${photo.credit} · #${photo.id}` : `#${photo.id}` }),
-          )
-          button.addEventListener("click", () => {
-            close()
-            insert(photo)
-          })
-          list.append(crel("li", {}, [button]))
-        }
+        for (const photo of results) list.append(choice(photo))
       }
       const search = async () => {
         status.textContent = labels.searching
@@ -266,14 +268,33 @@ function openPhotoPicker(editor, options) {
         uploadButton,
         uploadStatus,
       ])
+      // Several at once: each dropped photo joins the library and the list above,
+      // with the caption, credit and alt text typed here; pick one to insert it.
+      const drop = crel("div", { className: "nr-picker-drop" })
+      photoDropZone(drop, {
+        uploadUrl: options.uploadUrl,
+        labels: options.dropLabels || {},
+        fields: () => ({
+          caption: caption.control.value,
+          credit: credit.control.value,
+          alt_text: alt.control.value,
+        }),
+        onUploaded: (photo) => {
+          status.textContent = ""
+          list.prepend(choice(photo))
+        },
+      })
+      upload.append(drop)
       const cancel = crel("button", { type: "button", className: "button", textContent: labels.cancel })
       cancel.addEventListener("click", close)
 
+      // The upload box (and its drop zone) before the results: the library's
+      // list is long, and a zone at its foot would be out of sight.
       dialog.append(
         crel("div", { className: "nr-search-row" }, [label, input]),
+        upload,
         status,
         list,
-        upload,
         crel("div", { className: "nr-dialog-buttons" }, [cancel]),
       )
       search()
@@ -379,7 +400,7 @@ export const NewsPhoto = Node.create({
   draggable: false,
 
   addOptions() {
-    return { searchUrl: "", uploadUrl: "", labels: {} }
+    return { searchUrl: "", uploadUrl: "", labels: {}, dropLabels: {} }
   },
 
   addAttributes() {
