@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.reversing import reverse_cached
 from paywall.rights import AccessLevel  # the paywall names the levels; Article.AccessLevel
 
 from .liveness import is_live
@@ -47,7 +47,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("website:section", kwargs={"slug": self.slug})
+        return reverse_cached("website:section", kwargs={"slug": self.slug})
 
 
 class Topic(models.Model):
@@ -69,7 +69,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("website:topic", kwargs={"slug": self.slug})
+        return reverse_cached("website:topic", kwargs={"slug": self.slug})
 
 
 class Author(models.Model):
@@ -97,7 +97,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("website:author", kwargs={"slug": self.slug})
+        return reverse_cached("website:author", kwargs={"slug": self.slug})
 
 
 class Agency(models.Model):
@@ -207,7 +207,7 @@ class Gallery(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("website:gallery", kwargs={"slug": self.slug})
+        return reverse_cached("website:gallery", kwargs={"slug": self.slug})
 
 
 class GalleryPhoto(models.Model):
@@ -237,7 +237,7 @@ def article_path(*, pk: int, slug: str, section_slug: str, moment) -> str:
     day of ``moment`` (publication, else creation), its id and slug. The API
     builds it from rows with this too (``website.api_payloads``)."""
     when = timezone.localtime(moment)
-    return reverse(
+    return reverse_cached(
         "website:detail",
         kwargs={
             "section": section_slug or "berita",

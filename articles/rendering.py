@@ -15,15 +15,19 @@ Every photo and every read-also article of one body is fetched in one query
 each, so a body with twenty photos costs what a body with one does.
 """
 
+import functools
 import html as html_lib
 import re
 from dataclasses import dataclass
 
 import nh3
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from core.prepared import prepared
 
 from .body import split_blocks
 from .body_blocks import PhotoBlock, ReadAlsoBlock, parse_block
@@ -55,14 +59,23 @@ def renditions_of(photo: Photo) -> list[Rendition]:
 
     Keys look like ``"640.webp"`` (``"w640.webp"`` is accepted too).
     """
+    items = tuple((str(key), name) for key, name in (photo.renditions or {}).items())
+    return list(_renditions(default_storage.base_url, items))
+
+
+@functools.lru_cache(maxsize=4096)
+def _renditions(base_url: str, items: tuple) -> tuple[Rendition, ...]:
+    # Once per process for each photo's renditions (a page shows the same few
+    # photos on many cards): the storage's URL joining is most of the cost.
+    # ``base_url`` is in the key, so a changed MEDIA_URL is never served stale.
     found = []
-    for key, name in (photo.renditions or {}).items():
-        size, _dot, fmt = str(key).lstrip("w").partition(".")
+    for key, name in items:
+        size, _dot, fmt = key.lstrip("w").partition(".")
         if not size.isdigit() or fmt not in {"webp", "jpg", "jpeg", "avif"} or not name:
             continue
         width = int(size)
         found.append(Rendition(width, round(width * 9 / 16), fmt, default_storage.url(name)))
-    return sorted(found, key=lambda r: (r.width, r.fmt))
+    return tuple(sorted(found, key=lambda r: (r.width, r.fmt)))
 
 
 def _fallback_size(photo: Photo, max_width: int) -> tuple[int, int]:
@@ -90,7 +103,27 @@ def picture_html(
     """
     if photo is None:
         return mark_safe("")  # noqa: S308 - a constant empty string
-    alt_text = photo.alt_text if alt is None else alt
+    return _picture(
+        default_storage.base_url,
+        tuple((str(key), name) for key, name in (photo.renditions or {}).items()),
+        photo.image.name if photo.image else "",
+        photo.width,
+        photo.height,
+        photo.alt_text if alt is None else alt,
+        sizes,
+        eager,
+        max_width,
+        css_class,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _picture(
+    base_url, renditions, image, width, height, alt_text, sizes, eager, max_width, css_class
+) -> SafeString:
+    # Once per process for each photo and presentation (a teaser photo shows on
+    # many cards); every input is in the key, the storage's base URL too.
+    photo = Photo(renditions=dict(renditions), image=image, width=width, height=height)
     loading = "eager" if eager else "lazy"
     priority = ' fetchpriority="high"' if eager else ""
     renditions = renditions_of(photo)
@@ -155,6 +188,18 @@ def photo_figure_html(
 # --- The body ---------------------------------------------------------------
 
 
+# The body's embedded photos and read-also articles, each in one query built
+# once per process and number of ids (``core.prepared``).
+@prepared
+def _photos(*, ids: list[int]):
+    return Photo.objects.select_related("agency").filter(pk__in=ids)
+
+
+@prepared
+def _read_also(*, ids: list[int], at):
+    return Article.objects.published(at=at).select_related("section").filter(pk__in=ids)
+
+
 def render_body(html: str, *, dateline: str = "") -> SafeString:
     """Expand photo and read-also blocks in (already paywall-cut) body HTML.
 
@@ -163,9 +208,9 @@ def render_body(html: str, *, dateline: str = "") -> SafeString:
     blocks = [(block, parse_block(block)) for block in split_blocks(html)]
     photo_ids = {b.photo_id for _, b in blocks if isinstance(b, PhotoBlock)}
     article_ids = {b.article_id for _, b in blocks if isinstance(b, ReadAlsoBlock)}
-    photos = Photo.objects.select_related("agency").in_bulk(list(photo_ids)) if photo_ids else {}
+    photos = {p.pk: p for p in _photos(ids=sorted(photo_ids))} if photo_ids else {}
     articles = (
-        Article.objects.published().select_related("section").in_bulk(list(article_ids))
+        {a.pk: a for a in _read_also(ids=sorted(article_ids), at=timezone.now())}
         if article_ids
         else {}
     )

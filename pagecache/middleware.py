@@ -85,11 +85,16 @@ class PageCacheHitMiddleware:
         self.languages = {code for code, _ in settings.LANGUAGES}
 
     def __call__(self, request):
-        if request.method == "GET" and page_cache.enabled():
-            response = self.serve(request)
-            if response is not None:
-                return response
-        response = self.get_response(request)
+        # The entry and generations read here are the view's too (one round trip).
+        token = page_cache.request_reads_begin()
+        try:
+            if request.method == "GET" and page_cache.enabled():
+                response = self.serve(request)
+                if response is not None:
+                    return response
+            response = self.get_response(request)
+        finally:
+            page_cache.request_reads_end(token)
         if response.has_header("X-Page-Cache"):
             _tidy_vary(response)
         return response

@@ -26,7 +26,10 @@ their "latest"/"in this section" blocks may trail by at most
 receivers (``connect_invalidation``) cover edits made anywhere else.
 """
 
+import threading
 import time
+from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -77,6 +80,10 @@ def bump(*keys: str) -> None:
     # re-created can never equal one an old entry remembers.
     token = _token()
     cache.set_many(dict.fromkeys(keys, token), timeout=None)
+    reads = _request_reads.get()
+    if reads is not None:  # this request changed them: read them again
+        reads["gens"].clear()
+        reads["entries"].clear()
 
 
 # --- Purges (O(1): one cache write each) --------------------------------------
@@ -135,23 +142,63 @@ class Entry:
         )
 
 
-def lookup(key: str, gen_keys: list[str], *, timeout: int) -> Entry:
-    """Read an entry and the generations it depends on, in one round trip."""
+def _start_generation(key: str):
+    """A first token for a generation nobody bumped yet (once, whoever comes first),
+    so that what is built under it can be told apart from what comes after."""
+    token = _token()
+    if cache.add(key, token, timeout=None):
+        return token
+    return cache.get(key)
+
+
+# --- What this request has read already ----------------------------------------
+
+# Set for the length of a request by ``pagecache.middleware`` (None elsewhere):
+# the generation tokens and the entries this request read. The view then
+# reuses the entry the fast path looked up, and a shared fragment under the
+# generations read at the start of the request comes from this process's
+# memory (``_local``) instead of another round trip and unpickling.
+_request_reads: ContextVar[dict | None] = ContextVar("pagecache_request_reads", default=None)
+
+
+def request_reads_begin():
+    """Start remembering this request's reads; returns the token for ``request_reads_end``."""
+    return _request_reads.set({"gens": {}, "entries": {}})
+
+
+def request_reads_end(token) -> None:
+    _request_reads.reset(token)
+
+
+def lookup(key: str, gen_keys: list[str], *, timeout: int, also: tuple = ()) -> Entry:
+    """Read an entry and the generations it depends on, in one round trip
+    (and the generations ``also`` names, for the fragments a page will need)."""
     if not enabled():
         return Entry(key=key, gens=(), timeout=timeout)
-    found = cache.get_many([key, *gen_keys])
+    reads = _request_reads.get()
+    if reads is not None and key in reads["entries"]:
+        return reads["entries"][key]
+    found = cache.get_many([key, *gen_keys, *also])
+    for gen_key in (*gen_keys, *also):
+        if found.get(gen_key) is None:  # never bumped, or the cache was emptied
+            found[gen_key] = _start_generation(gen_key)
     gens = tuple(found.get(k) for k in gen_keys)
     stored = found.get(key)
     if stored is None or tuple(stored.get("gens", ())) != gens:
-        return Entry(key=key, gens=gens, timeout=timeout)
-    return Entry(
-        key=key,
-        gens=gens,
-        timeout=timeout,
-        meta=stored.get("meta") or {},
-        variants=stored.get("variants") or {},
-        valid=True,
-    )
+        entry = Entry(key=key, gens=gens, timeout=timeout)
+    else:
+        entry = Entry(
+            key=key,
+            gens=gens,
+            timeout=timeout,
+            meta=stored.get("meta") or {},
+            variants=stored.get("variants") or {},
+            valid=True,
+        )
+    if reads is not None:
+        reads["gens"].update({k: found.get(k) for k in (*gen_keys, *also)})
+        reads["entries"][key] = entry
+    return entry
 
 
 def article_entry(pk: int, *, language: str, entitlement: str) -> Entry:
@@ -159,6 +206,7 @@ def article_entry(pk: int, *, language: str, entitlement: str) -> Entry:
         f"{PREFIX}:page:{language}:article:{pk}:{entitlement}",
         [GLOBAL, article_gen_key(pk)],
         timeout=article_seconds(),
+        also=(LISTS,),  # what the page's shared fragments depend on
     )
 
 
@@ -175,14 +223,53 @@ def list_entry(page: str, *, language: str, entitlement: str) -> Entry:
     )
 
 
+# Shared fragments this process read or built, by key and generations: at most
+# ``LOCAL_FRAGMENTS``, each for at most its timeout (as in the shared cache).
+LOCAL_FRAGMENTS = 256
+_local: OrderedDict = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(key: str, gens: tuple):
+    with _local_lock:
+        found = _local.get(key)
+        if found is None or found[0] != gens or found[1] < time.monotonic():
+            return None
+        _local.move_to_end(key)
+        return found
+
+
+def _local_put(key: str, gens: tuple, value, timeout: int) -> None:
+    with _local_lock:
+        _local[key] = (gens, time.monotonic() + timeout, value)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_FRAGMENTS:
+            _local.popitem(last=False)
+
+
 def shared_fragment(name: str, build, *, timeout: int | None = None):
-    """A value shared by many pages (hot topics, galleries), rebuilt per generation."""
-    entry = lookup(f"{PREFIX}:frag:{name}", [GLOBAL, LISTS], timeout=timeout or list_seconds())
+    """A value shared by many pages (hot topics, galleries), rebuilt per generation.
+
+    Inside a request whose generations are known (``lookup`` read them), a
+    value this process already holds under the same generations is returned
+    without a round trip; callers must not change what they get.
+    """
+    key = f"{PREFIX}:frag:{name}"
+    timeout = timeout or list_seconds()
+    reads = _request_reads.get()
+    if reads is not None and enabled():
+        gens = tuple(reads["gens"].get(k) for k in (GLOBAL, LISTS))
+        if None not in gens and (found := _local_get(key, gens)) is not None:
+            return found[2]
+    entry = lookup(key, [GLOBAL, LISTS], timeout=timeout)
     hit = entry.get("-")
     if hit is not None:
-        return hit["html"]
-    value = build()
-    entry.store("-", value, {})
+        value = hit["html"]
+    else:
+        value = build()
+        entry.store("-", value, {})
+    if entry.gens and None not in entry.gens:
+        _local_put(key, entry.gens, value, timeout)
     return value
 
 

@@ -23,9 +23,9 @@ already sanitized, and the photo markup built with ``format_html``).
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template import defaultfilters
-from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
+from core.reversing import reverse_cached
 from jinja2 import Environment, Undefined
 from subscriptions.templatetags.money import idr
 from website import fragments
@@ -33,8 +33,8 @@ from website.templatetags import site_tags
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """``{% url name arg %}``."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """``{% url name arg %}`` (reversed once per process: ``core.reversing``)."""
+    return reverse_cached(name, args=args, kwargs=kwargs)
 
 
 def current_year() -> str:

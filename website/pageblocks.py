@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analytics import popularity
 from articles.models import Article, Author, Gallery, GalleryPhoto, Photo, Section, Topic
+from core.prepared import prepared
 from pagecache import store as page_cache
 
 NEWEST = ("-published_at", "-pk")
@@ -110,8 +111,8 @@ def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) ->
     return [(s, grouped[s.pk]) for s in sections if grouped[s.pk]]
 
 
-def navigation_and_hot_topics(*, hot_limit: int = 8) -> tuple[list[Section], list[Topic]]:
-    """Top-level sections (the site menu) and hot topics, in one UNION query."""
+@prepared
+def _navigation_and_hot_topics():
     sections = (
         Section.objects.filter(parent__isnull=True)
         .order_by()
@@ -122,8 +123,13 @@ def navigation_and_hot_topics(*, hot_limit: int = 8) -> tuple[list[Section], lis
         .order_by()
         .values_list(Value("t"), "pk", "name", "slug", "hot_order", "is_hot")
     )
+    return sections.union(topics, all=True)
+
+
+def navigation_and_hot_topics(*, hot_limit: int = 8) -> tuple[list[Section], list[Topic]]:
+    """Top-level sections (the site menu) and hot topics, in one UNION query."""
     nav, hot = [], []
-    for kind, pk, name, slug, order, flag in sections.union(topics, all=True):
+    for kind, pk, name, slug, order, flag in _navigation_and_hot_topics():
         if kind == "s":
             nav.append((order, name, Section(pk=pk, name=name, slug=slug, show_on_home=flag)))
         else:
@@ -133,20 +139,32 @@ def navigation_and_hot_topics(*, hot_limit: int = 8) -> tuple[list[Section], lis
     return [row[2] for row in nav], [row[2] for row in hot][:hot_limit]
 
 
-def galleries(*, limit: int = 4, section_id: int | None = None, at=None) -> list[Gallery]:
-    """Recent galleries, each with its first photo as ``cover`` (one query)."""
+def _galleries(*, limit: int, at, section_id: int | None = None):
     first = GalleryPhoto.objects.filter(gallery_id=OuterRef("pk")).order_by("position", "pk")
-    qs = Gallery.objects.filter(published_at__lte=at or timezone.now())
+    qs = Gallery.objects.filter(published_at__lte=at)
     if section_id:
         qs = qs.filter(section_id=section_id)
-    qs = qs.annotate(
+    return qs.annotate(
         cover_image=Subquery(first.values("photo__image")[:1]),
         cover_alt=Subquery(first.values("photo__alt_text")[:1]),
         cover_width=Subquery(first.values("photo__width")[:1]),
         cover_height=Subquery(first.values("photo__height")[:1]),
         cover_renditions=Subquery(first.values("photo__renditions")[:1], output_field=JSONField()),
     ).order_by("-published_at")[:limit]
-    found = list(qs)
+
+
+@prepared
+def _recent_galleries(*, at):
+    return _galleries(limit=4, at=at)
+
+
+def galleries(*, limit: int = 4, section_id: int | None = None, at=None) -> list[Gallery]:
+    """Recent galleries, each with its first photo as ``cover`` (one query)."""
+    now = at or timezone.now()
+    if limit == 4 and not section_id:
+        found = _recent_galleries(at=now)  # the sidebar's: built once per process
+    else:
+        found = list(_galleries(limit=limit, at=now, section_id=section_id))
     for gallery in found:
         gallery.cover = (
             Photo(
@@ -186,20 +204,26 @@ def shared_blocks() -> dict:
     )
 
 
-def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
-    """The article's authors and topics, in one UNION query."""
+@prepared
+def _byline_and_topics(*, article_id: int):
     authors = (
-        Author.objects.filter(articles=article.pk)
+        Author.objects.filter(articles=article_id)
         .order_by()
         .values_list(Value("a"), "pk", "name", "slug")
     )
     topics = (
-        Topic.objects.filter(articles=article.pk)
+        Topic.objects.filter(articles=article_id)
         .order_by()
         .values_list(Value("t"), "pk", "name", "slug")
     )
+    return authors.union(topics, all=True)
+
+
+def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
+    """The article's authors and topics, in one UNION query (built once per
+    process, ``core.prepared``)."""
     found_authors, found_topics = [], []
-    for kind, pk, name, slug in authors.union(topics, all=True):
+    for kind, pk, name, slug in _byline_and_topics(article_id=article.pk):
         if kind == "a":
             found_authors.append(Author(pk=pk, name=name, slug=slug))
         else:

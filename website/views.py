@@ -23,7 +23,8 @@ from articles.body import visible_body
 from articles.liveness import liveness_facts
 from articles.models import Article, Author, Gallery, Section, Topic
 from articles.rendering import render_body
-from articles.selectors import related_articles
+from articles.selectors import related_on_page
+from core.prepared import fits, prepared
 from pagecache import store as page_cache
 from paywall.cache_policy import cache_policy
 from paywall.policy import Surface, decide, fresh_meter
@@ -209,11 +210,11 @@ def _lists_around(article: Article) -> pageblocks.Lists:
     )
 
 
-def article_context(article: Article, decision, *, request=None) -> dict:
+def article_context(article: Article, decision, *, request=None, at=None) -> dict:
     """Everything the article template shows, in a constant number of queries."""
     authors, topics = pageblocks.byline_and_topics(article)
     lists = _lists_around(article)
-    related = list(related_articles(article, limit=5))
+    related = related_on_page(article, at=at)
     related_ids = {a.pk for a in related}
     dateline = (
         f"{settings.SITE_NAME}, {article.dateline_city.upper()} –" if article.dateline_city else ""
@@ -242,11 +243,18 @@ def article_context(article: Article, decision, *, request=None) -> dict:
 ARTICLE_RELATIONS = ("section", "section__parent", "lead_photo", "lead_photo__agency", "editor")
 
 
+@prepared
+def _live_article(*, pk: int, at):
+    return Article.objects.published(at=at).select_related(*ARTICLE_RELATIONS).filter(pk=pk)
+
+
 @require_safe
 def article_detail(request, section, year, month, day, pk, slug):
-    article = get_object_or_404(
-        Article.objects.published().select_related(*ARTICLE_RELATIONS), pk=pk
-    )
+    now = timezone.now()
+    found = _live_article(pk=pk, at=now) if fits(Article._meta.pk, pk) else []
+    if not found:
+        raise Http404("No such article")
+    article = found[0]
     if request.path != article.get_absolute_url():
         return redirect(article.get_absolute_url(), permanent=True)
     rights = reader_rights(request)
@@ -258,7 +266,7 @@ def article_detail(request, section, year, month, day, pk, slug):
     hit = entry.get(policy.variant)
     if hit is not None:
         return _respond(hit["html"], hit["headers"], hit=True)
-    context = article_context(article, decision)
+    context = article_context(article, decision, at=now)
     html = render_to_string("website/detail.html", context, request=request)
     headers = policy.headers(tags=[f"article-{article.pk}", f"section-{article.section_id}"])
     entry.store(

@@ -110,3 +110,25 @@ def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_rea
     assert "Judul sesudah disunting" in page
     assert "Judul pertama" not in page
     assert len(rendered) == 2
+
+
+def test_a_change_another_process_purged_shows_though_this_process_holds_the_fragment(client):
+    """Shared fragments a process keeps in memory are keyed by the generations
+    each request reads, so a purge made elsewhere (only the tokens in the shared
+    cache change) is seen by the next request here."""
+    from articles.models import Section
+    from pagecache import store
+
+    section = SectionFactory(name="Ekonomi Lama")
+    article = ArticleFactory(section=section)
+    assert "Ekonomi Lama" in client.get(article.get_absolute_url()).content.decode()
+    Section.objects.filter(pk=section.pk).update(name="Ekonomi Baru")  # no signal here
+    assert "Ekonomi Lama" in client.get("/").content.decode()  # still the fragment in memory
+
+    from django.core.cache import cache
+
+    cache.set(store.GLOBAL, 42, timeout=None)  # another process's purge_all: tokens only
+    cache.set(store.LISTS, 43, timeout=None)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Ekonomi Baru" in html
+    assert "Ekonomi Lama" not in html

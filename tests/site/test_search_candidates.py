@@ -68,3 +68,36 @@ def test_a_match_older_than_the_newest_candidates_is_not_ranked(settings, matche
     assert set(bounded) == {a.pk for a in newer}
     settings.SEARCH_CANDIDATES = 6
     assert best.pk in found("nikel")
+
+
+@requires_postgres
+def test_a_common_word_walks_the_newest_articles_and_ranks_as_the_bitmap_does(
+    monkeypatch, settings, django_assert_max_num_queries
+):
+    """The candidates' plan follows PostgreSQL's estimate of the matches (its
+    lexeme statistics after ANALYZE); both plans give the same results."""
+    from django.db import connection
+
+    from website import search
+
+    now = timezone.now()
+    for n in range(40):
+        ArticleFactory(
+            headline=f"Harga cabai naik {n}" if n % 4 else f"Harga emas {n}",
+            dek="Pasar" if n % 5 else "Harga dan inflasi",
+            published_at=now - timedelta(hours=n),
+        )
+    ArticleFactory(headline="Nikel langka", published_at=now - timedelta(days=3))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    search._stats.clear()
+    settings.SEARCH_CANDIDATES = 8  # the walk pays from sqrt(8 x 41) = 18 matches
+    levels = sorted(ANONYMOUS.search_levels)
+    assert search.candidate_plan("harga", levels) == "newest-first"
+    assert search.candidate_plan("nikel", levels) == "bitmap"
+    with django_assert_max_num_queries(3):  # the statistics at most once per process
+        walked = found("harga")
+    assert search.candidate_plan("harga", levels) == "newest-first"
+    monkeypatch.setattr(search, "candidate_plan", lambda query, levels: "bitmap")
+    assert found("harga") == walked
+    assert len(walked) == 8

@@ -1,11 +1,13 @@
 """Helpers the reader templates call (``website.jinja2env`` makes them globals
 and filters): pictures, dates, language links, the shared blocks."""
 
+import functools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import translate_url
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from articles.rendering import photo_figure_html, picture_html
@@ -27,15 +29,28 @@ def newsroom_datetime(value):
     """``Kamis, 20 Juni 2024 | 14:05 WIB`` (in the page's language), in Jakarta time."""
     if not value:
         return ""
-    local = value.astimezone(NEWSROOM_TZ)
-    day = formats.date_format(local, "l, j F Y")
-    return f"{day} | {local:%H:%M} {local.tzname()}"
+    local = value.astimezone(NEWSROOM_TZ).replace(second=0, microsecond=0)
+    return _datetime_text(local, get_language())
 
 
 def newsroom_date(value):
     if not value:
         return ""
-    return formats.date_format(value.astimezone(NEWSROOM_TZ), "j F Y")
+    return _date_text(value.astimezone(NEWSROOM_TZ).date(), get_language())
+
+
+# Django's localized date formatting is slow (translations looked up per
+# name of a day and month); a page shows the same few dates on many cards.
+# The language is in the key: ``date_format`` reads the active one.
+@functools.lru_cache(maxsize=4096)
+def _datetime_text(local, language: str) -> str:
+    day = formats.date_format(local, "l, j F Y")
+    return f"{day} | {local:%H:%M} {local.tzname()}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(day, language: str) -> str:
+    return formats.date_format(day, "j F Y")
 
 
 def iso(value):

@@ -1,0 +1,80 @@
+"""Queries compiled once per process (``core.prepared``) answer what the ORM answers."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from articles.selectors import related_articles
+from core.prepared import prepared
+from tests.factories import ArticleFactory, PhotoFactory, RelatedArticleFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_prepared_query_gives_the_orm_rows_for_every_set_of_values(
+    django_assert_num_queries,
+):
+    topic = TopicFactory()
+    now = timezone.now()
+    first = ArticleFactory(topics=[topic])
+    second = ArticleFactory(topics=[topic])
+    older = ArticleFactory(topics=[topic], published_at=now - timedelta(days=2))
+    curated = ArticleFactory()
+    RelatedArticleFactory(article=second, related=curated, position=0)
+    later = ArticleFactory(topics=[topic], published_at=now + timedelta(hours=1))
+    built = []
+
+    @prepared
+    def related(*, article_id, at):
+        built.append(article_id)
+        return related_articles(Article(pk=article_id), limit=3, at=at)
+
+    for article, at in [(first, now), (second, now), (first, now + timedelta(hours=2))]:
+        with django_assert_num_queries(1):
+            rows = related(article_id=article.pk, at=at)
+        assert rows == list(related_articles(article, limit=3, at=at))
+        assert [r.section.name for r in rows] == [r.section.name for r in rows]  # selected
+    assert later in related(article_id=first.pk, at=now + timedelta(hours=2))
+    assert later not in related(article_id=first.pk, at=now)
+    assert curated == related(article_id=second.pk, at=now)[0]
+    assert related(article_id=first.pk, at=now) == [second, older]
+    assert len(built) == 2  # built and compiled once (with two sets of stand-ins)
+
+
+def test_a_list_argument_makes_one_shape_per_length():
+    photos = [PhotoFactory() for _ in range(3)]
+
+    @prepared
+    def by_ids(*, ids):
+        return type(photos[0]).objects.filter(pk__in=ids).order_by("pk")
+
+    assert by_ids(ids=[photos[0].pk]) == [photos[0]]
+    assert by_ids(ids=[photos[2].pk, photos[0].pk]) == [photos[0], photos[2]]
+    assert by_ids(ids=[]) == []
+    assert by_ids(ids=[p.pk for p in photos]) == sorted(photos, key=lambda p: p.pk)
+
+
+def test_a_value_that_is_not_a_query_parameter_is_refused():
+    article = ArticleFactory()
+
+    @prepared
+    def written_into_the_sql(*, article_id):
+        return Article.objects.extra(where=[f"id = {int(article_id)}"])  # noqa: S610 - the case refused
+
+    @prepared
+    def not_used(*, article_id):
+        return Article.objects.all()
+
+    with pytest.raises(ValueError, match="written into the SQL"):
+        written_into_the_sql(article_id=article.pk)
+    with pytest.raises(ValueError, match="not a parameter"):
+        not_used(article_id=article.pk)
+
+
+def test_an_article_id_too_big_for_the_column_is_a_404(client):
+    response = client.get("/ekonomi/2026/01/02/99999999999999999999/judul/")
+    assert response.status_code == 404
+    response = client.get("/ekonomi/2026/01/02/9223372036854775808/judul/")
+    assert response.status_code == 404
