@@ -32,7 +32,8 @@ metered or gated outcome under their arm's rules (``EXPOSING``); a free
 article, a subscriber's read or a list page is not an exposure.
 ``note_exposure`` costs no SQL and no round trip: the process remembers who
 it has seen and buffers new exposures; ``flush_exposures`` writes a batch
-(every ``FLUSH_EVERY`` exposures or ``FLUSH_SECONDS``), and the unique
+(every ``FLUSH_EVERY`` exposures, or ``FLUSH_SECONDS`` after the first: by the
+next exposure or a timer, so a quiet process holds none back; and at exit), and the unique
 (experiment, reader) key drops a reader another process wrote first. A
 process killed before its flush loses its pending exposures, and the next
 decision for those readers (in any process) records them again.
