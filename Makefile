@@ -62,6 +62,8 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # Load the site as production serves it (PostgreSQL, Redis, gunicorn, nginx,
-# wrk) at 1,000 and 100,000 articles; writes bench/results/latest.md.
+# wrk) at 1,000 and 100,000 articles; writes bench/results/latest.md. Then the
+# revenue desk at 1M funnel events and a funnel event's cost (bench/modelling.sh).
 bench: install
 	$(BIN)/python bench/run.py
+	bench/modelling.sh
