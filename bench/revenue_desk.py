@@ -396,9 +396,9 @@ def report(rows, sizes, took, runs) -> str:
         "",
         f"PostgreSQL {connection.pg_version // 10000}, Django test client in one process "
         f"(server time: view, queries, template; no network), signed in as the chief editor. "
-        f"`bench/revenue_desk.py`; {os.cpu_count()} CPUs shared with other work, load average "
-        f"{os.getloadavg()[0]:.1f} at the end of the run (above the CPU count, every time "
-        "here is inflated by waiting for a CPU).",
+        f"`bench/revenue_desk.py`; {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run (when it is above the CPU count, "
+        "every time here is inflated by waiting for a CPU).",
         "",
         "| data | rows |",
         "|---|---:|",
