@@ -47,7 +47,6 @@ partial unique index). Promotion saves the winning arm's rules as a new
 version) and ends the experiment.
 """
 
-import atexit
 import hashlib
 import logging
 import threading
@@ -61,6 +60,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+
+from core.flush_timer import FlushTimer, at_exit
 
 from .models import (
     Experiment,
@@ -245,19 +246,7 @@ class _Buffer:
         self.pending: dict[tuple[int, str], tuple[str, int | None, datetime]] = {}
         self.seen: set = set()
         self.since = time.monotonic()
-        self.timer: threading.Timer | None = None
-
-    def _arm(self) -> None:
-        """Under the lock: a timer to flush, unless one is already waiting."""
-        if self.timer is None and self.pending:
-            self.timer = threading.Timer(TIMER_SECONDS, _flush_on_timer)
-            self.timer.daemon = True
-            self.timer.start()
-
-    def _disarm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.timer = FlushTimer(lambda: flush_exposures(), lambda: TIMER_SECONDS)
 
     def add(self, seen_key, key, value) -> bool:
         """Buffer an exposure not seen by this process; True when it is time to flush."""
@@ -268,7 +257,7 @@ class _Buffer:
                 self.seen.clear()
             self.seen.add(seen_key)
             self.pending.setdefault(key, value)
-            self._arm()
+            self.timer.arm()
             return (
                 len(self.pending) >= FLUSH_EVERY or time.monotonic() - self.since >= FLUSH_SECONDS
             )
@@ -277,43 +266,23 @@ class _Buffer:
         with self.lock:
             pending, self.pending = self.pending, {}
             self.since = time.monotonic()
-            self._disarm()
+            self.timer.disarm()
             return pending
 
     def put_back(self, pending: dict) -> None:
         with self.lock:
             for key, value in pending.items():
                 self.pending.setdefault(key, value)
-            self._arm()
+            if self.pending:
+                self.timer.arm()
 
     def clear(self) -> None:
         with self.lock:
             self.pending, self.seen = {}, set()
-            self._disarm()
+            self.timer.disarm()
 
 
 _buffer = _Buffer()
-
-
-def _flush_on_timer() -> None:
-    """The buffer's timer: write, then give back this thread's database connection.
-    Exposures that could not be written are put back, which arms it again."""
-    with _buffer.lock:
-        _buffer.timer = None
-    try:
-        flush_exposures()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    try:
-        flush_exposures()
-    except Exception:  # noqa: BLE001 - the process is going away anyway
-        logger.warning("experiment exposures lost at exit")
 
 
 def note_exposure(rights: ReaderRights, decision: AccessDecision, *, now=None) -> None:
@@ -375,6 +344,9 @@ def flush_exposures() -> int:
         _buffer.put_back(pending)
         return 0
     return len(pending)
+
+
+at_exit(flush_exposures, "experiment exposures")
 
 
 def forget_exposure_buffer() -> None:

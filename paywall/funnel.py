@@ -20,7 +20,6 @@ anonymous (the meter cookie's id), ``""`` unknown (a first visit without a
 meter cookie).
 """
 
-import atexit
 import json
 import logging
 import threading
@@ -34,6 +33,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.flush_timer import FlushTimer, at_exit
 
 from .crawlers import is_speculative
 from .policy import Reason
@@ -185,12 +186,12 @@ class _Buffer:
         self.lock = threading.Lock()
         self.items: list[str] = []
         self.since = time.monotonic()
-        self.timer: threading.Timer | None = None
+        self.timer = FlushTimer(lambda: flush(), lambda: _timer_seconds())
 
     def add(self, item: str) -> bool:
         with self.lock:
             self.items.append(item)
-            self._arm()
+            self.timer.arm()
             return (
                 len(self.items) >= FLUSH_EVERY_EVENTS
                 or time.monotonic() - self.since >= FLUSH_EVERY_SECONDS
@@ -200,9 +201,7 @@ class _Buffer:
         with self.lock:
             items, self.items = self.items, []
             self.since = time.monotonic()
-            if self.timer is not None:
-                self.timer.cancel()
-                self.timer = None
+            self.timer.disarm()
             return items
 
     def put_back(self, items: list[str]) -> None:
@@ -211,14 +210,8 @@ class _Buffer:
             if len(self.items) > MAX_BUFFERED:
                 logger.warning("%d funnel events dropped", len(self.items) - MAX_BUFFERED)
                 del self.items[: len(self.items) - MAX_BUFFERED]
-            self._arm()
-
-    def _arm(self) -> None:
-        """Under the lock: a timer to flush, unless one is already waiting."""
-        if self.timer is None and self.items:
-            self.timer = threading.Timer(_timer_seconds(), _flush_on_timer)
-            self.timer.daemon = True
-            self.timer.start()
+            if self.items:
+                self.timer.arm()
 
 
 _buffer = _Buffer()
@@ -231,29 +224,6 @@ def _timer_seconds() -> float:
     if settings.REDIS_URL and time.monotonic() >= _redis_down_until:
         return REDIS_BATCH_SECONDS
     return FLUSH_TIMER_SECONDS
-
-
-def _flush_on_timer() -> None:
-    """The buffer's timer: flush, then give back this thread's database connection
-    (the sink writes through the ORM; a connection is per thread). Events that
-    could not be written are put back, which arms the timer again."""
-    with _buffer.lock:
-        _buffer.timer = None
-    try:
-        flush()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    try:
-        if pending_in_process():
-            flush()
-    except Exception:  # noqa: BLE001 - the process is going away anyway
-        logger.warning("funnel events lost at exit: %d", pending_in_process())
 
 
 def flush() -> int:
@@ -467,3 +437,6 @@ def record_for_account(
         at=at,
         **event_context(signed_in(user_id=user_id, entitlements=()), rules_version=rules_version),
     )
+
+
+at_exit(flush, "funnel events")

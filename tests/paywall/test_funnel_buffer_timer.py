@@ -53,6 +53,6 @@ def test_events_the_sink_could_not_take_are_tried_again_by_the_timer(quiet_proce
 
 def test_taking_the_buffer_stops_its_timer(quiet_process):
     funnel.record(funnel.Event.SUBSCRIBE_CLICK, reader="m:a", article_id=7)
-    assert funnel._buffer.timer is not None
+    assert funnel._buffer.timer.armed
     funnel._buffer.take()
-    assert funnel._buffer.timer is None
+    assert not funnel._buffer.timer.armed
