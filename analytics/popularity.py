@@ -1,8 +1,13 @@
 """Page views for most-read and hot topics, counted cheaply on the request path.
 
-``record_view`` never writes a row per view. With Redis it is one ``HINCRBY``
-on a per-hour hash; without Redis (the embedded demo) views are buffered in
-the process and written in batches (one upsert per article per flush). The
+``record_view`` never writes a row per view, nor makes a round trip of its
+own. With Redis, views wait in the process and go to per-hour hashes in one
+pipeline of ``HINCRBY`` per ``REDIS_BATCH_VIEWS`` views, or
+``REDIS_BATCH_SECONDS`` after the first (``core.flush_timer``), and at exit:
+a page view used to cost a round trip, on cache hits too. A process killed
+outright loses at most that second of views, which a ranking can spare.
+Without Redis (the embedded demo) views are buffered in the process and
+written to the database in batches (one upsert per article per flush). The
 beat task ``roll_up_page_views`` folds the Redis hashes into hourly
 ``ViewCount`` rows and recomputes the ``MostRead`` and ``TrendingTopic``
 rankings that the reader site reads with ``most_read`` and ``hot_topics``.
@@ -21,6 +26,7 @@ from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from articles.models import Article, Topic
+from core.flush_timer import FlushTimer, at_exit
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +35,8 @@ RANKING_SIZE = 20
 BUCKET_TTL = 2 * 24 * 3600  # seconds a Redis hour bucket outlives its hour
 FLUSH_EVERY_VIEWS = 200
 FLUSH_EVERY_SECONDS = 10.0
+REDIS_BATCH_VIEWS = 200
+REDIS_BATCH_SECONDS = 1.0
 
 
 def _hour(moment: datetime) -> datetime:
@@ -63,9 +71,9 @@ class _Buffer:
         self.counts: Counter = Counter()
         self.since = time.monotonic()
 
-    def add(self, key) -> bool:
+    def add(self, key, views: int = 1) -> bool:
         with self.lock:
-            self.counts[key] += 1
+            self.counts[key] += views
             total = sum(self.counts.values())
             return (
                 total >= FLUSH_EVERY_VIEWS or time.monotonic() - self.since >= FLUSH_EVERY_SECONDS
@@ -81,25 +89,73 @@ class _Buffer:
 _buffer = _Buffer()
 
 
+class _RedisBatch:
+    """Views waiting for their pipeline to the Redis hour hashes."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts: Counter = Counter()
+        self.timer = FlushTimer(lambda: flush_redis_views(), lambda: REDIS_BATCH_SECONDS)
+
+    def add(self, key) -> bool:
+        with self.lock:
+            self.counts[key] += 1
+            due = sum(self.counts.values()) >= REDIS_BATCH_VIEWS
+        if not due:
+            self.timer.arm()
+        return due
+
+    def take(self) -> Counter:
+        with self.lock:
+            counts, self.counts = self.counts, Counter()
+        self.timer.disarm()
+        return counts
+
+
+_redis_batch = _RedisBatch()
+
+
+def flush_redis_views() -> int:
+    """Write this process's waiting views to Redis in one pipeline; if Redis is
+    unreachable they go to the database buffer instead. Never raises."""
+    counts = _redis_batch.take()
+    if not counts:
+        return 0
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for (key, article_id), views in counts.items():
+            pipe.hincrby(key, str(article_id), views)
+        for key in {key for key, _article_id in counts}:
+            pipe.expire(key, BUCKET_TTL)
+        pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - Redis down: keep the views in the buffer
+        logger.warning("page views buffered, Redis unavailable: %s", type(exc).__name__)
+        try:
+            for (key, article_id), views in counts.items():
+                hour = datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%d%H").replace(tzinfo=UTC)
+                _buffer.add((article_id, hour), views)
+            flush_views()
+        except Exception as exc:  # noqa: BLE001 - a lost view must never break anything
+            logger.warning("%d page views not counted: %s", counts.total(), type(exc).__name__)
+    return sum(counts.values())
+
+
 def record_view(article_id: int) -> None:
-    """Count one reader view of an article (no database write on the request path
-    with Redis; a batched write every few seconds without it). Never raises."""
+    """Count one reader view of an article: no round trip and no database write on
+    the request path (a batched write every second or so). Never raises."""
     now = timezone.now()
     try:
         if settings.REDIS_URL:
-            try:
-                key = _bucket_key(_hour(now))
-                pipe = _redis().pipeline(transaction=False)
-                pipe.hincrby(key, str(article_id), 1)
-                pipe.expire(key, BUCKET_TTL)
-                pipe.execute()
-                return
-            except Exception as exc:  # noqa: BLE001 - Redis down: keep the view in the buffer
-                logger.warning("page views buffered, Redis unavailable: %s", type(exc).__name__)
+            if _redis_batch.add((_bucket_key(_hour(now)), article_id)):
+                flush_redis_views()
+            return
         if _buffer.add((article_id, _hour(now))):
             flush_views()
     except Exception as exc:  # noqa: BLE001 - a lost view must never break a page
         logger.warning("page view for article %s not counted: %s", article_id, type(exc).__name__)
+
+
+at_exit(lambda: flush_redis_views(), "page views")
 
 
 def _add_views(article_id: int, hour: datetime, views: int) -> None:
@@ -157,6 +213,7 @@ def roll_up(*, now: datetime) -> dict[str, int]:
     from .models import MostRead, TrendingTopic, ViewCount
 
     if settings.REDIS_URL:
+        flush_redis_views()  # this process's waiting views first
         _drain_redis(now)
     else:
         flush_views()

@@ -163,7 +163,8 @@ def run_profile(page: str, n: int) -> None:
         profiler.enable()
         measure(client, paths, before)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        pstats.Stats(profiler).sort_stats(order).print_stats(40)
         return
     profiler = Profiler(interval=0.0005)
     profiler.start()

@@ -23,7 +23,10 @@ Options (``python bench/run.py --help``): ``--sizes 1000`` (default
 ``1000,100000``), ``--duration`` (seconds per scenario). Environment knobs:
 ``BENCH_SIZES``, ``BENCH_DURATION`` (default 10), ``BENCH_WARMUP`` (2),
 ``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``,
-``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), and, to run beside
+``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), ``BENCH_SCENARIOS`` (a
+comma-separated subset of the scenario names, for a quick check of one change:
+the floor always runs, since the limits scale by it; such a partial run is
+written as ``<timestamp>-partial.md`` and leaves ``latest.md`` alone), and, to run beside
 another bench on the same machine, ``BENCH_DB_PREFIX`` (``nr_bench``) and
 ``BENCH_PORT`` (8106; nginx on the next port).
 """
@@ -622,6 +625,16 @@ def leak_check(prepared: dict) -> dict:
     }
 
 
+def chosen_scenarios() -> list[Scenario]:
+    wanted = {name for name in os.environ.get("BENCH_SCENARIOS", "").split(",") if name}
+    if not wanted:
+        return list(SCENARIOS)
+    unknown = wanted - {scenario.name for scenario in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"BENCH_SCENARIOS: no scenario {sorted(unknown)}")
+    return [s for s in SCENARIOS if s.name in wanted or s.name == "wsgi_floor"]
+
+
 # --- A whole size ------------------------------------------------------------------------------
 
 
@@ -641,7 +654,7 @@ def bench_size(size: int, tmp: Path, explain: bool) -> dict:
         nginx = start_nginx(tmp, article_html)
         groups = {"web": gunicorn.pid, "nginx": nginx.pid}
         rows = []
-        for scenario in SCENARIOS:
+        for scenario in chosen_scenarios():
             log(f"{size:>7} articles: {scenario.label}")
             rows.append(run_scenario(scenario, prepared, size, groups))
         workers = children_of(gunicorn.pid)
@@ -749,11 +762,15 @@ def main() -> None:
 def write_results(results: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    partial = bool(os.environ.get("BENCH_SCENARIOS"))
+    if partial:
+        stamp += "-partial"
     markdown = report.render(results)
     (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1))
     (RESULTS / f"{stamp}.md").write_text(markdown)
-    (RESULTS / "latest.md").write_text(markdown)
-    log(f"wrote bench/results/{stamp}.md and .json, latest.md ({results['elapsed_seconds']} s)")
+    if not partial:
+        (RESULTS / "latest.md").write_text(markdown)
+    log(f"wrote bench/results/{stamp}.md and .json ({results['elapsed_seconds']} s)")
     print(report.summary_table(results))
 
 

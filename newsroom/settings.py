@@ -143,6 +143,9 @@ else:
     # JIT compilation costs hundreds of milliseconds on queries the planner
     # over-estimates, and a news site runs only short, indexed queries.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if os.environ.get("DB_SERVER_BINDING", "1") == "1":
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if TESTING and not IS_POSTGRES:
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

@@ -35,12 +35,14 @@ def _fresh_view_buffer(monkeypatch):
     from paywall import experiments, funnel
 
     popularity._buffer.take()
+    popularity._redis_batch.take()
     funnel._buffer.take()  # funnel events too (``paywall.funnel``)
     # The buffers' timers write from another thread (another database connection,
     # outside the test's transaction): a test meets them only when it asks to.
     monkeypatch.setattr(funnel, "REDIS_BATCH_SECONDS", 3600.0)
     monkeypatch.setattr(funnel, "FLUSH_TIMER_SECONDS", 3600.0)
     monkeypatch.setattr(experiments, "TIMER_SECONDS", 3600.0)
+    monkeypatch.setattr(popularity, "REDIS_BATCH_SECONDS", 3600.0)
 
 
 def clear_caches() -> None:

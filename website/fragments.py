@@ -54,6 +54,11 @@ def joined(items) -> Markup:
     return Markup("".join(item.html for item in items))  # noqa: S704 - rendered with autoescape
 
 
+def joined_markup(items) -> Markup:
+    """Rendered HTML pieces (``listing_cards``), in order, as one piece."""
+    return Markup("".join(items))  # noqa: S704 - rendered with autoescape
+
+
 def headline_list(items, *, numbered: bool = False) -> Markup:
     """``partials/headlines.html``'s list around rendered headlines."""
     tag = "ol" if numbered else "ul"

@@ -228,6 +228,10 @@ def article_context(article: Article, decision, *, request=None, at=None) -> dic
         "authors": authors,
         "topics": topics,
         "related": related,
+        # Kept per article and generation: the same card on every page that shows it.
+        "related_cards": fragments.joined_markup(
+            fragments.listing_cards(related, photo=True, heading="h3")
+        ),
         "in_section": fragments.joined(
             [a for a in lists.in_section if a.pk not in related_ids][:5]
         ),

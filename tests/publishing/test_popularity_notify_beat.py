@@ -1,6 +1,7 @@
 """Page-view counting and roll-up, notifiers, and the beat lease."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -93,13 +94,49 @@ def test_views_are_counted_in_redis_and_rolled_up_idempotently(django_assert_num
     assert list(popularity.most_read()) == [article]
 
 
-def test_a_view_that_cannot_be_counted_never_breaks_the_page(settings):
+def _redis_views(article) -> int:
+    key = popularity._bucket_key(popularity._hour(timezone.now()))
+    return int(popularity._redis().hget(key, str(article.pk)) or 0)
+
+
+@requires_redis
+def test_views_wait_in_the_process_and_go_to_redis_in_one_batch(monkeypatch):
+    article = ArticleFactory()
+    popularity._redis().delete(popularity._bucket_key(popularity._hour(timezone.now())))
+    monkeypatch.setattr(popularity, "REDIS_BATCH_VIEWS", 5)
+    for _ in range(4):
+        popularity.record_view(article.pk)
+    assert _redis_views(article) == 0  # no round trip per view
+    popularity.record_view(article.pk)  # the fifth fills the batch
+    assert _redis_views(article) == 5
+    popularity.record_view(article.pk)
+    popularity.flush_redis_views()
+    assert _redis_views(article) == 6
+
+
+@requires_redis
+def test_a_quiet_process_writes_its_views_after_a_moment(monkeypatch):
+    article = ArticleFactory()
+    popularity._redis().delete(popularity._bucket_key(popularity._hour(timezone.now())))
+    monkeypatch.setattr(popularity, "REDIS_BATCH_SECONDS", 0.05)
+    popularity.record_view(article.pk)
+    deadline = time.monotonic() + 10
+    while _redis_views(article) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _redis_views(article) == 1
+
+
+def test_views_that_cannot_reach_redis_are_kept_in_the_database(settings):
+    article = ArticleFactory()
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     popularity._redis.cache_clear()
     try:
-        popularity.record_view(1)  # does not raise
+        popularity.record_view(article.pk)  # does not raise
+        popularity.record_view(article.pk)
+        assert popularity.flush_redis_views() == 2  # does not raise either
     finally:
         popularity._redis.cache_clear()
+    assert ViewCount.objects.get(article=article).views == 2
 
 
 def test_notice_carries_no_paywalled_text(settings):

@@ -5,12 +5,13 @@ import functools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import translate_url
-from django.utils import formats
+from django.urls import NoReverseMatch, translate_url
+from django.utils import formats, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from articles.rendering import photo_figure_html, picture_html
+from core.reversing import reverse_cached
 from website import pageblocks
 
 NEWSROOM_TZ = ZoneInfo("Asia/Jakarta")
@@ -66,11 +67,25 @@ def links_for(request, current=None) -> list[tuple]:
     """``[(code, name, url, current)]`` for the language switcher (path only)."""
     current = current or settings.LANGUAGE_CODE
     path = request.path if request else "/"
+    match = getattr(request, "resolver_match", None)
     names = {"id": "Bahasa Indonesia", "en": "English"}
     return [
-        (code, names.get(code, code), translate_url(path, code), code == current)
+        (code, names.get(code, code), _path_in(code, path, match), code == current)
         for code, _name in settings.LANGUAGES
     ]
+
+
+def _path_in(language: str, path: str, match) -> str:
+    """``translate_url(path, language)`` from the match the request already has:
+    resolving the path again cost a page a tenth of a millisecond per language."""
+    if match is None or not match.url_name:
+        return translate_url(path, language)
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    with translation.override(language):
+        try:
+            return reverse_cached(name, args=match.args, kwargs=match.kwargs)
+        except (NoReverseMatch, TypeError):  # TypeError: an unhashable argument
+            return translate_url(path, language)
 
 
 def follow_label(name):
