@@ -27,6 +27,7 @@ tests change (the article page passes "now" in).
 
 import copy
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -69,6 +70,9 @@ class _Shape:
         self.sql = sql
         self.params = params
         self.slots = slots  # {(name, list index or None): [positions]}
+        # The row converters of each database connection (thread), worked out on
+        # its first run: Django asks every column's field for them on each run.
+        self.converters = weakref.WeakKeyDictionary()
 
     def run(self, connection, values: dict) -> list:
         params = list(self.params)
@@ -81,6 +85,11 @@ class _Shape:
         compiler.connection = connection
         sql = self.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        converters = self.converters.get(connection)
+        if converters is None:
+            fields = [column[0] for column in compiler.select[: compiler.col_count]]
+            converters = self.converters[connection] = compiler.get_converters(fields)
+        compiler.get_converters = lambda expressions: converters
         return list(self.queryset._iterable_class(_Compiled(self.queryset, compiler)))
 
 

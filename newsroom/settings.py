@@ -143,7 +143,12 @@ else:
     # JIT compilation costs hundreds of milliseconds on queries the planner
     # over-estimates, and a news site runs only short, indexed queries.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    if os.environ.get("DB_SERVER_BINDING", "1") == "1":
+    # Values travel apart from the SQL text (server-side binding), so a query
+    # run five times on a connection is prepared there and PostgreSQL stops
+    # planning it on every request: planning was most of a reader page's
+    # database CPU. Behind a pooler in transaction mode (PgBouncer < 1.21),
+    # set DB_PREPARED_STATEMENTS=0.
+    if os.environ.get("DB_PREPARED_STATEMENTS", "1") == "1":
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
