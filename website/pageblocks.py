@@ -7,7 +7,18 @@ of articles, sections, topics or photos involved.
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value, Window
+from django.db.models import (
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -17,6 +28,26 @@ from core.prepared import prepared
 from pagecache import store as page_cache
 
 NEWEST = ("-published_at", "-pk")
+# What a teaser card shows (``partials/card.html``), and nothing more: a list
+# page's rows carry only these (a card reading another field would cost a
+# query per card, which the query-count tests catch).
+CARD_FIELDS = (
+    "headline",
+    "slug",
+    "dek",
+    "access_level",
+    "published_at",
+    "created_at",
+    "section",
+    "lead_photo",
+    "section__name",
+    "section__slug",
+    "lead_photo__image",
+    "lead_photo__width",
+    "lead_photo__height",
+    "lead_photo__alt_text",
+    "lead_photo__renditions",
+)
 
 
 @dataclass
@@ -232,3 +263,64 @@ def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
         sorted(found_authors, key=lambda a: a.name),
         sorted(found_topics, key=lambda t: t.name),
     )
+
+
+# --- Section, topic and author pages ------------------------------------------------
+
+
+class ListedArticles:
+    """The live articles of a section (its subsections' too), a topic or an
+    author, newest first, for ``django.core.paginator.Paginator``: ``count()``
+    and a slice each run one prepared query (``core.prepared``: built and
+    compiled once per process, the owner, "now" and the page's OFFSET and LIMIT
+    as parameters). The rows carry ``CARD_FIELDS`` only."""
+
+    def __init__(self, kind: str, owner: int | list[int], *, at=None):
+        self.rows, self.counted = _LISTINGS[kind]
+        self.values = {"owner": owner, "at": at or timezone.now()}
+
+    def count(self) -> int:
+        return self.counted(**self.values)[0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Article]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or window.step is not None:
+            raise TypeError("a page of a list is a bounded slice")
+        if stop <= start:
+            return []
+        return self.rows.page(offset=start, limit=stop - start, **self.values)
+
+
+def _listed(lookup: str, owner, at) -> QuerySet:
+    return Article.objects.published(at=at).filter(**{lookup: owner})
+
+
+def _listing_queries(lookup: str) -> tuple:
+    @prepared
+    def rows(*, owner, at):
+        return (
+            _listed(lookup, owner, at)
+            .select_related("section", "lead_photo")
+            .only(*CARD_FIELDS)
+            .order_by(*NEWEST)
+        )
+
+    @prepared
+    def counted(*, owner, at):
+        # COUNT as a plain function: an aggregate in values() would GROUP BY the id.
+        number = Func(F("pk"), function="COUNT", output_field=IntegerField())
+        return _listed(lookup, owner, at).order_by().values_list(number)
+
+    return rows, counted
+
+
+_LISTINGS = {
+    # One IN list for a section and its subsections (an OR across the section
+    # join would make PostgreSQL scan every article).
+    "section": _listing_queries("section_id__in"),
+    "topic": _listing_queries("topics"),
+    "author": _listing_queries("authors"),
+}
