@@ -13,14 +13,15 @@ arguments are the values that change from call to call (each an ``int``, a
 ``str``, an aware ``datetime`` or a ``list`` of ``int``; a list makes one shape
 per length). ``.page(offset=..., limit=..., **values)`` runs the same query
 with an OFFSET and LIMIT, both parameters too (Django writes a slice into the
-SQL text, so a sliced queryset would be one shape per page). The first call for a shape builds the queryset twice with two sets
-of stand-in values, compiles both, and checks that the SQL text is the same
-and that the parameters that differ are exactly the stand-ins' places, so a
-value that Django writes into the SQL text (a slice's LIMIT, say) cannot be
-taken for a parameter: such a build raises ``ValueError`` and is a
-programming error. Every later call runs the stored SQL with the stored
-compiler's row handling (Django's own iterable class of that queryset: model
-instances with ``select_related`` objects, ``values()`` rows...).
+SQL text, so a sliced queryset would be one shape per page). The first call
+for a shape builds the queryset twice with two sets of stand-in values,
+compiles both, and checks that the SQL text is the same and that the
+parameters that differ are exactly the stand-ins' places, so a value that
+Django writes into the SQL text (a slice's LIMIT, say) cannot be taken for a
+parameter: such a build raises ``ValueError`` and is a programming error.
+Every later call runs the stored SQL with the stored compiler's row
+handling (Django's own iterable class of that queryset: model instances
+with ``select_related`` objects, ``values()`` rows...).
 
 Only reads that do not depend on anything but their arguments belong here:
 the build function must not read the clock, the request or settings that
@@ -167,7 +168,8 @@ class PreparedQuery:
         ) != tuple(params):
             raise ValueError(f"{self.build.__qualname__}: the database slices elsewhere")
         if connection.ops.limit_offset_sql(low, high) != f"LIMIT {high - low} OFFSET {low}":
-            raise ValueError(f"{self.build.__qualname__}: unsupported LIMIT syntax")  # not PG/SQLite
+            # Not PostgreSQL or SQLite: their LIMIT/OFFSET is what is replaced.
+            raise ValueError(f"{self.build.__qualname__}: unsupported LIMIT syntax")
         slots = {**slots, (_LIMIT, None): [len(params)], (_OFFSET, None): [len(params) + 1]}
         return f"{sql} LIMIT %s OFFSET %s", (*params, None, None), slots
 

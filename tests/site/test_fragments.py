@@ -97,7 +97,9 @@ def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_rea
     rendered = []
     real_render = fragments._render_card
     monkeypatch.setattr(
-        fragments, "_render_card", lambda a, options: rendered.append(a.pk) or real_render(a, options)
+        fragments,
+        "_render_card",
+        lambda a, options: rendered.append(a.pk) or real_render(a, options),
     )
     client.force_login(adfree_reader)  # another cache class: a page miss, the same cards
     page = client.get(section.get_absolute_url()).content.decode()
