@@ -56,14 +56,13 @@ _card_memo: OrderedDict = OrderedDict()
 _card_memo_lock = threading.Lock()
 
 
-def _card_key(a, options: tuple) -> tuple:
-    """Every input of ``partials/card.html``'s ``card`` macro: the article's,
-    its section's and its lead photo's fields it prints, the options, and what
-    addresses and dates are made with (language, URLconf, script prefix, time
-    zone, media URL). ``tests/site/test_fragments.py`` changes every other field
-    and checks that the HTML stays the same."""
-    section = a.section if a.section_id else None
-    photo = a.lead_photo if a.lead_photo_id else None
+def _card_key(values: tuple, options: tuple) -> tuple:
+    """Every input of ``partials/card.html``'s ``card`` macro: the article's
+    ``pageblocks.CARD_FIELDS``, the options, and what addresses and dates are
+    made with (language, URLconf, script prefix, time zone, media URL).
+    ``tests/site/test_fragments.py`` renders a card from these fields alone and
+    from the whole article and holds the two equal."""
+    renditions = values[-1]
     return (
         get_language(),
         get_urlconf(),
@@ -71,23 +70,8 @@ def _card_key(a, options: tuple) -> tuple:
         timezone.get_current_timezone_name(),
         default_storage.base_url,
         options,
-        a.pk,
-        a.slug,
-        a.headline,
-        a.dek,
-        a.access_level,
-        a.published_at,
-        a.created_at,
-        section and (section.pk, section.slug, section.name),
-        photo
-        and (
-            photo.pk,
-            photo.image.name if photo.image else "",
-            photo.width,
-            photo.height,
-            photo.alt_text,
-            tuple((str(key), str(name)) for key, name in (photo.renditions or {}).items()),
-        ),
+        *values[:-1],
+        tuple(renditions.items()) if isinstance(renditions, dict) else renditions,
     )
 
 
@@ -102,23 +86,25 @@ def _render_card(a, options: dict) -> str:
 
 
 def cards(articles, **options) -> list[RenderedCard]:
-    """Teaser cards (``partials/card.html``), each rendered once per process for
-    as long as what it shows is unchanged (``_card_key``)."""
+    """Teaser cards (``partials/card.html``) of articles, or of list rows of
+    ``pageblocks.CARD_FIELDS``, each rendered once per process for as long as
+    what it shows is unchanged (``_card_key``)."""
     chosen = tuple(sorted(options.items()))
     rendered = []
     for a in articles:
-        key = _card_key(a, chosen)
+        values = a if isinstance(a, tuple) else pageblocks.card_values(a)
+        key = _card_key(values, chosen)
         with _card_memo_lock:
             html = _card_memo.get(key)
             if html is not None:
                 _card_memo.move_to_end(key)
         if html is None:
-            html = _render_card(a, options)
+            html = _render_card(pageblocks.card_article(a) if a is values else a, options)
             with _card_memo_lock:
                 _card_memo[key] = html
                 while len(_card_memo) > CARD_MEMO_SIZE:
                     _card_memo.popitem(last=False)
-        rendered.append(RenderedCard(a.pk, html))
+        rendered.append(RenderedCard(values[0], html))
     return rendered
 
 

@@ -28,10 +28,11 @@ from core.prepared import prepared
 from pagecache import store as page_cache
 
 NEWEST = ("-published_at", "-pk")
-# What a teaser card shows (``partials/card.html``), and nothing more: a list
-# page's rows carry only these (a card reading another field would cost a
-# query per card, which the query-count tests catch).
+# What a teaser card shows (``partials/card.html``), and nothing more: the
+# rows of a list page carry only these, and a rendered card is kept per
+# process by their values (``fragments.cards``).
 CARD_FIELDS = (
+    "pk",
     "headline",
     "slug",
     "dek",
@@ -48,6 +49,63 @@ CARD_FIELDS = (
     "lead_photo__alt_text",
     "lead_photo__renditions",
 )
+
+
+def card_values(article: Article) -> tuple:
+    """An article's ``CARD_FIELDS``, as a list page's row holds them."""
+    section = article.section if article.section_id else None
+    photo = article.lead_photo if article.lead_photo_id else None
+    return (
+        article.pk,
+        article.headline,
+        article.slug,
+        article.dek,
+        article.access_level,
+        article.published_at,
+        article.created_at,
+        article.section_id,
+        article.lead_photo_id,
+        section.name if section else None,
+        section.slug if section else None,
+        (photo.image.name or "") if photo else None,
+        photo.width if photo else None,
+        photo.height if photo else None,
+        photo.alt_text if photo else None,
+        photo.renditions if photo else None,
+    )
+
+
+def card_article(values: tuple) -> Article:
+    """An article that has only what a card shows, from its ``CARD_FIELDS``."""
+    (pk, headline, slug, dek, level, published_at, created_at, section_id, photo_id) = values[:9]
+    section_name, section_slug, image, width, height, alt_text, renditions = values[9:]
+    article = Article(
+        pk=pk,
+        headline=headline,
+        slug=slug,
+        dek=dek,
+        access_level=level,
+        published_at=published_at,
+        created_at=created_at,
+        section_id=section_id,
+        lead_photo_id=photo_id,
+    )
+    article.section = (
+        Section(pk=section_id, name=section_name, slug=section_slug) if section_id else None
+    )
+    article.lead_photo = (
+        Photo(
+            pk=photo_id,
+            image=image,
+            width=width,
+            height=height,
+            alt_text=alt_text,
+            renditions=renditions,
+        )
+        if photo_id
+        else None
+    )
+    return article
 
 
 @dataclass
@@ -273,7 +331,7 @@ class ListedArticles:
     author, newest first, for ``django.core.paginator.Paginator``: ``count()``
     and a slice each run one prepared query (``core.prepared``: built and
     compiled once per process, the owner, "now" and the page's OFFSET and LIMIT
-    as parameters). The rows carry ``CARD_FIELDS`` only."""
+    as parameters). The rows are ``CARD_FIELDS`` tuples."""
 
     def __init__(self, kind: str, owner: int | list[int], *, at=None):
         self.rows, self.counted = _LISTINGS[kind]
@@ -285,7 +343,7 @@ class ListedArticles:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, window: slice) -> list[Article]:
+    def __getitem__(self, window: slice) -> list[tuple]:
         start, stop = window.start or 0, window.stop
         if stop is None or window.step is not None:
             raise TypeError("a page of a list is a bounded slice")
@@ -301,12 +359,7 @@ def _listed(lookup: str, owner, at) -> QuerySet:
 def _listing_queries(lookup: str) -> tuple:
     @prepared
     def rows(*, owner, at):
-        return (
-            _listed(lookup, owner, at)
-            .select_related("section", "lead_photo")
-            .only(*CARD_FIELDS)
-            .order_by(*NEWEST)
-        )
+        return _listed(lookup, owner, at).order_by(*NEWEST).values_list(*CARD_FIELDS)
 
     @prepared
     def counted(*, owner, at):
