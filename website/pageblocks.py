@@ -5,6 +5,7 @@ of articles, sections, topics or photos involved.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -75,37 +76,63 @@ def card_values(article: Article) -> tuple:
     )
 
 
-def card_article(values: tuple) -> Article:
+class _CardImage(str):
+    """A photo's stored file name, read as ``photo.image`` is (``.name``, truthy)."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class _CardPhoto(NamedTuple):
+    pk: int
+    image: _CardImage
+    width: int
+    height: int
+    alt_text: str
+    renditions: dict
+
+
+class _CardSection(NamedTuple):
+    pk: int
+    name: str
+    slug: str
+
+    get_absolute_url = Section.get_absolute_url  # the one address rule, on its fields
+
+
+class CardArticle(NamedTuple):
+    """What a card shows of an article, from its ``CARD_FIELDS`` (a model
+    instance costs several times more to build, and a card needs no other field)."""
+
+    pk: int
+    headline: str
+    slug: str
+    dek: str
+    access_level: str
+    published_at: object
+    created_at: object
+    section_id: int | None
+    lead_photo_id: int | None
+    section: _CardSection | None
+    lead_photo: _CardPhoto | None
+
+    get_absolute_url = Article.get_absolute_url
+
+
+def card_article(values: tuple) -> CardArticle:
     """An article that has only what a card shows, from its ``CARD_FIELDS``."""
-    (pk, headline, slug, dek, level, published_at, created_at, section_id, photo_id) = values[:9]
+    section_id, photo_id = values[7], values[8]
     section_name, section_slug, image, width, height, alt_text, renditions = values[9:]
-    article = Article(
-        pk=pk,
-        headline=headline,
-        slug=slug,
-        dek=dek,
-        access_level=level,
-        published_at=published_at,
-        created_at=created_at,
-        section_id=section_id,
-        lead_photo_id=photo_id,
+    return CardArticle(
+        *values[:9],
+        section=_CardSection(section_id, section_name, section_slug) if section_id else None,
+        lead_photo=(
+            _CardPhoto(photo_id, _CardImage(image or ""), width, height, alt_text, renditions)
+            if photo_id
+            else None
+        ),
     )
-    article.section = (
-        Section(pk=section_id, name=section_name, slug=section_slug) if section_id else None
-    )
-    article.lead_photo = (
-        Photo(
-            pk=photo_id,
-            image=image,
-            width=width,
-            height=height,
-            alt_text=alt_text,
-            renditions=renditions,
-        )
-        if photo_id
-        else None
-    )
-    return article
 
 
 @dataclass
