@@ -182,8 +182,16 @@ def home_blocks() -> dict:
             "top_stories": joined(cards(top, photo=True, heading="h3")),
             "latest": joined(cards(latest, photo=True, heading="h3")),
             "section_blocks": [
-                str(section_block(section, items))
-                for section, items in pageblocks.section_blocks(home_sections, per_section=4)
+                str(
+                    section_block(
+                        section,
+                        joined(
+                            cards(rows[:1], photo=True, heading="h3")
+                            + cards(rows[1:], photo=False, heading="h3")
+                        ),
+                    )
+                )
+                for section, rows in pageblocks.section_blocks(home_sections, per_section=4)
             ],
             "most_read": headline_list(headlines(most_read), numbered=True),
             "picks": headline_list(headlines(lists.picks)) if lists.picks else "",

@@ -184,46 +184,63 @@ def article_lists(
     )
 
 
-def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) -> list:
-    """``[(section, [articles…]), …]``: the newest articles of each top section
-    (its subsections included), for every section at once with a window query."""
-    if not sections:
-        return []
-    top = Coalesce(F("section__parent_id"), F("section_id"))
-    grouped: dict[int, list] = {s.pk: [] for s in sections}
-    if connection.features.supports_slicing_ordering_in_compound:
-        # The newest few of each section through the live index, as a UNION ALL
-        # of small sliced reads (a window over every article scans the table).
-        now = at or timezone.now()
+def _section_block_rows(*, per_section: int):
+    """The newest ``per_section`` articles of each top section (its subsections
+    included) as ``CARD_FIELDS`` rows with their ``block``: a UNION ALL of small
+    sliced reads through the live index (a window over every article scans the
+    table), built and compiled once per number of sections."""
+
+    @prepared
+    def rows(*, section_ids: list[int], at):
         parts = [
-            Article.objects.published(at=now)
-            .filter(
-                section_id__in=Section.objects.filter(Q(pk=s.pk) | Q(parent_id=s.pk)).values("pk")
-            )
+            Article.objects.published(at=at)
+            .filter(section_id__in=Section.objects.filter(Q(pk=pk) | Q(parent_id=pk)).values("pk"))
             .order_by(*NEWEST)
             .values("pk")[:per_section]
-            for s in sections
+            for pk in section_ids
         ]
         wanted = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        rows = (
+        return (
             Article.objects.filter(pk__in=wanted)
-            .for_listing()
-            .annotate(block=top)
+            .annotate(block=Coalesce(F("section__parent_id"), F("section_id")))
             .order_by(*NEWEST)
+            .values_list(*CARD_FIELDS, "block")
         )
-    else:
+
+    return rows
+
+
+_SECTION_BLOCK_ROWS: dict[int, object] = {}
+
+
+def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) -> list:
+    """``[(section, [rows…]), …]``: the newest articles of each top section (its
+    subsections included) as ``CARD_FIELDS`` rows, for every section at once."""
+    if not sections:
+        return []
+    now = at or timezone.now()
+    grouped: dict[int, list] = {s.pk: [] for s in sections}
+    if connection.features.supports_slicing_ordering_in_compound:
+        query = _SECTION_BLOCK_ROWS.get(per_section)
+        if query is None:
+            query = _SECTION_BLOCK_ROWS.setdefault(
+                per_section, _section_block_rows(per_section=per_section)
+            )
+        rows = query(section_ids=[s.pk for s in sections], at=now)
+    else:  # SQLite cannot slice inside a UNION: a window query
+        top = Coalesce(F("section__parent_id"), F("section_id"))
         rows = (
-            Article.objects.published(at=at)
-            .for_listing()
+            Article.objects.published(at=now)
             .annotate(
                 block=top,
                 rank=Window(RowNumber(), partition_by=[top], order_by=[F("published_at").desc()]),
             )
             .filter(block__in=[s.pk for s in sections], rank__lte=per_section)
             .order_by("block", "rank")
+            .values_list(*CARD_FIELDS, "block")
         )
-    for article in rows:
-        grouped[article.block].append(article)
+    for *values, block in rows:
+        grouped[block].append(tuple(values))
     return [(s, grouped[s.pk]) for s in sections if grouped[s.pk]]
 
 
