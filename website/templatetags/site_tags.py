@@ -5,12 +5,15 @@ import functools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import translate_url
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, translate_url
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from articles.rendering import photo_figure_html, picture_html
+from core.reversing import URL_SETTINGS
 from website import pageblocks
 
 NEWSROOM_TZ = ZoneInfo("Asia/Jakarta")
@@ -68,9 +71,27 @@ def links_for(request, current=None) -> list[tuple]:
     path = request.path if request else "/"
     names = {"id": "Bahasa Indonesia", "en": "English"}
     return [
-        (code, names.get(code, code), translate_url(path, code), code == current)
+        (code, names.get(code, code), _translated(path, code, *_url_context()), code == current)
         for code, _name in settings.LANGUAGES
     ]
+
+
+def _url_context() -> tuple:
+    return get_language(), get_urlconf(), get_script_prefix()
+
+
+# ``translate_url`` resolves the path and reverses it in the other language on
+# every page; the answer depends only on these inputs (the active language
+# decides how the path resolves). Bounded: paths come from requests.
+@functools.lru_cache(maxsize=2048)
+def _translated(path: str, code: str, language, urlconf, prefix) -> str:
+    return translate_url(path, code)
+
+
+@receiver(setting_changed)
+def _forget_translated(*, setting, **kwargs) -> None:
+    if setting in URL_SETTINGS:
+        _translated.cache_clear()
 
 
 def follow_label(name):
