@@ -50,8 +50,9 @@ def _macro(template: str, name: str):
 # process: a card is the same HTML until its article, section or photo changes,
 # whatever the purges in between (a publish purges every list, not the cards'
 # content), so a list page after a publish renders only the cards it never
-# rendered before. Bounded (~1 KB a card).
-CARD_MEMO_SIZE = 2048
+# rendered before. Bounded: ~3 KB a card (its HTML, and its inputs as the key:
+# exact, where a digest of them cost three times as much CPU per card).
+CARD_MEMO_SIZE = 1024
 _card_memo: OrderedDict = OrderedDict()
 _card_memo_lock = threading.Lock()
 
