@@ -12,7 +12,11 @@ middleware) and misses the page cache:
   misses while the shared per-section lists stay warm, as on a busy site;
 - ``home``, ``section``, ``topic``, ``author``: the page entry is deleted
   before each request (``warm``: shared fragments kept), or every generation
-  is bumped before each request (``cold``: as just after a publish).
+  is bumped before each request (``cold``: as just after a publish);
+- ``section``, ``topic``, ``author`` ``(rotating ?page=)``: every page of every
+  section, topic or author in turn, page 1 of each first (``bench/probe.py``'s
+  ``list_rotation``, the URLs ``make bench``'s uncached list scenarios walk),
+  each a page miss, after one purge.
 
 Usage (PostgreSQL and Redis, a database seeded with ``seed_demo``)::
 
@@ -119,8 +123,15 @@ def measure(client: Client, paths, before=None) -> tuple[list[float], list[float
 
 
 def scenarios(n: int):
+    from probe import list_rotation  # bench/probe.py, beside this script
+
     # The first 50 articles warmed the per-section lists (``warm``); the rest are measured.
     yield "article (rotating, lists warm)", article_paths(n + 55)[50:], None
+    for kind in ("section", "topic", "author"):
+        paths = list_rotation(kind)
+        if len(paths) < n + 5:  # a small site: walk it again, after a purge
+            paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
+        yield f"{kind} (rotating ?page=)", paths[: n + 5], _purge_on_repeat(paths[: n + 5])
     for name, (path, page) in list_pages().items():
         key = f"{page_cache.PREFIX}:page:id:{page}:anonymous"
         yield (
@@ -129,6 +140,22 @@ def scenarios(n: int):
             lambda key=key: cache.delete(key),
         )
         yield f"{name} (cold: generations bumped)", [path] * (n + 5), page_cache.purge_all
+
+
+def _purge_on_repeat(paths: list[str]):
+    """Purge before the first request and before a path comes round again, so
+    every request is a page miss (as in ``make bench``'s rotation)."""
+    seen: set[str] = set()
+    remaining = iter(paths)
+
+    def before() -> None:
+        path = next(remaining)
+        if not seen or path in seen:
+            page_cache.purge_all()
+            seen.clear()
+        seen.add(path)
+
+    return before
 
 
 def run_table(n: int) -> None:

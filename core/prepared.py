@@ -9,16 +9,19 @@ the shape is built once per process and database, and each request only
 substitutes its values into the stored SQL's parameters.
 
 ``prepared(build)`` wraps a function that returns a queryset; its keyword
-arguments are the values that change from call to call (each an ``int``, an
-aware ``datetime`` or a ``list`` of ``int``; a list makes one shape per
-length). The first call for a shape builds the queryset twice with two sets
-of stand-in values, compiles both, and checks that the SQL text is the same
-and that the parameters that differ are exactly the stand-ins' places, so a
-value that Django writes into the SQL text (a slice's LIMIT, say) cannot be
-taken for a parameter: such a build raises ``ValueError`` and is a
-programming error. Every later call runs the stored SQL with the stored
-compiler's row handling (Django's own iterable class of that queryset: model
-instances with ``select_related`` objects, ``values()`` rows...).
+arguments are the values that change from call to call (each an ``int``, a
+``str``, an aware ``datetime`` or a ``list`` of ``int``; a list makes one shape
+per length). ``.page(offset=..., limit=..., **values)`` runs the same query
+with an OFFSET and LIMIT, both parameters too (Django writes a slice into the
+SQL text, so a sliced queryset would be one shape per page). The first call
+for a shape builds the queryset twice with two sets of stand-in values,
+compiles both, and checks that the SQL text is the same and that the
+parameters that differ are exactly the stand-ins' places, so a value that
+Django writes into the SQL text (a slice's LIMIT, say) cannot be taken for a
+parameter: such a build raises ``ValueError`` and is a programming error.
+Every later call runs the stored SQL with the stored compiler's row
+handling (Django's own iterable class of that queryset: model instances
+with ``select_related`` objects, ``values()`` rows...).
 
 Only reads that do not depend on anything but their arguments belong here:
 the build function must not read the clock, the request or settings that
@@ -34,13 +37,18 @@ from datetime import UTC, datetime, timedelta
 from django.db import connections
 from django.db.models import QuerySet
 
-# Stand-in values no real argument has (negative ids; a date in 1901).
+# Stand-in values no real argument has (negative ids; a date in 1901; text
+# with a control character no slug holds).
 _INT_STANDINS = (-7_340_001, -8_450_001)
+_STR_STANDINS = ("\x1fprepared-standin-a", "\x1fprepared-standin-b")
 _DATETIME_STANDINS = (
     datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
     datetime(1901, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
 )
 MAX_LIST_LENGTH = 50  # longer lists are built and compiled as usual
+# A slice Django writes into the SQL text, to check where it goes.
+_SLICE_STANDINS = (7_340_001, 7_340_021)
+_OFFSET, _LIMIT = " offset", " limit"  # slot names no keyword argument can have
 
 
 def _standin(value, which: int, index: int = 0):
@@ -48,9 +56,11 @@ def _standin(value, which: int, index: int = 0):
         raise TypeError("a boolean changes the SQL: build one query per value instead")
     if isinstance(value, int):
         return _INT_STANDINS[which] - index * 10
+    if isinstance(value, str):
+        return f"{_STR_STANDINS[which]}-{index}"
     if isinstance(value, datetime):
         return _DATETIME_STANDINS[which] + timedelta(seconds=index)
-    raise TypeError(f"unsupported prepared value {value!r} (int, datetime or a list of int)")
+    raise TypeError(f"unsupported prepared value {value!r} (int, str, datetime or a list of int)")
 
 
 def _adapt(connection, value):
@@ -125,21 +135,54 @@ class PreparedQuery:
         self.lock = threading.Lock()
 
     def __call__(self, **values) -> list:
+        return self._run(values, sliced=False)
+
+    def page(self, *, offset: int, limit: int, **values) -> list:
+        """The rows ``build(**values)[offset : offset + limit]`` gives, with the
+        offset and the limit as parameters: one shape for every page."""
+        if isinstance(offset, bool) or isinstance(limit, bool) or offset < 0 or limit < 1:
+            raise ValueError(f"a page needs offset >= 0 and limit >= 1, not {offset}, {limit}")
+        return self._run(values, sliced=(int(offset), int(limit)))
+
+    def _run(self, values: dict, *, sliced) -> list:
         shape_key = tuple(
             (name, len(value) if isinstance(value, list | tuple) else None)
             for name, value in sorted(values.items())
-        )
-        if any(n is not None and (n == 0 or n > MAX_LIST_LENGTH) for _name, n in shape_key):
+        ) + (bool(sliced),)
+        if any(n is not None and (n == 0 or n > MAX_LIST_LENGTH) for _name, n in shape_key[:-1]):
             # ``pk__in=[]`` runs no query at all; very long lists are rare.
-            return list(self.build(**values))
+            queryset = self.build(**values)
+            if sliced:
+                queryset = queryset[sliced[0] : sliced[0] + sliced[1]]
+            return list(queryset)
         shape = self.shapes.get(shape_key)
         if shape is None:
             with self.lock:
-                shape = self.shapes.get(shape_key) or self._prepare(values)
+                shape = self.shapes.get(shape_key) or self._prepare(values, sliced=bool(sliced))
                 self.shapes[shape_key] = shape
+        if sliced:
+            values = {**values, _OFFSET: sliced[0], _LIMIT: sliced[1]}
         return shape.run(connections[shape.queryset.db], values)
 
-    def _prepare(self, values: dict) -> _Shape:
+    def _slice(self, queryset: QuerySet, sql: str, params: tuple, slots: dict) -> tuple:
+        """The query's SQL and slots with ``LIMIT %s OFFSET %s`` appended, after
+        checking that Django writes a slice of it exactly there (and nowhere else)."""
+        if queryset.query.is_sliced or queryset.query.select_for_update:
+            raise ValueError(f"{self.build.__qualname__}: a paged query is sliced by .page()")
+        connection = connections[queryset.db]
+        low, high = _SLICE_STANDINS
+        sliced_sql, sliced_params = queryset[low:high].query.get_compiler(queryset.db).as_sql()
+        if sliced_sql != f"{sql} {connection.ops.limit_offset_sql(low, high)}" or tuple(
+            sliced_params
+        ) != tuple(params):
+            raise ValueError(f"{self.build.__qualname__}: the database slices elsewhere")
+        if connection.ops.limit_offset_sql(low, high) != f"LIMIT {high - low} OFFSET {low}":
+            # Not PostgreSQL or SQLite: their LIMIT/OFFSET is what is replaced.
+            raise ValueError(f"{self.build.__qualname__}: unsupported LIMIT syntax")
+        slots = {**slots, (_LIMIT, None): [len(params)], (_OFFSET, None): [len(params) + 1]}
+        return f"{sql} LIMIT %s OFFSET %s", (*params, None, None), slots
+
+    def _prepare(self, values: dict, *, sliced: bool = False) -> _Shape:
         def standins(which: int) -> dict:
             return {
                 name: (
@@ -175,7 +218,10 @@ class PreparedQuery:
         differing = {i for i, (a, b) in enumerate(zip(params, other_params, strict=True)) if a != b}
         if placed != differing:
             raise ValueError(f"{self.build.__qualname__}: parameters do not follow the arguments")
-        return _Shape(queryset, compiler, sql, tuple(params), slots)
+        params = tuple(params)
+        if sliced:
+            sql, params, slots = self._slice(queryset, sql, params, slots)
+        return _Shape(queryset, compiler, sql, params, slots)
 
 
 def fits(field, value: int, *, using: str = "default") -> bool:

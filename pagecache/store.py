@@ -273,30 +273,6 @@ def shared_fragment(name: str, build, *, timeout: int | None = None):
     return value
 
 
-def shared_values(keys: list[str]) -> tuple[tuple, dict]:
-    """Many small shared values (rendered teaser cards) and the current
-    generations, in one round trip: ``(gens, {key: value})`` with only the
-    values stored under these generations."""
-    if not enabled():
-        return (), {}
-    found = cache.get_many([*keys, GLOBAL, LISTS])
-    gens = (found.get(GLOBAL), found.get(LISTS))
-    return gens, {
-        key: stored["value"]
-        for key in keys
-        if (stored := found.get(key)) is not None and tuple(stored["gens"]) == gens
-    }
-
-
-def store_shared_values(values: dict[str, object], gens: tuple, *, timeout: int | None = None):
-    """Keep values read with ``shared_values`` under the generations read then."""
-    if enabled() and values:
-        cache.set_many(
-            {key: {"gens": gens, "value": value} for key, value in values.items()},
-            timeout=timeout or list_seconds(),
-        )
-
-
 # --- Invalidation from model changes ------------------------------------------
 
 

@@ -16,10 +16,17 @@ text cut for one reader's entitlement, the reader's name, a CSRF token. Pages
 put those between the fragments at render time.
 """
 
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import engines
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import timezone
 from django.utils.translation import get_language
 from markupsafe import Markup
 
@@ -39,9 +46,67 @@ def _macro(template: str, name: str):
     return getattr(engines["jinja2"].env.get_template(template).module, name)
 
 
+# Rendered teaser cards by everything they show (``_card_key``), in this
+# process: a card is the same HTML until its article, section or photo changes,
+# whatever the purges in between (a publish purges every list, not the cards'
+# content), so a list page after a publish renders only the cards it never
+# rendered before. Bounded: ~3 KB a card (its HTML, and its inputs as the key:
+# exact, where a digest of them cost three times as much CPU per card).
+CARD_MEMO_SIZE = 1024
+_card_memo: OrderedDict = OrderedDict()
+_card_memo_lock = threading.Lock()
+
+
+def _card_key(values: tuple, options: tuple) -> tuple:
+    """Every input of ``partials/card.html``'s ``card`` macro: the article's
+    ``pageblocks.CARD_FIELDS``, the options, and what addresses and dates are
+    made with (language, URLconf, script prefix, time zone, media URL).
+    ``tests/site/test_fragments.py`` renders a card from these fields alone and
+    from the whole article and holds the two equal."""
+    renditions = values[-1]
+    return (
+        get_language(),
+        get_urlconf(),
+        get_script_prefix(),
+        timezone.get_current_timezone_name(),
+        default_storage.base_url,
+        options,
+        *values[:-1],
+        tuple(renditions.items()) if isinstance(renditions, dict) else renditions,
+    )
+
+
+@receiver(setting_changed)
+def _forget_cards(**kwargs) -> None:
+    with _card_memo_lock:
+        _card_memo.clear()
+
+
+def _render_card(a, options: dict) -> str:
+    return str(_macro("partials/card.html", "card")(a, **options))
+
+
 def cards(articles, **options) -> list[RenderedCard]:
-    card = _macro("partials/card.html", "card")
-    return [RenderedCard(a.pk, str(card(a, **options))) for a in articles]
+    """Teaser cards (``partials/card.html``) of articles, or of list rows of
+    ``pageblocks.CARD_FIELDS``, each rendered once per process for as long as
+    what it shows is unchanged (``_card_key``)."""
+    chosen = tuple(sorted(options.items()))
+    rendered = []
+    for a in articles:
+        values = a if type(a) is tuple else pageblocks.card_values(a)
+        key = _card_key(values, chosen)
+        with _card_memo_lock:
+            html = _card_memo.get(key)
+            if html is not None:
+                _card_memo.move_to_end(key)
+        if html is None:
+            html = _render_card(pageblocks.card_article(a) if a is values else a, options)
+            with _card_memo_lock:
+                _card_memo[key] = html
+                while len(_card_memo) > CARD_MEMO_SIZE:
+                    _card_memo.popitem(last=False)
+        rendered.append(RenderedCard(values[0], html))
+    return rendered
 
 
 def headlines(articles) -> list[RenderedCard]:
@@ -52,11 +117,6 @@ def headlines(articles) -> list[RenderedCard]:
 def joined(items) -> Markup:
     """The HTML of rendered cards or headlines, in order, as the template inserts it."""
     return Markup("".join(item.html for item in items))  # noqa: S704 - rendered with autoescape
-
-
-def joined_markup(items) -> Markup:
-    """Rendered HTML pieces (``listing_cards``), in order, as one piece."""
-    return Markup("".join(items))  # noqa: S704 - rendered with autoescape
 
 
 def headline_list(items, *, numbered: bool = False) -> Markup:
@@ -123,8 +183,16 @@ def home_blocks() -> dict:
             "top_stories": joined(cards(top, photo=True, heading="h3")),
             "latest": joined(cards(latest, photo=True, heading="h3")),
             "section_blocks": [
-                str(section_block(section, items))
-                for section, items in pageblocks.section_blocks(home_sections, per_section=4)
+                str(
+                    section_block(
+                        section,
+                        joined(
+                            cards(rows[:1], photo=True, heading="h3")
+                            + cards(rows[1:], photo=False, heading="h3")
+                        ),
+                    )
+                )
+                for section, rows in pageblocks.section_blocks(home_sections, per_section=4)
             ],
             "most_read": headline_list(headlines(most_read), numbered=True),
             "picks": headline_list(headlines(lists.picks)) if lists.picks else "",
@@ -138,19 +206,6 @@ def home_blocks() -> dict:
 
 
 def listing_cards(articles, **options) -> list[Markup]:
-    """The cards of a section, topic or author page, each kept on its own
-    (per language, card options and generation), so a list page that misses
-    renders only the cards no other page or reader class rendered yet, and
-    reads the others in one round trip."""
-    language = get_language()
-    variant = ",".join(f"{k}={v}" for k, v in sorted(options.items()))
-    keys = {a.pk: f"{page_cache.PREFIX}:card:{language}:{variant}:{a.pk}" for a in articles}
-    gens, found = page_cache.shared_values(list(keys.values()))
-    missing = [a for a in articles if keys[a.pk] not in found]
-    rendered = {card.pk: card.html for card in cards(missing, **options)}
-    if rendered:
-        page_cache.store_shared_values({keys[pk]: html for pk, html in rendered.items()}, gens)
-    return [
-        Markup(found.get(keys[a.pk]) or rendered[a.pk])  # noqa: S704 - rendered with autoescape
-        for a in articles
-    ]
+    """The cards of a section, topic or author page (from this process's cards
+    when their content is unchanged, ``cards``)."""
+    return [Markup(card.html) for card in cards(articles, **options)]  # noqa: S704 - rendered with autoescape

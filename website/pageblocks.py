@@ -5,9 +5,21 @@ of articles, sections, topics or photos involved.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value, Window
+from django.db.models import (
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -17,6 +29,110 @@ from core.prepared import prepared
 from pagecache import store as page_cache
 
 NEWEST = ("-published_at", "-pk")
+# What a teaser card shows (``partials/card.html``), and nothing more: the
+# rows of a list page carry only these, and a rendered card is kept per
+# process by their values (``fragments.cards``).
+CARD_FIELDS = (
+    "pk",
+    "headline",
+    "slug",
+    "dek",
+    "access_level",
+    "published_at",
+    "created_at",
+    "section",
+    "lead_photo",
+    "section__name",
+    "section__slug",
+    "lead_photo__image",
+    "lead_photo__width",
+    "lead_photo__height",
+    "lead_photo__alt_text",
+    "lead_photo__renditions",
+)
+
+
+def card_values(article: Article) -> tuple:
+    """An article's ``CARD_FIELDS``, as a list page's row holds them."""
+    section = article.section if article.section_id else None
+    photo = article.lead_photo if article.lead_photo_id else None
+    return (
+        article.pk,
+        article.headline,
+        article.slug,
+        article.dek,
+        article.access_level,
+        article.published_at,
+        article.created_at,
+        article.section_id,
+        article.lead_photo_id,
+        section.name if section else None,
+        section.slug if section else None,
+        (photo.image.name or "") if photo else None,
+        photo.width if photo else None,
+        photo.height if photo else None,
+        photo.alt_text if photo else None,
+        photo.renditions if photo else None,
+    )
+
+
+class _CardImage(str):
+    """A photo's stored file name, read as ``photo.image`` is (``.name``, truthy)."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class _CardPhoto(NamedTuple):
+    pk: int
+    image: _CardImage
+    width: int
+    height: int
+    alt_text: str
+    renditions: dict
+
+
+class _CardSection(NamedTuple):
+    pk: int
+    name: str
+    slug: str
+
+    get_absolute_url = Section.get_absolute_url  # the one address rule, on its fields
+
+
+class CardArticle(NamedTuple):
+    """What a card shows of an article, from its ``CARD_FIELDS`` (a model
+    instance costs several times more to build, and a card needs no other field)."""
+
+    pk: int
+    headline: str
+    slug: str
+    dek: str
+    access_level: str
+    published_at: object
+    created_at: object
+    section_id: int | None
+    lead_photo_id: int | None
+    section: _CardSection | None
+    lead_photo: _CardPhoto | None
+
+    get_absolute_url = Article.get_absolute_url
+
+
+def card_article(values: tuple) -> CardArticle:
+    """An article that has only what a card shows, from its ``CARD_FIELDS``."""
+    section_id, photo_id = values[7], values[8]
+    section_name, section_slug, image, width, height, alt_text, renditions = values[9:]
+    return CardArticle(
+        *values[:9],
+        section=_CardSection(section_id, section_name, section_slug) if section_id else None,
+        lead_photo=(
+            _CardPhoto(photo_id, _CardImage(image or ""), width, height, alt_text, renditions)
+            if photo_id
+            else None
+        ),
+    )
 
 
 @dataclass
@@ -68,46 +184,63 @@ def article_lists(
     )
 
 
-def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) -> list:
-    """``[(section, [articles…]), …]``: the newest articles of each top section
-    (its subsections included), for every section at once with a window query."""
-    if not sections:
-        return []
-    top = Coalesce(F("section__parent_id"), F("section_id"))
-    grouped: dict[int, list] = {s.pk: [] for s in sections}
-    if connection.features.supports_slicing_ordering_in_compound:
-        # The newest few of each section through the live index, as a UNION ALL
-        # of small sliced reads (a window over every article scans the table).
-        now = at or timezone.now()
+def _section_block_rows(*, per_section: int):
+    """The newest ``per_section`` articles of each top section (its subsections
+    included) as ``CARD_FIELDS`` rows with their ``block``: a UNION ALL of small
+    sliced reads through the live index (a window over every article scans the
+    table), built and compiled once per number of sections."""
+
+    @prepared
+    def rows(*, section_ids: list[int], at):
         parts = [
-            Article.objects.published(at=now)
-            .filter(
-                section_id__in=Section.objects.filter(Q(pk=s.pk) | Q(parent_id=s.pk)).values("pk")
-            )
+            Article.objects.published(at=at)
+            .filter(section_id__in=Section.objects.filter(Q(pk=pk) | Q(parent_id=pk)).values("pk"))
             .order_by(*NEWEST)
             .values("pk")[:per_section]
-            for s in sections
+            for pk in section_ids
         ]
         wanted = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        rows = (
+        return (
             Article.objects.filter(pk__in=wanted)
-            .for_listing()
-            .annotate(block=top)
+            .annotate(block=Coalesce(F("section__parent_id"), F("section_id")))
             .order_by(*NEWEST)
+            .values_list(*CARD_FIELDS, "block")
         )
-    else:
+
+    return rows
+
+
+_SECTION_BLOCK_ROWS: dict[int, object] = {}
+
+
+def section_blocks(sections: list[Section], *, per_section: int = 4, at=None) -> list:
+    """``[(section, [rows…]), …]``: the newest articles of each top section (its
+    subsections included) as ``CARD_FIELDS`` rows, for every section at once."""
+    if not sections:
+        return []
+    now = at or timezone.now()
+    grouped: dict[int, list] = {s.pk: [] for s in sections}
+    if connection.features.supports_slicing_ordering_in_compound:
+        query = _SECTION_BLOCK_ROWS.get(per_section)
+        if query is None:
+            query = _SECTION_BLOCK_ROWS.setdefault(
+                per_section, _section_block_rows(per_section=per_section)
+            )
+        rows = query(section_ids=[s.pk for s in sections], at=now)
+    else:  # SQLite cannot slice inside a UNION: a window query
+        top = Coalesce(F("section__parent_id"), F("section_id"))
         rows = (
-            Article.objects.published(at=at)
-            .for_listing()
+            Article.objects.published(at=now)
             .annotate(
                 block=top,
                 rank=Window(RowNumber(), partition_by=[top], order_by=[F("published_at").desc()]),
             )
             .filter(block__in=[s.pk for s in sections], rank__lte=per_section)
             .order_by("block", "rank")
+            .values_list(*CARD_FIELDS, "block")
         )
-    for article in rows:
-        grouped[article.block].append(article)
+    for *values, block in rows:
+        grouped[block].append(tuple(values))
     return [(s, grouped[s.pk]) for s in sections if grouped[s.pk]]
 
 
@@ -232,3 +365,59 @@ def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
         sorted(found_authors, key=lambda a: a.name),
         sorted(found_topics, key=lambda t: t.name),
     )
+
+
+# --- Section, topic and author pages ------------------------------------------------
+
+
+class ListedArticles:
+    """The live articles of a section (its subsections' too), a topic or an
+    author, newest first, for ``django.core.paginator.Paginator``: ``count()``
+    and a slice each run one prepared query (``core.prepared``: built and
+    compiled once per process, the owner, "now" and the page's OFFSET and LIMIT
+    as parameters). The rows are ``CARD_FIELDS`` tuples."""
+
+    def __init__(self, kind: str, owner: int | list[int], *, at=None):
+        self.rows, self.counted = _LISTINGS[kind]
+        self.values = {"owner": owner, "at": at or timezone.now()}
+
+    def count(self) -> int:
+        return self.counted(**self.values)[0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[tuple]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or window.step is not None:
+            raise TypeError("a page of a list is a bounded slice")
+        if stop <= start:
+            return []
+        return self.rows.page(offset=start, limit=stop - start, **self.values)
+
+
+def _listed(lookup: str, owner, at) -> QuerySet:
+    return Article.objects.published(at=at).filter(**{lookup: owner})
+
+
+def _listing_queries(lookup: str) -> tuple:
+    @prepared
+    def rows(*, owner, at):
+        return _listed(lookup, owner, at).order_by(*NEWEST).values_list(*CARD_FIELDS)
+
+    @prepared
+    def counted(*, owner, at):
+        # COUNT as a plain function: an aggregate in values() would GROUP BY the id.
+        number = Func(F("pk"), function="COUNT", output_field=IntegerField())
+        return _listed(lookup, owner, at).order_by().values_list(number)
+
+    return rows, counted
+
+
+_LISTINGS = {
+    # One IN list for a section and its subsections (an OR across the section
+    # join would make PostgreSQL scan every article).
+    "section": _listing_queries("section_id__in"),
+    "topic": _listing_queries("topics"),
+    "author": _listing_queries("authors"),
+}

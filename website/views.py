@@ -91,16 +91,13 @@ def home(request):
 
 
 def _listing(request, *, kind: str, slug: str, load, extra=None):
-    """A section, topic or author page; ``load()`` fetches the object (or 404s) on a miss."""
+    """A section, topic or author page; ``load()`` fetches the object (or 404s) on
+    a miss and names whose articles it lists (``pageblocks.ListedArticles``)."""
     number = _page_number(request)
 
     def build():
-        obj, queryset = load()
-        # Cards show no body text: leave the biggest column in the database.
-        paginator = Paginator(
-            queryset.published().for_listing().defer("body").order_by(*pageblocks.NEWEST),
-            PER_PAGE,
-        )
+        obj, owner = load()
+        paginator = Paginator(pageblocks.ListedArticles(kind, owner), PER_PAGE)
         try:
             page = paginator.page(number)
         except (EmptyPage, PageNotAnInteger):
@@ -121,17 +118,42 @@ def _listing(request, *, kind: str, slug: str, load, extra=None):
     return _cached_list(request, page=page_cache.list_page(kind, slug, number), build=build)
 
 
+# The list pages' owners by slug, and a section's subsections: built and
+# compiled once per process (``core.prepared``), the slug a parameter.
+@prepared
+def _section_by_slug(*, slug: str):
+    return Section.objects.select_related("parent").filter(slug=slug)
+
+
+@prepared
+def _subsections(*, parent_id: int):
+    return Section.objects.filter(parent_id=parent_id)
+
+
+@prepared
+def _topic_by_slug(*, slug: str):
+    return Topic.objects.filter(slug=slug)
+
+
+@prepared
+def _author_by_slug(*, slug: str):
+    return Author.objects.filter(slug=slug)
+
+
+def _one_or_404(found: list):
+    if not found:
+        raise Http404("No such page")
+    return found[0]
+
+
 @require_safe
 def section(request, slug):
     subsections = []
 
     def load():
-        obj = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
-        subsections.extend(obj.children.all())
-        # The section's own articles and its subsections', as one IN list (an OR
-        # across the section join would make PostgreSQL scan every article).
-        ids = [obj.pk, *(child.pk for child in subsections)]
-        return obj, Article.objects.filter(section_id__in=ids)
+        obj = _one_or_404(_section_by_slug(slug=slug))
+        subsections.extend(_subsections(parent_id=obj.pk))
+        return obj, [obj.pk, *(child.pk for child in subsections)]
 
     return _listing(
         request,
@@ -145,8 +167,8 @@ def section(request, slug):
 @require_safe
 def topic(request, slug):
     def load():
-        obj = get_object_or_404(Topic, slug=slug)
-        return obj, Article.objects.filter(topics=obj)
+        obj = _one_or_404(_topic_by_slug(slug=slug))
+        return obj, obj.pk
 
     return _listing(request, kind="topic", slug=slug, load=load)
 
@@ -154,8 +176,8 @@ def topic(request, slug):
 @require_safe
 def author(request, slug):
     def load():
-        obj = get_object_or_404(Author, slug=slug)
-        return obj, Article.objects.filter(authors=obj)
+        obj = _one_or_404(_author_by_slug(slug=slug))
+        return obj, obj.pk
 
     return _listing(request, kind="author", slug=slug, load=load)
 
@@ -228,10 +250,8 @@ def article_context(article: Article, decision, *, request=None, at=None) -> dic
         "authors": authors,
         "topics": topics,
         "related": related,
-        # Kept per article and generation: the same card on every page that shows it.
-        "related_cards": fragments.joined_markup(
-            fragments.listing_cards(related, photo=True, heading="h3")
-        ),
+        # Rendered once per process while what each card shows is unchanged.
+        "related_cards": fragments.joined(fragments.cards(related, photo=True, heading="h3")),
         "in_section": fragments.joined(
             [a for a in lists.in_section if a.pk not in related_ids][:5]
         ),

@@ -56,6 +56,48 @@ def test_a_list_argument_makes_one_shape_per_length():
     assert by_ids(ids=[p.pk for p in photos]) == sorted(photos, key=lambda p: p.pk)
 
 
+def test_a_page_of_a_prepared_query_is_the_orm_slice_with_one_shape_for_every_page(
+    django_assert_num_queries,
+):
+    topic = TopicFactory()
+    now = timezone.now()
+    for days in range(7):
+        ArticleFactory(topics=[topic], published_at=now - timedelta(days=days, hours=1))
+    ArticleFactory()  # not in the topic
+    built = []
+
+    @prepared
+    def in_topic(*, topic_id, at):
+        built.append(topic_id)
+        return Article.objects.published(at=at).filter(topics=topic_id).order_by("-published_at")
+
+    expected = list(
+        Article.objects.published(at=now).filter(topics=topic).order_by("-published_at")
+    )
+    for offset, limit in [(0, 3), (3, 3), (6, 3), (2, 1), (7, 5)]:
+        with django_assert_num_queries(1):
+            rows = in_topic.page(offset=offset, limit=limit, topic_id=topic.pk, at=now)
+        assert rows == expected[offset : offset + limit]
+    assert in_topic(topic_id=topic.pk, at=now) == expected  # the unpaged shape still works
+    assert len(built) == 4  # two shapes (paged, unpaged), each built twice, once
+    with pytest.raises(ValueError, match="offset >= 0 and limit >= 1"):
+        in_topic.page(offset=-1, limit=3, topic_id=topic.pk, at=now)
+    with pytest.raises(ValueError, match="offset >= 0 and limit >= 1"):
+        in_topic.page(offset=0, limit=0, topic_id=topic.pk, at=now)
+
+
+def test_a_text_value_is_a_parameter():
+    topics = [TopicFactory(), TopicFactory()]
+
+    @prepared
+    def by_slug(*, slug):
+        return type(topics[0]).objects.filter(slug=slug)
+
+    assert by_slug(slug=topics[0].slug) == [topics[0]]
+    assert by_slug(slug=topics[1].slug) == [topics[1]]
+    assert by_slug(slug="x' OR '1'='1") == []
+
+
 def test_a_value_that_is_not_a_query_parameter_is_refused():
     article = ArticleFactory()
 

@@ -8,6 +8,7 @@ from pagecache import store as page_cache
 from tests.conftest import clear_caches
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
     PhotoFactory,
     RelatedArticleFactory,
     SectionFactory,
@@ -74,6 +75,39 @@ def test_home_and_section_pages_have_bounded_queries(client, django_assert_max_n
     # section, its subsections, count, page, then menu+hot topics and galleries
     with django_assert_max_num_queries(6):
         assert client.get(f"/rubrik/{sections[0].slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["topic", "author"])
+def test_topic_and_author_pages_have_bounded_queries_on_every_page(
+    client, django_assert_max_num_queries, kind
+):
+    owner = TopicFactory() if kind == "topic" else AuthorFactory()
+    photo = PhotoFactory()
+    now = timezone.now()
+    articles = [
+        ArticleFactory(
+            headline=f"Kabar urutan {n:02d}.",
+            section=SectionFactory(),
+            lead_photo=photo,
+            published_at=now - timezone.timedelta(minutes=n + 1),
+            **{f"{kind}s": [owner]},
+        )
+        for n in range(25)
+    ]
+    ArticleFactory(**{f"{kind}s": [owner]}, status="draft")
+    pages = []
+    for number in (1, 2):
+        clear_caches()
+        # the owner, count, page, then menu+hot topics and galleries
+        with django_assert_max_num_queries(5):
+            response = client.get(f"{owner.get_absolute_url()}?page={number}")
+        assert response.status_code == 200
+        pages.append(response.content.decode())
+    assert all(a.headline in pages[0] for a in articles[:20])
+    assert not any(a.headline in pages[0] for a in articles[20:])
+    assert all(a.headline in pages[1] for a in articles[20:])
+    assert "Halaman 2 dari 2" in pages[1]
+    assert client.get(f"{owner.get_absolute_url()}?page=3").status_code == 404
 
 
 def test_anonymous_cache_hit_runs_no_sql(client, django_assert_num_queries):

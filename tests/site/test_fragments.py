@@ -95,9 +95,11 @@ def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_rea
     assert "Judul pertama" in client.get(section.get_absolute_url()).content.decode()
 
     rendered = []
-    real_cards = fragments.cards
+    real_render = fragments._render_card
     monkeypatch.setattr(
-        fragments, "cards", lambda rows, **kw: rendered.extend(rows) or real_cards(rows, **kw)
+        fragments,
+        "_render_card",
+        lambda a, options: rendered.append(a.pk) or real_render(a, options),
     )
     client.force_login(adfree_reader)  # another cache class: a page miss, the same cards
     page = client.get(section.get_absolute_url()).content.decode()
@@ -109,7 +111,7 @@ def test_a_list_page_reuses_cards_and_never_shows_a_stale_one(client, adfree_rea
     page = client.get(section.get_absolute_url()).content.decode()
     assert "Judul sesudah disunting" in page
     assert "Judul pertama" not in page
-    assert len(rendered) == 2
+    assert rendered == [article.pk]  # the other card is unchanged: not rendered again
 
 
 def test_a_change_another_process_purged_shows_though_this_process_holds_the_fragment(client):
@@ -132,3 +134,51 @@ def test_a_change_another_process_purged_shows_though_this_process_holds_the_fra
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Ekonomi Baru" in html
     assert "Ekonomi Lama" not in html
+
+
+CARD_OPTIONS = [
+    {},
+    {"photo": True, "heading": "h2"},
+    {"photo": True, "heading": "h3"},
+    {"photo": True, "big": True, "heading": "h2", "eager": True},
+]
+
+
+@pytest.mark.parametrize("options", CARD_OPTIONS)
+def test_a_card_shows_nothing_but_its_card_fields(options):
+    """A card is kept per process by ``pageblocks.CARD_FIELDS`` (and list pages
+    render it from those fields alone): an article built from them alone must
+    give the very HTML the whole article gives, or the key misses an input."""
+    from articles.models import Article
+    from tests.factories import PhotoFactory
+    from website import pageblocks
+
+    photo = PhotoFactory(renditions={"320.webp": "r/1/320.webp", "320.jpg": "r/1/320.jpg"})
+    article = ArticleFactory(
+        section=SectionFactory(parent=SectionFactory()),
+        lead_photo=photo,
+        access_level="premium",
+        dek="Dek yang hanya tampil di kartu besar",
+        is_editors_pick=True,
+        dateline_city="Jakarta",
+    )
+    article = Article.objects.for_listing().get(pk=article.pk)
+    whole = fragments._render_card(article, options)
+    alone = fragments._render_card(
+        pageblocks.card_article(pageblocks.card_values(article)), options
+    )
+    assert article.headline in whole
+    assert alone == whole
+
+
+def test_a_changed_card_field_renders_a_new_card_and_nothing_else_does():
+    section = SectionFactory()
+    article = ArticleFactory(section=section, headline="Judul lama")
+    first = fragments.cards([article], photo=True)[0].html
+    article.headline = "Judul baru"
+    assert "Judul baru" in fragments.cards([article], photo=True)[0].html
+    article.headline = "Judul lama"
+    article.body = "<p>Isi yang berubah tidak tampil di kartu.</p>"
+    assert fragments.cards([article], photo=True)[0].html == first
+    section.name = "Rubrik berganti nama"
+    assert "Rubrik berganti nama" in fragments.cards([article], photo=True)[0].html
