@@ -93,7 +93,12 @@ def cards(articles, **options) -> list[RenderedCard]:
     chosen = tuple(sorted(options.items()))
     rendered = []
     for a in articles:
-        values = a if type(a) is tuple else pageblocks.card_values(a)
+        if type(a) is tuple:
+            values = a
+        elif isinstance(a, pageblocks.CardArticle):
+            values = a.values
+        else:
+            values = pageblocks.card_values(a)
         key = _card_key(values, chosen)
         with _card_memo_lock:
             html = _card_memo.get(key)

@@ -116,6 +116,7 @@ class CardArticle(NamedTuple):
     lead_photo_id: int | None
     section: _CardSection | None
     lead_photo: _CardPhoto | None
+    values: tuple = ()  # the CARD_FIELDS row it was made from
 
     get_absolute_url = Article.get_absolute_url
 
@@ -132,6 +133,7 @@ def card_article(values: tuple) -> CardArticle:
             if photo_id
             else None
         ),
+        values=values,
     )
 
 
@@ -151,37 +153,69 @@ def article_lists(
     exclude_pk: int | None = None,
     at=None,
 ) -> Lists:
-    """Latest news, editors' picks and "more in this section", in one query.
+    """Latest news, editors' picks and "more in this section", in one query,
+    as ``CardArticle``s (what a card or a headline shows).
 
     Each list is a sliced subquery; the union of their rows is fetched once
     and split again in Python. The n newest rows of the union that belong to
     a list are exactly that list, because the list's own rows are all in it.
+    The query is built and compiled once per process for each shape (list
+    lengths, how many sections, whether an article is left out).
     """
-    now = at or timezone.now()
-    base = Article.objects.published(at=now)
+    section_ids = list(section_ids or []) if in_section else []
+    shape = (
+        latest,
+        picks,
+        in_section if section_ids else 0,
+        len(section_ids),
+        exclude_pk is not None,
+    )
+    query = _ARTICLE_LISTS.get(shape) or _ARTICLE_LISTS.setdefault(
+        shape, _article_lists_query(shape)
+    )
+    values = {"at": at or timezone.now()}
+    if section_ids:
+        values["section_ids"] = section_ids
     if exclude_pk is not None:
-        base = base.exclude(pk=exclude_pk)
-    parts = [base.order_by(*NEWEST).values("pk")[:latest]]
-    if picks:
-        parts.append(base.filter(is_editors_pick=True).order_by(*NEWEST).values("pk")[:picks])
-    if section_ids and in_section:
-        parts.append(
-            base.filter(section_id__in=section_ids).order_by(*NEWEST).values("pk")[:in_section]
-        )
-    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        # One IN over a UNION ALL (not an OR of INs): PostgreSQL joins the few
-        # ids to the primary key instead of scanning every article.
-        wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
-    else:  # SQLite cannot slice inside a UNION
-        wanted = Q()
-        for part in parts:
-            wanted |= Q(pk__in=part)
-    rows = list(base.for_listing().filter(wanted).order_by(*NEWEST))
+        values["exclude_pk"] = exclude_pk
+    found = [(card_article(row[:-1]), row[-1]) for row in query(**values)]
+    rows = [a for a, _pick in found]
     return Lists(
         latest=rows[:latest],
-        picks=[a for a in rows if a.is_editors_pick][:picks],
+        picks=[a for a, pick in found if pick][:picks],
         in_section=[a for a in rows if section_ids and a.section_id in section_ids][:in_section],
     )
+
+
+_ARTICLE_LISTS: dict[tuple, object] = {}
+
+
+def _article_lists_query(shape: tuple):
+    latest, picks, in_section, _sections, _excluding = shape
+
+    @prepared
+    def rows(*, at, section_ids=None, exclude_pk=None):
+        base = Article.objects.published(at=at)
+        if exclude_pk is not None:
+            base = base.exclude(pk=exclude_pk)
+        parts = [base.order_by(*NEWEST).values("pk")[:latest]]
+        if picks:
+            parts.append(base.filter(is_editors_pick=True).order_by(*NEWEST).values("pk")[:picks])
+        if section_ids and in_section:
+            parts.append(
+                base.filter(section_id__in=section_ids).order_by(*NEWEST).values("pk")[:in_section]
+            )
+        if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+            # One IN over a UNION ALL (not an OR of INs): PostgreSQL joins the few
+            # ids to the primary key instead of scanning every article.
+            wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
+        else:  # SQLite cannot slice inside a UNION
+            wanted = Q()
+            for part in parts:
+                wanted |= Q(pk__in=part)
+        return base.filter(wanted).order_by(*NEWEST).values_list(*CARD_FIELDS, "is_editors_pick")
+
+    return rows
 
 
 def _section_block_rows(*, per_section: int):
