@@ -247,8 +247,14 @@ def _local_put(key: str, gens: tuple, value, timeout: int) -> None:
             _local.popitem(last=False)
 
 
-def shared_fragment(name: str, build, *, timeout: int | None = None):
+def shared_fragment(name: str, build, *, timeout: int | None = None, lists: bool = True):
     """A value shared by many pages (hot topics, galleries), rebuilt per generation.
+
+    ``lists=False`` for what a publish does not change (the menu, hot topics,
+    galleries): it is kept under the global generation only, so the first
+    pages after every publish do not rebuild it; what changes it without a
+    save (a roll-up's trending topics, a gallery's publication time) shows
+    within the fragment's timeout.
 
     Inside a request whose generations are known (``lookup`` read them), a
     value this process already holds under the same generations is returned
@@ -256,12 +262,13 @@ def shared_fragment(name: str, build, *, timeout: int | None = None):
     """
     key = f"{PREFIX}:frag:{name}"
     timeout = timeout or list_seconds()
+    gen_keys = [GLOBAL, LISTS] if lists else [GLOBAL]
     reads = _request_reads.get()
     if reads is not None and enabled():
-        gens = tuple(reads["gens"].get(k) for k in (GLOBAL, LISTS))
+        gens = tuple(reads["gens"].get(k) for k in gen_keys)
         if None not in gens and (found := _local_get(key, gens)) is not None:
             return found[2]
-    entry = lookup(key, [GLOBAL, LISTS], timeout=timeout)
+    entry = lookup(key, gen_keys, timeout=timeout)
     hit = entry.get("-")
     if hit is not None:
         value = hit["html"]

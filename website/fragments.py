@@ -166,7 +166,7 @@ def chrome() -> dict:
             "galleries": str(module.galleries_and_epaper(shared, settings.SITE_NAME)),
         }
 
-    found = page_cache.shared_fragment(f"chrome:{get_language()}", build)
+    found = page_cache.shared_fragment(f"chrome:{get_language()}", build, lists=False)
     return {name: Markup(html) for name, html in found.items()}  # noqa: S704 - rendered with autoescape
 
 

@@ -368,6 +368,7 @@ def shared_blocks() -> dict:
             zip(("sections", "hot_topics"), navigation_and_hot_topics(), strict=True),
             galleries=galleries(),
         ),
+        lists=False,  # a publish changes none of them
     )
 
 

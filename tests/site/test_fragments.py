@@ -182,3 +182,29 @@ def test_a_changed_card_field_renders_a_new_card_and_nothing_else_does():
     assert fragments.cards([article], photo=True)[0].html == first
     section.name = "Rubrik berganti nama"
     assert "Rubrik berganti nama" in fragments.cards([article], photo=True)[0].html
+
+
+def test_a_publish_keeps_the_menu_and_sidebar_and_a_section_change_rebuilds_them(
+    client, monkeypatch
+):
+    from website import pageblocks
+
+    section = SectionFactory(name="Ekonomi")
+    ArticleFactory(section=section)
+    draft = ArticleFactory(section=section, headline="Baru saja terbit", status="draft")
+    client.get("/")
+    built = []
+    real = pageblocks.navigation_and_hot_topics
+    monkeypatch.setattr(
+        pageblocks,
+        "navigation_and_hot_topics",
+        lambda **kwargs: built.append(True) or real(**kwargs),
+    )
+    draft.status = "published"
+    draft.save()  # a publish purges the lists
+    assert "Baru saja terbit" in client.get("/").content.decode()
+    assert built == []  # the menu and sidebar were not rebuilt for it
+    section.name = "Ekonomi dan Bisnis"
+    section.save()  # a section change purges everything
+    assert "Ekonomi dan Bisnis" in client.get("/").content.decode()
+    assert built == [True]
