@@ -43,12 +43,13 @@ from subscriptions.rights import reader_rights
 
 from . import search as article_search
 from .api_payloads import (
+    LIST_LOOKUPS,
     article_row,
+    card_page,
     card_payloads,
-    card_rows,
     detail_parts,
     detail_payload,
-    detail_rows,
+    live_detail_row,
     values_of,
 )
 from .schemas import (
@@ -152,23 +153,15 @@ class ArticleFilters(Schema):
 def article_list(request, filters: Query[ArticleFilters]):
     """Published articles, newest first, with cursor pagination. Cards carry no body."""
     mark_shareable(request)
-    qs = card_rows().published()
-    if filters.section:
-        qs = qs.filter(section__slug=filters.section)
-    if filters.topic:
-        qs = qs.filter(topics__slug=filters.topic)
-    if filters.author:
-        qs = qs.filter(authors__slug=filters.author)
-    if filters.access_level:
-        qs = qs.filter(access_level=filters.access_level)
-    if filters.published_since:
-        qs = qs.filter(published_at__gte=filters.published_since)
-    if filters.published_until:
-        qs = qs.filter(published_at__lte=filters.published_until)
+    after = None
     if filters.cursor:
-        at, pk = decode_cursor(filters.cursor, kinds=(datetime, int))
-        qs = qs.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
-    page = list(qs.order_by("-published_at", "-pk")[: filters.limit + 1])
+        after = tuple(decode_cursor(filters.cursor, kinds=(datetime, int)))
+    page = card_page(
+        at=timezone.now(),
+        limit=filters.limit + 1,
+        after=after,
+        **{name: getattr(filters, name) or None for name in LIST_LOOKUPS},
+    )
     more = len(page) > filters.limit
     page = page[: filters.limit]
     next_cursor = encode_cursor(page[-1]["published_at"], page[-1]["id"]) if more else None
@@ -187,7 +180,7 @@ def article_detail(request, article_id: int = id_path("article")):
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
     metered articles are left. Entitled: the whole body.
     """
-    row = detail_rows().published().filter(pk=article_id).first()
+    row = live_detail_row(article_id, at=timezone.now())
     if row is None:
         raise Http404
     topics, authors, links = detail_parts(row)
