@@ -33,7 +33,7 @@ from articles.models import (
     Topic,
 )
 from articles.selectors import related_articles
-from core.api_http import ApiError, json_payload, mark_personal, mark_shareable
+from core.api_http import ApiError, json_bytes, json_payload, mark_personal, mark_shareable
 from core.api_schemas import MAX_ID, Moment, Text, id_path, responses
 from core.dates import moment_in_window
 from paywall.cache_policy import cache_policy
@@ -42,14 +42,13 @@ from paywall.reading import open_article
 from subscriptions.rights import reader_rights
 
 from . import search as article_search
+from .api_cache import list_entry, live_detail
 from .api_payloads import (
     LIST_LOOKUPS,
     article_row,
     card_page,
     card_payloads,
-    detail_parts,
     detail_payload,
-    live_detail_row,
     values_of,
 )
 from .schemas import (
@@ -153,6 +152,9 @@ class ArticleFilters(Schema):
 def article_list(request, filters: Query[ArticleFilters]):
     """Published articles, newest first, with cursor pagination. Cards carry no body."""
     mark_shareable(request)
+    entry = list_entry(filters.model_dump())
+    if (hit := entry.get("-")) is not None:
+        return json_bytes(hit["html"])
     after = None
     if filters.cursor:
         after = tuple(decode_cursor(filters.cursor, kinds=(datetime, int)))
@@ -165,7 +167,9 @@ def article_list(request, filters: Query[ArticleFilters]):
     more = len(page) > filters.limit
     page = page[: filters.limit]
     next_cursor = encode_cursor(page[-1]["published_at"], page[-1]["id"]) if more else None
-    return json_payload({"items": card_payloads(page), "next_cursor": next_cursor})
+    response = json_payload({"items": card_payloads(page), "next_cursor": next_cursor})
+    entry.store("-", response.content, {})
+    return response
 
 
 @router.get(
@@ -180,10 +184,10 @@ def article_detail(request, article_id: int = id_path("article")):
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
     metered articles are left. Entitled: the whole body.
     """
-    row = live_detail_row(article_id, at=timezone.now())
-    if row is None:
+    found = live_detail(article_id, at=timezone.now())
+    if found is None:
         raise Http404
-    topics, authors, links = detail_parts(row)
+    row, topics, authors, links = found
     facts = article_row(row, topics)
     rights = reader_rights(request)
     decision = open_article(request, rights=rights, article=facts, surface=Surface.API)

@@ -54,6 +54,7 @@ CARD_VALUES = (
     "lead_photo_id",
     *(PHOTO_PREFIX + field for field in PHOTO_FIELDS),
 )
+LIVENESS = ("status", "embargo_until", "expires_at")  # with ``published_at``: ``is_live``
 DETAIL_VALUES = (
     *CARD_VALUES,
     "body",
@@ -63,6 +64,7 @@ DETAIL_VALUES = (
     "editor__name",
     "editor__slug",
     "editor__role_title",
+    *LIVENESS,
 )
 
 
@@ -131,6 +133,11 @@ def live_detail_row(pk: int, *, at) -> dict | None:
         return None
     found = _live_detail(pk=pk, at=at)
     return found[0] if found else None
+
+
+def liveness_of(row: dict) -> dict:
+    """What ``articles.liveness.is_live`` reads of a ``DETAIL_VALUES`` row."""
+    return {name: row[name] for name in (*LIVENESS, "published_at")}
 
 
 @dataclass(frozen=True)
