@@ -9,7 +9,10 @@ ETag), for an anonymous reader without cookies, as the bench asks:
 - ``list``: ``/api/v1/articles`` (20 cards);
 - ``list metered``: ``/api/v1/articles?access_level=metered``;
 - ``detail``: ``/api/v1/articles/<id>`` of the bench's free article, every time;
-- ``detail rotating``: a different published article each request.
+- ``detail rotating``: a different published article each request (a second
+  ``--rounds`` finds their rows kept);
+- ``(cold: generations bumped)``: every page-cache generation bumped before
+  each request, as just after a publish (what a kept answer saves).
 
 Run it with the bench's production settings (``DEBUG=0``, rate limits high)::
 
@@ -38,6 +41,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from articles.models import Article  # noqa: E402
+from pagecache import store as page_cache  # noqa: E402
 
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -55,21 +59,29 @@ def backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def scenarios(n: int) -> dict[str, list[str]]:
+def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
+    """Name: (paths, what to do before each request)."""
     published = Article.objects.published().order_by("-published_at", "-pk")
     free = published.filter(access_level="free").first()
     rotating = [f"/api/v1/articles/{pk}" for pk in published.values_list("pk", flat=True)[:n]]
     return {
-        "list": ["/api/v1/articles"] * n,
-        "list metered": ["/api/v1/articles?access_level=metered"] * n,
-        "detail": [f"/api/v1/articles/{free.pk}"] * n,
-        "detail rotating": (rotating * (n // max(1, len(rotating)) + 1))[:n],
+        "list": (["/api/v1/articles"] * n, None),
+        "list metered": (["/api/v1/articles?access_level=metered"] * n, None),
+        "list (cold: generations bumped)": (["/api/v1/articles"] * n, page_cache.purge_all),
+        "detail": ([f"/api/v1/articles/{free.pk}"] * n, None),
+        "detail (cold: generations bumped)": (
+            [f"/api/v1/articles/{free.pk}"] * n,
+            page_cache.purge_all,
+        ),
+        "detail rotating": ((rotating * (n // max(1, len(rotating)) + 1))[:n], None),
     }
 
 
-def measure(client: Client, paths) -> tuple[list[float], list[float]]:
+def measure(client: Client, paths, before=None) -> tuple[list[float], list[float]]:
     web, db = [], []
     for path in paths:
+        if before:
+            before()
         w0, d0 = time.process_time(), backend_cpu()
         response = client.get(path, HTTP_HOST=HOST)
         w1, d1 = time.process_time(), backend_cpu()
@@ -85,11 +97,11 @@ def run_table(n: int, rounds: int) -> None:
     table = scenarios(n)
     print(f"| request (n={n} x {rounds}) | web ms | db ms | total ms |")
     print("|---|---|---|---|")
-    for name, paths in table.items():
-        measure(client, paths[:20])  # warm-up
+    for name, (paths, before) in table.items():
+        measure(client, paths[:20], before)  # warm-up
         web, db = [], []
         for _ in range(rounds):
-            w, d = measure(client, paths)
+            w, d = measure(client, paths, before)
             web += w
             db += d
         # Means: the database's CPU is read in clock ticks (10 ms), too coarse for a median.
@@ -99,23 +111,23 @@ def run_table(n: int, rounds: int) -> None:
 
 def run_profile(name: str, n: int) -> None:
     client = Client()
-    paths = scenarios(n)[name]
-    measure(client, paths[:20])
+    paths, before = scenarios(n)[name]
+    measure(client, paths[:20], before)
     try:
         from pyinstrument import Profiler
     except ImportError:
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
-        measure(client, paths)
+        measure(client, paths, before)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         return
     profiler = Profiler(interval=0.0002)
     profiler.start()
-    measure(client, paths)
+    measure(client, paths, before)
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False, show_all=True))
 
