@@ -155,23 +155,28 @@ class Links:
     process (bounded), keyed by everything it depends on: the URL name and
     arguments, the active language and script prefix, and for an article its
     date in the active time zone. ``setting_changed`` (tests) forgets them.
+    One ``Links`` serves one request: it reads the language, script prefix and
+    time zone once (each read goes through a thread-local lookup).
     """
 
-    @staticmethod
-    def of(name: str, slug: str) -> str:
-        return _reverse(name, (("slug", slug),), get_language(), get_script_prefix())
+    def __init__(self):
+        self.language = get_language()
+        self.prefix = get_script_prefix()
+        self.zone = timezone.get_current_timezone_name()
 
-    @staticmethod
-    def article(row: dict) -> str:
+    def of(self, name: str, slug: str) -> str:
+        return _reverse(name, (("slug", slug),), self.language, self.prefix)
+
+    def article(self, row: dict) -> str:
         """``Article.get_absolute_url`` for a row."""
         return _article_path(
             row["id"],
             row["slug"],
             row["section__slug"] if row["section_id"] else "",
             row["published_at"] or row["created_at"],
-            timezone.get_current_timezone_name(),
-            get_language(),
-            get_script_prefix(),
+            self.zone,
+            self.language,
+            self.prefix,
         )
 
 
