@@ -66,6 +66,22 @@ def _local_url(storage, base_url: str, name: str) -> str:
     return storage.url(name)
 
 
+def rendition_urls(storage, renditions: dict | None) -> dict[str, str]:
+    """``{name: storage.url(path)}`` of a photo's renditions; on local disk
+    remembered per process for the whole set (a card lists a dozen, and each
+    ``default_storage`` attribute read goes through its lazy wrapper)."""
+    if not renditions:
+        return {}
+    if isinstance(storage, FileSystemStorage):
+        return dict(_local_urls(storage, storage.base_url, tuple(renditions.items())))
+    return {name: storage.url(path) for name, path in renditions.items()}
+
+
+@lru_cache(maxsize=2048)
+def _local_urls(storage, base_url: str, renditions: tuple) -> tuple:
+    return tuple((name, storage.url(path)) for name, path in renditions)
+
+
 def photo_payload(pk: int, values: dict, prefix: str = "") -> dict:
     """``PhotoOut`` of photo ``pk`` from its ``PHOTO_FIELDS`` values (named with ``prefix``)."""
     image = values[prefix + "image"]
@@ -78,8 +94,5 @@ def photo_payload(pk: int, values: dict, prefix: str = "") -> dict:
         "alt_text": values[prefix + "alt_text"],
         "caption": values[prefix + "caption"],
         "credit": " / ".join(part for part in credit if part),
-        "renditions": {
-            name: media_url(default_storage, path)
-            for name, path in (values[prefix + "renditions"] or {}).items()
-        },
+        "renditions": rendition_urls(default_storage, values[prefix + "renditions"]),
     }

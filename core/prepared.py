@@ -46,6 +46,7 @@ _DATETIME_STANDINS = (
     datetime(1901, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
 )
 MAX_LIST_LENGTH = 50  # longer lists are built and compiled as usual
+ARGUMENT_SPACING = 100  # stand-ins of one argument's list items, then the next argument's
 # A slice Django writes into the SQL text, to check where it goes.
 _SLICE_STANDINS = (7_340_001, 7_340_021)
 _OFFSET, _LIMIT = " offset", " limit"  # slot names no keyword argument can have
@@ -184,13 +185,18 @@ class PreparedQuery:
 
     def _prepare(self, values: dict, *, sliced: bool = False) -> _Shape:
         def standins(which: int) -> dict:
+            # Each argument its own stand-ins (two ``datetime`` arguments must not
+            # share one, or their places in the parameters could not be told apart).
             return {
                 name: (
-                    [_standin(item, which, index) for index, item in enumerate(value)]
+                    [
+                        _standin(item, which, number * ARGUMENT_SPACING + index)
+                        for index, item in enumerate(value)
+                    ]
                     if isinstance(value, list | tuple)
-                    else _standin(value, which)
+                    else _standin(value, which, number * ARGUMENT_SPACING)
                 )
-                for name, value in values.items()
+                for number, (name, value) in enumerate(sorted(values.items()))
             }
 
         first, second = standins(0), standins(1)
@@ -215,6 +221,8 @@ class PreparedQuery:
                 key = (name, index if isinstance(value, list) else None)
                 slots[key] = positions
         placed = {position for positions in slots.values() for position in positions}
+        if len(placed) != sum(len(positions) for positions in slots.values()):
+            raise ValueError(f"{self.build.__qualname__}: two arguments share a parameter")
         differing = {i for i, (a, b) in enumerate(zip(params, other_params, strict=True)) if a != b}
         if placed != differing:
             raise ValueError(f"{self.build.__qualname__}: parameters do not follow the arguments")

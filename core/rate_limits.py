@@ -31,15 +31,25 @@ def rate_hit(key: str, *, limit: int, period: int = WINDOW_SECONDS, now=None) ->
     window = int(now // period)
     cache_key = f"ratelimit:{key}:{window}"
     try:
-        cache.add(cache_key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # the key expired between add and incr
-            cache.set(cache_key, 1, timeout=period + 1)
-            count = 1
+        count = _count(cache_key, timeout=period + 1)
     except Exception:  # noqa: BLE001 - a cache outage must not take the API down
         logger.warning("rate limit cache unavailable; letting %s through", key, exc_info=True)
         return RateDecision(True, 0)
     if count <= limit:
         return RateDecision(True, 0)
     return RateDecision(False, max(1, math.ceil((window + 1) * period - now)))
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """One more request for ``key``: one round trip on Redis
+    (``newsroom.cache_backends``), ``add`` and ``incr`` on other caches."""
+    count_hit = getattr(cache, "count_hit", None)
+    if count_hit is not None:
+        count = count_hit(key, timeout=timeout)
+        return 1 if count is None else count  # Redis is down: let it through
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1

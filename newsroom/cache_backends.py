@@ -102,3 +102,17 @@ class TolerantRedisCache(RedisCache):
 
     def clear(self):
         return self._try(lambda: super(TolerantRedisCache, self).clear(), False)
+
+    def count_hit(self, key, *, timeout: int, version=None) -> int | None:
+        """Add one to counter ``key`` (started at 0 with ``timeout`` if absent) and
+        return the count: ``add`` then ``incr`` in one round trip (a MULTI
+        pipeline, so the key cannot expire between the two). None while Redis is down."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def call():
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+            pipeline.set(key, 0, ex=timeout, nx=True)  # Django stores an int as is
+            pipeline.incr(key)
+            return pipeline.execute()[1]
+
+        return self._try(call, None)

@@ -33,7 +33,7 @@ from articles.models import (
     Topic,
 )
 from articles.selectors import related_articles
-from core.api_http import ApiError, json_payload, mark_personal, mark_shareable
+from core.api_http import ApiError, json_bytes, json_payload, mark_personal, mark_shareable
 from core.api_schemas import MAX_ID, Moment, Text, id_path, responses
 from core.dates import moment_in_window
 from paywall.cache_policy import cache_policy
@@ -42,13 +42,13 @@ from paywall.reading import open_article
 from subscriptions.rights import reader_rights
 
 from . import search as article_search
+from .api_cache import list_entry, live_detail
 from .api_payloads import (
+    LIST_LOOKUPS,
     article_row,
+    card_page,
     card_payloads,
-    card_rows,
-    detail_parts,
     detail_payload,
-    detail_rows,
     values_of,
 )
 from .schemas import (
@@ -152,27 +152,24 @@ class ArticleFilters(Schema):
 def article_list(request, filters: Query[ArticleFilters]):
     """Published articles, newest first, with cursor pagination. Cards carry no body."""
     mark_shareable(request)
-    qs = card_rows().published()
-    if filters.section:
-        qs = qs.filter(section__slug=filters.section)
-    if filters.topic:
-        qs = qs.filter(topics__slug=filters.topic)
-    if filters.author:
-        qs = qs.filter(authors__slug=filters.author)
-    if filters.access_level:
-        qs = qs.filter(access_level=filters.access_level)
-    if filters.published_since:
-        qs = qs.filter(published_at__gte=filters.published_since)
-    if filters.published_until:
-        qs = qs.filter(published_at__lte=filters.published_until)
+    entry = list_entry(filters.model_dump())
+    if (hit := entry.get("-")) is not None:
+        return json_bytes(hit["html"])
+    after = None
     if filters.cursor:
-        at, pk = decode_cursor(filters.cursor, kinds=(datetime, int))
-        qs = qs.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
-    page = list(qs.order_by("-published_at", "-pk")[: filters.limit + 1])
+        after = tuple(decode_cursor(filters.cursor, kinds=(datetime, int)))
+    page = card_page(
+        at=timezone.now(),
+        limit=filters.limit + 1,
+        after=after,
+        **{name: getattr(filters, name) or None for name in LIST_LOOKUPS},
+    )
     more = len(page) > filters.limit
     page = page[: filters.limit]
     next_cursor = encode_cursor(page[-1]["published_at"], page[-1]["id"]) if more else None
-    return json_payload({"items": card_payloads(page), "next_cursor": next_cursor})
+    response = json_payload({"items": card_payloads(page), "next_cursor": next_cursor})
+    entry.store("-", response.content, {})
+    return response
 
 
 @router.get(
@@ -187,10 +184,10 @@ def article_detail(request, article_id: int = id_path("article")):
     Not entitled: the teaser, and ``access`` says why (``reason``) and how many
     metered articles are left. Entitled: the whole body.
     """
-    row = detail_rows().published().filter(pk=article_id).first()
-    if row is None:
+    found = live_detail(article_id, at=timezone.now())
+    if found is None:
         raise Http404
-    topics, authors, links = detail_parts(row)
+    row, topics, authors, links = found
     facts = article_row(row, topics)
     rights = reader_rights(request)
     decision = open_article(request, rights=rights, article=facts, surface=Surface.API)

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 
 from django.core.signals import setting_changed
 from django.db import connection
+from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from articles.models import Article, Author, Topic, article_path
 from articles.sanitize import clean_body
 from articles.schemas import PHOTO_FIELDS, photo_payload
 from core.api_http import api_datetime
+from core.prepared import fits, prepared
 from paywall.policy import AccessDecision, ArticleFacts
 
 TopicLink = Article.topics.through
@@ -52,6 +54,7 @@ CARD_VALUES = (
     "lead_photo_id",
     *(PHOTO_PREFIX + field for field in PHOTO_FIELDS),
 )
+LIVENESS = ("status", "embargo_until", "expires_at")  # with ``published_at``: ``is_live``
 DETAIL_VALUES = (
     *CARD_VALUES,
     "body",
@@ -61,6 +64,7 @@ DETAIL_VALUES = (
     "editor__name",
     "editor__slug",
     "editor__role_title",
+    *LIVENESS,
 )
 
 
@@ -75,6 +79,65 @@ def card_rows():
 def detail_rows():
     """Articles as ``DETAIL_VALUES`` rows, like ``card_rows``."""
     return Article.objects.values(*DETAIL_VALUES)
+
+
+# The article list's filters that compare a value as it is, by their name in
+# ``website.api.ArticleFilters``, and their lookup.
+LIST_LOOKUPS = {
+    "section": "section__slug",
+    "topic": "topics__slug",
+    "author": "authors__slug",
+    "access_level": "access_level",
+    "published_since": "published_at__gte",
+    "published_until": "published_at__lte",
+}
+
+
+def card_page(*, at, limit: int, after: tuple | None = None, **filters) -> list[dict]:
+    """Live ``CARD_VALUES`` rows, newest first, at most ``limit``: those matching
+    ``filters`` (``LIST_LOOKUPS``, None for "any") and older than ``after``
+    (``(published_at, pk)`` of the last row of the page before).
+
+    Each combination of filters and limit is built and compiled once per
+    process (``core.prepared``): compiling the query cost more than running it."""
+    given = {name: value for name, value in filters.items() if value is not None}
+    query = _card_page_query(tuple(sorted(given)), after is not None, limit)
+    if after is not None:
+        given["after_at"], given["after_pk"] = after
+    return query(at=at, **given)
+
+
+@lru_cache(maxsize=64)
+def _card_page_query(names: tuple[str, ...], paged: bool, limit: int):
+    def build(*, at, **values):
+        rows = card_rows().published(at=at)
+        for name in names:
+            rows = rows.filter(**{LIST_LOOKUPS[name]: values[name]})
+        if paged:
+            at_, pk = values["after_at"], values["after_pk"]
+            rows = rows.filter(Q(published_at__lt=at_) | Q(published_at=at_, pk__lt=pk))
+        return rows.order_by("-published_at", "-pk")[:limit]
+
+    build.__qualname__ = f"card_page[{','.join(names)}{',after' * paged}:{limit}]"
+    return prepared(build)
+
+
+@prepared
+def _live_detail(*, pk: int, at):
+    return detail_rows().published(at=at).filter(pk=pk)
+
+
+def live_detail_row(pk: int, *, at) -> dict | None:
+    """The ``DETAIL_VALUES`` row of live article ``pk``, or None."""
+    if not fits(Article._meta.pk, pk):
+        return None
+    found = _live_detail(pk=pk, at=at)
+    return found[0] if found else None
+
+
+def liveness_of(row: dict) -> dict:
+    """What ``articles.liveness.is_live`` reads of a ``DETAIL_VALUES`` row."""
+    return {name: row[name] for name in (*LIVENESS, "published_at")}
 
 
 @dataclass(frozen=True)
@@ -92,23 +155,28 @@ class Links:
     process (bounded), keyed by everything it depends on: the URL name and
     arguments, the active language and script prefix, and for an article its
     date in the active time zone. ``setting_changed`` (tests) forgets them.
+    One ``Links`` serves one request: it reads the language, script prefix and
+    time zone once (each read goes through a thread-local lookup).
     """
 
-    @staticmethod
-    def of(name: str, slug: str) -> str:
-        return _reverse(name, (("slug", slug),), get_language(), get_script_prefix())
+    def __init__(self):
+        self.language = get_language()
+        self.prefix = get_script_prefix()
+        self.zone = timezone.get_current_timezone_name()
 
-    @staticmethod
-    def article(row: dict) -> str:
+    def of(self, name: str, slug: str) -> str:
+        return _reverse(name, (("slug", slug),), self.language, self.prefix)
+
+    def article(self, row: dict) -> str:
         """``Article.get_absolute_url`` for a row."""
         return _article_path(
             row["id"],
             row["slug"],
             row["section__slug"] if row["section_id"] else "",
             row["published_at"] or row["created_at"],
-            timezone.get_current_timezone_name(),
-            get_language(),
-            get_script_prefix(),
+            self.zone,
+            self.language,
+            self.prefix,
         )
 
 
@@ -261,6 +329,11 @@ def article_row(row: dict, topics: list[dict]) -> ArticleRow:
     )
 
 
+# ``clean_body`` is a pure function of the text and costs more than the rest of
+# the detail; the few bodies (and teasers) read most are kept (bounded: memory).
+_clean_body = lru_cache(maxsize=128)(clean_body)
+
+
 def detail_payload(
     row: dict, facts: ArticleRow, decision: AccessDecision, *, topics, authors, links
 ) -> dict:
@@ -280,7 +353,7 @@ def detail_payload(
         "editor": editor,
         "dateline_city": row["dateline_city"],
         "source_attribution": row["source_attribution"],
-        "body": clean_body(visible_body(facts, decision)),
+        "body": _clean_body(visible_body(facts, decision)),
         "access": {
             "granted": decision.granted,
             "reason": str(decision.reason),

@@ -120,3 +120,32 @@ def test_an_article_id_too_big_for_the_column_is_a_404(client):
     assert response.status_code == 404
     response = client.get("/ekonomi/2026/01/02/9223372036854775808/judul/")
     assert response.status_code == 404
+
+
+def test_text_arguments_and_two_of_one_type_each_keep_their_place():
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    old = ArticleFactory(published_at=now - 3 * hour, access_level="free")
+    middle = ArticleFactory(published_at=now - 2 * hour, access_level="metered")
+    new = ArticleFactory(published_at=now - hour, access_level="free")
+
+    @prepared
+    def between(*, level, since, until):
+        return Article.objects.filter(
+            access_level=level, published_at__gte=since, published_at__lte=until
+        ).order_by("pk")
+
+    assert between(level="free", since=now - 4 * hour, until=now - 2 * hour) == [old]
+    assert between(level="metered", since=now - 4 * hour, until=now) == [middle]
+    assert between(level="free", since=now - 150 * timedelta(minutes=1), until=now) == [new]
+
+
+def test_a_text_argument_the_lookup_rewrites_is_refused():
+    ArticleFactory()
+
+    @prepared
+    def containing(*, word):
+        return Article.objects.filter(headline__icontains=word)
+
+    with pytest.raises(ValueError, match="not a parameter"):
+        containing(word="rupiah")

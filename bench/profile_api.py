@@ -1,0 +1,148 @@
+"""CPU per content-API request, in-process: web (this process) plus database
+(the PostgreSQL backend serving this process, read from ``/proc``).
+
+``bench/run.py`` measures the API through gunicorn and wrk; this script says
+what one request costs and where the time goes, through the whole Django
+stack (``Client``, every middleware, ninja's routing, the rate limit, the
+ETag), for an anonymous reader without cookies, as the bench asks:
+
+- ``list``: ``/api/v1/articles`` (20 cards);
+- ``list metered``: ``/api/v1/articles?access_level=metered``;
+- ``detail``: ``/api/v1/articles/<id>`` of the bench's free article, every time;
+- ``detail rotating``: a different published article each request (a second
+  ``--rounds`` finds their rows kept);
+- ``(cold: generations bumped)``: every page-cache generation bumped before
+  each request, as just after a publish (what a kept answer saves).
+
+Run it with the bench's production settings (``DEBUG=0``, rate limits high)::
+
+    DEBUG=0 API_RATE_ANONYMOUS=100000000 DATABASE_URL=postgres://... \\
+        REDIS_URL=redis://127.0.0.1:6379/N .venv/bin/python bench/profile_api.py [--n 300]
+
+``--profile NAME`` prints a pyinstrument (or cProfile) profile of that scenario.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from articles.models import Article  # noqa: E402
+from pagecache import store as page_cache  # noqa: E402
+
+HOST = "127.0.0.1"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu() -> float:
+    """Seconds of CPU the PostgreSQL backend of this connection has used."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    if not hasattr(backend_cpu, "pid"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_cpu.pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{backend_cpu.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
+    """Name: (paths, what to do before each request)."""
+    published = Article.objects.published().order_by("-published_at", "-pk")
+    free = published.filter(access_level="free").first()
+    rotating = [f"/api/v1/articles/{pk}" for pk in published.values_list("pk", flat=True)[:n]]
+    return {
+        "list": (["/api/v1/articles"] * n, None),
+        "list metered": (["/api/v1/articles?access_level=metered"] * n, None),
+        "list (cold: generations bumped)": (["/api/v1/articles"] * n, page_cache.purge_all),
+        "detail": ([f"/api/v1/articles/{free.pk}"] * n, None),
+        "detail (cold: generations bumped)": (
+            [f"/api/v1/articles/{free.pk}"] * n,
+            page_cache.purge_all,
+        ),
+        "detail rotating": ((rotating * (n // max(1, len(rotating)) + 1))[:n], None),
+    }
+
+
+def measure(client: Client, paths, before=None) -> tuple[list[float], list[float]]:
+    web, db = [], []
+    for path in paths:
+        if before:
+            before()
+        w0, d0 = time.process_time(), backend_cpu()
+        response = client.get(path, HTTP_HOST=HOST)
+        w1, d1 = time.process_time(), backend_cpu()
+        assert response.status_code == 200, (path, response.status_code)
+        web.append((w1 - w0) * 1000)
+        db.append((d1 - d0) * 1000)
+    return web, db
+
+
+def run_table(n: int, rounds: int) -> None:
+    client = Client()
+    client.get("/healthz", HTTP_HOST=HOST)
+    table = scenarios(n)
+    print(f"| request (n={n} x {rounds}) | web ms | db ms | total ms |")
+    print("|---|---|---|---|")
+    for name, (paths, before) in table.items():
+        measure(client, paths[:20], before)  # warm-up
+        web, db = [], []
+        for _ in range(rounds):
+            w, d = measure(client, paths, before)
+            web += w
+            db += d
+        # Means: the database's CPU is read in clock ticks (10 ms), too coarse for a median.
+        web_ms, db_ms = statistics.fmean(web), statistics.fmean(db)
+        print(f"| {name} | {web_ms:.2f} | {db_ms:.2f} | {web_ms + db_ms:.2f} |", flush=True)
+
+
+def run_profile(name: str, n: int) -> None:
+    client = Client()
+    paths, before = scenarios(n)[name]
+    measure(client, paths[:20], before)
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        measure(client, paths, before)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        return
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    measure(client, paths, before)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--profile", metavar="NAME")
+    args = parser.parse_args()
+    if args.profile:
+        run_profile(args.profile, args.n)
+    else:
+        run_table(args.n, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
