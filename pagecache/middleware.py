@@ -4,7 +4,7 @@ A cache hit in the view still pays for every middleware in front of it
 (sessions, locale, CSRF, the user lookup, messages, axes, the meter cookie):
 2-4 ms of CPU for a page the cache already holds. ``PageCacheHitMiddleware``
 sits early in ``MIDDLEWARE`` (after the security headers and WhiteNoise) and
-answers a GET for an article, home, section, topic or author page itself when
+answers a GET for an article, home, section, topic, author or search page itself when
 it can prove the view would serve the same cached bytes. It decides with the
 same rules the view uses, imported, never copied:
 
@@ -73,6 +73,7 @@ CACHED_PAGES = {
     "website:topic": "topic",
     "website:author": "author",
     "website:detail": "article",
+    "website:search": "search",
 }
 FAST_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
 _LANGUAGE_PREFIX = re.compile(r"^/([a-z]{2}(?:-[a-z]+)?)/")
@@ -126,11 +127,17 @@ class PageCacheHitMiddleware:
             number = page_cache.page_number(request.GET.get("page"))
             if number is None:
                 return None
-            entry = page_cache.list_entry(
-                page_cache.list_page(kind, kwargs.get("slug", ""), number),
-                language=language,
-                entitlement=rights.cache_class,
-            )
+            if kind == "search":
+                if not rights.searches_as_class:
+                    return None
+                # The view's key: the query as sent, under the rules everyone
+                # searches by (no experiment arm: search decides for the class).
+                page = page_cache.search_page(
+                    request.GET.get("q", ""), number, rules_version=current_rules(now=now).version
+                )
+            else:
+                page = page_cache.list_page(kind, kwargs.get("slug", ""), number)
+            entry = page_cache.list_entry(page, language=language, entitlement=rights.cache_class)
         if not entry.valid:
             return None
         if kind == "article":

@@ -13,7 +13,7 @@ the number of cached pages:
 - ``global``: bumped when a section, topic, photo or gallery changes (they
   show on every page);
 - ``lists``: bumped whenever any article is published, edited or
-  unpublished (home, section, topic and author pages depend on it);
+  unpublished (home, section, topic, author and search pages depend on it);
 - ``article:<pk>``: bumped when that article (or its related list) changes.
 
 An entry remembers the tokens it was built with; a lookup reads the entry and
@@ -26,6 +26,7 @@ their "latest"/"in this section" blocks may trail by at most
 receivers (``connect_invalidation``) cover edits made anywhere else.
 """
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -213,6 +214,14 @@ def article_entry(pk: int, *, language: str, entitlement: str) -> Entry:
 def list_page(kind: str, slug: str = "", number: int = 1) -> str:
     """The cache name of a list page, from its URL alone (no database lookup needed)."""
     return "home" if kind == "home" else f"{kind}:{slug}:{number}"
+
+
+def search_page(query: str, number: int, *, rules_version: str) -> str:
+    """The cache name of a search results page, from its URL alone: the ``q``
+    the reader sent (hashed: any length, any characters), the page number and
+    the version of the paywall rules its snippets were decided under."""
+    digest = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return f"search:{rules_version}:{digest}:{number}"
 
 
 def list_entry(page: str, *, language: str, entitlement: str) -> Entry:

@@ -81,6 +81,14 @@ class ReaderRights:
         return self.levels
 
     @property
+    def searches_as_class(self) -> bool:
+        """Whether this reader's search results (which bodies are searched, which
+        snippets come from the whole text) are everyone's in their cache class,
+        so a cached results page may be shared with the class. Staff search every
+        level's body text, which their class (registered, ad-free) may not read."""
+        return not self.is_staff
+
+    @property
     def sees_ads(self) -> bool:
         return AD_FREE not in self.entitlements
 

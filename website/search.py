@@ -87,19 +87,27 @@ def search_queryset(query: str, *, levels, rules: PaywallRules | None = None, no
 
 
 def search_articles(
-    query: str, *, rights: ReaderRights, limit: int = 20, offset: int = 0
+    query: str,
+    *,
+    rights: ReaderRights,
+    limit: int = 20,
+    offset: int = 0,
+    rules: PaywallRules | None = None,
+    now=None,
 ) -> list[Result]:
     """Published articles matching ``query``, best first, with safe snippets.
 
     Body text is searchable, and shows in snippets, only where the paywall
     lets this reader read the article outright (``ReaderRights.search_levels``).
+    ``rules`` and ``now`` default to the rules in force now (a caller that keeps
+    the results under the rules' version passes the rules it read).
     """
     query = clean_query(query)
     if not query:
         return []
     levels = sorted(rights.search_levels)
-    now = timezone.now()
-    rules = current_rules(now=now)
+    now = now or timezone.now()
+    rules = rules or current_rules(now=now)
     found = list(
         search_queryset(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
     )

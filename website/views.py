@@ -30,6 +30,7 @@ from paywall.cache_policy import cache_policy
 from paywall.policy import Surface, decide, fresh_meter
 from paywall.reading import open_article
 from paywall.rights import AD_FREE, ANONYMOUS, PREMIUM_CONTENT, signed_in
+from paywall.rules import current_rules
 from subscriptions.rights import reader_rights
 
 from . import fragments, pageblocks, seo
@@ -59,22 +60,27 @@ def _page_number(request) -> int:
     return number
 
 
-def _cached_list(request, *, page: str, build) -> HttpResponse:
+def _cached_list(
+    request, *, page: str | None, build, surface=Surface.LIST, rights=None, extra_headers=None
+) -> HttpResponse:
     """Serve a list page from the cache, or build, render and keep it.
 
     ``page`` comes from the URL alone (``cache.list_page``), so a hit needs no
-    database lookup. ``build()`` returns ``(template, context, tags)``; it may
-    raise Http404.
+    database lookup; None renders the page without keeping it. ``build()``
+    returns ``(template, context, tags)``; it may raise Http404.
     """
-    policy = cache_policy(None, rights=reader_rights(request), surface=Surface.LIST)
-    entry = page_cache.list_entry(page, language=get_language(), entitlement=policy.cache_class)
-    hit = entry.get(policy.variant)
-    if hit is not None:
-        return _respond(hit["html"], hit["headers"], hit=True)
+    policy = cache_policy(None, rights=rights or reader_rights(request), surface=surface)
+    entry = None
+    if page is not None:
+        entry = page_cache.list_entry(page, language=get_language(), entitlement=policy.cache_class)
+        hit = entry.get(policy.variant)
+        if hit is not None:
+            return _respond(hit["html"], hit["headers"], hit=True)
     template, context, tags = build()
     html = render_to_string(template, context, request=request)
-    headers = policy.headers(tags=tags)
-    entry.store(policy.variant, html, headers)
+    headers = {**policy.headers(tags=tags), **(extra_headers or {})}
+    if entry is not None:
+        entry.store(policy.variant, html, headers)
     return _respond(html, headers, hit=False)
 
 
@@ -347,26 +353,45 @@ def preview(request, pk):
 
 @require_safe
 def search(request):
-    query = clean_query(request.GET.get("q", ""))
+    """Results pages are kept in the page cache per query, page, cache class and
+    rules version (``page_cache.search_page``) when the reader's results are
+    their class's (``ReaderRights.searches_as_class``); an article change
+    empties them with the lists."""
+    raw = request.GET.get("q", "")
     number = _page_number(request)
     rights = reader_rights(request)
-    found = search_articles(
-        query, rights=rights, limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE
-    )
-    response = render(
-        request,
-        "website/search.html",
-        {
+    now = timezone.now()
+    rules = current_rules(now=now)
+
+    def build():
+        query = clean_query(raw)
+        found = search_articles(
+            query,
+            rights=rights,
+            limit=SEARCH_PER_PAGE + 1,
+            offset=(number - 1) * SEARCH_PER_PAGE,
+            rules=rules,
+            now=now,
+        )
+        context = {
             "query": query,
             "results": found[:SEARCH_PER_PAGE],
             "page_number": number,
             "has_next": len(found) > SEARCH_PER_PAGE,
-        },
-    )
-    response["X-Robots-Tag"] = "noindex, follow"
-    # Snippets show what each result's decision lets through for this reader.
-    return cache_policy(None, rights=rights, surface=Surface.SEARCH).apply(
-        response, tags=["search", "lists"]
+        }
+        return "website/search.html", context, ["search", "lists"]
+
+    page = None
+    if rights.searches_as_class:
+        page = page_cache.search_page(raw, number, rules_version=rules.version)
+    # Snippets show what each result's decision lets through for this reader's class.
+    return _cached_list(
+        request,
+        page=page,
+        build=build,
+        surface=Surface.SEARCH,
+        rights=rights,
+        extra_headers={"X-Robots-Tag": "noindex, follow"},
     )
 
 

@@ -179,7 +179,8 @@ def _readers() -> dict:
 
 
 def _surfaces(story) -> list[tuple[str, bool]]:
-    """(url, page-cached): page (twice: cold then warm), API detail, feeds, searches."""
+    """(url, page-cached): page and site search (twice: cold then warm), API detail,
+    feeds, API search."""
     section = story.section.slug
     topics = [t.slug for t in story.topics.all()]
     urls = [
@@ -191,7 +192,7 @@ def _surfaces(story) -> list[tuple[str, bool]]:
         *[(f"/rss/topik/{slug}/", False) for slug in topics],
     ]
     for word in (story.headline_word, story.secrets[0]):
-        urls += [(f"/search/?q={word}", False), (f"{API}/search?q={word}", False)]
+        urls += [(f"/search/?q={word}", True), (f"{API}/search?q={word}", False)]
     return urls
 
 

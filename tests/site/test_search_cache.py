@@ -1,0 +1,86 @@
+"""Search results pages in the page cache (``website.views.search``, the fast path).
+
+A results page is kept per query, page number, cache class and paywall rules
+version, and only for readers whose results are their class's: a reader must
+never be served another class's results, nor staff's (who search every body).
+"""
+
+import pytest
+
+from tests.factories import ArticleFactory, UserFactory
+
+from .conftest import SECRET
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+def test_a_repeated_search_is_served_from_the_cache_without_sql(client, django_assert_num_queries):
+    ArticleFactory(headline="Harga qvzcabai naik lagi")
+    miss = client.get("/search/?q=qvzcabai")
+    with django_assert_num_queries(0):
+        hit = client.get("/search/?q=qvzcabai")
+    assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit")
+    assert hit.content == miss.content
+    assert "Harga qvzcabai naik lagi" in hit.content.decode()
+    for header in ("Cache-Control", "X-Robots-Tag", "Surrogate-Key", "Content-Language"):
+        assert hit[header] == miss[header], header
+    assert hit["Cache-Control"].startswith("public")
+    assert hit["X-Robots-Tag"] == "noindex, follow"
+
+
+def test_each_query_and_page_is_its_own_entry(client):
+    ArticleFactory(headline="Harga qvzcabai naik lagi")
+    ArticleFactory(headline="Panen qvzbawang melimpah")
+    assert "qvzcabai naik" in client.get("/search/?q=qvzcabai").content.decode()
+    other = client.get("/search/?q=qvzbawang")
+    assert other["X-Page-Cache"] == "miss"
+    assert "qvzbawang melimpah" in other.content.decode()
+    assert "qvzcabai naik" not in other.content.decode()
+    second = client.get("/search/?q=qvzcabai&page=2")
+    assert second["X-Page-Cache"] == "miss"
+    assert "qvzcabai naik" not in second.content.decode()
+
+
+def test_an_edit_empties_the_cached_results(client):
+    story = ArticleFactory(headline="Harga qvzcabai naik lagi")
+    client.get("/search/?q=qvzcabai")
+    assert client.get("/search/?q=qvzcabai")["X-Page-Cache"] == "hit"
+    story.headline = "Harga bawang naik lagi"
+    story.save()
+    after = client.get("/search/?q=qvzcabai")
+    assert after["X-Page-Cache"] == "miss"
+    assert "Harga bawang" not in after.content.decode()
+
+
+def test_a_subscriber_is_not_served_the_anonymous_results(client, premium_article, premium_reader):
+    assert premium_article.headline not in client.get("/search/?q=RAHASIA").content.decode()
+    assert client.get("/search/?q=RAHASIA")["X-Page-Cache"] == "hit"
+    client.force_login(premium_reader)
+    subscriber = client.get("/search/?q=RAHASIA")
+    assert subscriber["X-Page-Cache"] == "miss"
+    assert premium_article.headline in subscriber.content.decode()
+    assert subscriber["Cache-Control"].startswith("private")
+    client.logout()
+    assert premium_article.headline not in client.get("/search/?q=RAHASIA").content.decode()
+
+
+def test_staff_results_are_never_kept_for_their_class(client, premium_article):
+    """Staff search premium bodies; a registered reader (staff's cache class)
+    searching the same words must not get their results or snippets."""
+    staff = UserFactory(username="redaktur-zq", is_staff=True)
+    client.force_login(staff)
+    for _ in range(2):
+        found = client.get("/search/?q=RAHASIA")
+        assert found["X-Page-Cache"] == "miss"
+        assert premium_article.headline in found.content.decode()
+        assert "<mark>RAHASIA</mark>" in found.content.decode()  # a body snippet
+    client.force_login(UserFactory(username="pembaca-zq"))
+    reader = client.get("/search/?q=RAHASIA").content.decode()
+    assert premium_article.headline not in reader
+    assert "<mark>RAHASIA</mark>" not in reader
+    assert SECRET not in reader
