@@ -216,12 +216,13 @@ def list_page(kind: str, slug: str = "", number: int = 1) -> str:
     return "home" if kind == "home" else f"{kind}:{slug}:{number}"
 
 
-def search_page(query: str, number: int, *, rules_version: str) -> str:
+def search_page(query: str, number: int, *, rules_version: str, kind: str = "search") -> str:
     """The cache name of a search results page, from its URL alone: the ``q``
-    the reader sent (hashed: any length, any characters), the page number and
-    the version of the paywall rules its snippets were decided under."""
+    the reader sent (hashed: any length, any characters), the page number (the
+    API's: its ``limit``) and the version of the paywall rules its snippets
+    were decided under. ``kind`` keeps the site's pages and the API's apart."""
     digest = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return f"search:{rules_version}:{digest}:{number}"
+    return f"{kind}:{rules_version}:{digest}:{number}"
 
 
 def list_entry(page: str, *, language: str, entitlement: str) -> Entry:

@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -36,9 +37,11 @@ from articles.selectors import related_articles
 from core.api_http import ApiError, json_bytes, json_payload, mark_personal, mark_shareable
 from core.api_schemas import MAX_ID, Moment, Text, id_path, responses
 from core.dates import moment_in_window
+from pagecache import store as page_cache
 from paywall.cache_policy import cache_policy
 from paywall.policy import Surface
 from paywall.reading import open_article
+from paywall.rules import current_rules
 from subscriptions.rights import reader_rights
 
 from . import search as article_search
@@ -308,10 +311,25 @@ def search(
     may see (the teaser of a gated article), as plain text.
     """
     rights = reader_rights(request)
-    _cache_as(request, cache_policy(None, rights=rights, surface=Surface.SEARCH))
-    found = article_search.search_articles(q, rights=rights, limit=limit)
+    policy = cache_policy(None, rights=rights, surface=Surface.SEARCH)
+    _cache_as(request, policy)
+    now = timezone.now()
+    rules = current_rules(now=now)
+    # The payload is kept as the site's results pages are (``website.views.search``):
+    # per query, limit, cache class and rules version, emptied with the lists.
+    entry = None
+    if rights.searches_as_class:
+        page = page_cache.search_page(q, limit, rules_version=rules.version, kind="api-search")
+        entry = page_cache.list_entry(page, language=get_language(), entitlement=policy.cache_class)
+        hit = entry.get(policy.variant)
+        if hit is not None:
+            return json_payload(hit["html"])
+    found = article_search.search_articles(q, rights=rights, limit=limit, rules=rules, now=now)
     cards = card_payloads([values_of(result.article) for result in found])
     items = [
         {"article": card, "snippet": result.text} for card, result in zip(cards, found, strict=True)
     ]
-    return json_payload({"query": q, "items": items})
+    payload = {"query": q, "items": items}
+    if entry is not None:
+        entry.store(policy.variant, payload, {})
+    return json_payload(payload)

@@ -84,3 +84,38 @@ def test_staff_results_are_never_kept_for_their_class(client, premium_article):
     assert premium_article.headline not in reader
     assert "<mark>RAHASIA</mark>" not in reader
     assert SECRET not in reader
+
+
+API = "/api/v1"
+
+
+def test_a_repeated_api_search_reads_no_article_and_answers_the_same(
+    client, django_assert_num_queries
+):
+    ArticleFactory(headline="Harga qvzcabai naik lagi")
+    miss = client.get(f"{API}/search?q=qvzcabai")
+    with django_assert_num_queries(0):
+        hit = client.get(f"{API}/search?q=qvzcabai")
+    assert hit.json() == miss.json()
+    assert [item["article"]["headline"] for item in hit.json()["items"]] == [
+        "Harga qvzcabai naik lagi"
+    ]
+    assert (hit["ETag"], hit["Cache-Control"]) == (miss["ETag"], miss["Cache-Control"])
+    assert len(client.get(f"{API}/search?q=qvzcabai&limit=1").json()["items"]) == 1
+
+
+def test_api_search_results_follow_edits_and_classes(client, premium_article, premium_reader):
+    story = ArticleFactory(headline="Harga qvzcabai naik lagi")
+    assert client.get(f"{API}/search?q=qvzcabai").json()["items"]
+    story.headline = "Harga bawang naik lagi"
+    story.save()
+    assert client.get(f"{API}/search?q=qvzcabai").json()["items"] == []
+
+    def headlines(response):
+        return [item["article"]["headline"] for item in response.json()["items"]]
+
+    assert premium_article.headline not in headlines(client.get(f"{API}/search?q=RAHASIA"))
+    client.force_login(premium_reader)
+    assert premium_article.headline in headlines(client.get(f"{API}/search?q=RAHASIA"))
+    client.logout()
+    assert premium_article.headline not in headlines(client.get(f"{API}/search?q=RAHASIA"))
