@@ -5,9 +5,14 @@ version, and only for readers whose results are their class's: a reader must
 never be served another class's results, nor staff's (who search every body).
 """
 
+from dataclasses import replace
+
 import pytest
 
+from paywall.policy import Surface, decide
+from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
 from tests.factories import ArticleFactory, UserFactory
+from website.search import visible_text
 
 from .conftest import SECRET
 
@@ -119,3 +124,17 @@ def test_api_search_results_follow_edits_and_classes(client, premium_article, pr
     assert premium_article.headline in headlines(client.get(f"{API}/search?q=RAHASIA"))
     client.logout()
     assert premium_article.headline not in headlines(client.get(f"{API}/search?q=RAHASIA"))
+
+
+def test_the_remembered_visible_text_is_keyed_by_the_decisions_cut(premium_article):
+    """The snippets' memo (``website.search.visible_text``): the same body read
+    whole first must still give a gated reader only the teaser, of its length."""
+    subscriber = signed_in(user_id=1, entitlements=frozenset({PREMIUM_CONTENT}))
+    whole = decide(rights=subscriber, article=premium_article, surface=Surface.SEARCH)
+    gated = decide(rights=ANONYMOUS, article=premium_article, surface=Surface.SEARCH)
+    assert SECRET in visible_text(premium_article, whole)
+    assert SECRET not in visible_text(premium_article, gated)
+    assert "Paragraf kedua" in visible_text(premium_article, gated)
+    shorter = visible_text(premium_article, replace(gated, teaser_blocks=1))
+    assert "Paragraf pembuka" in shorter
+    assert "Paragraf kedua" not in shorter
