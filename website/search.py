@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import Case, F, FloatField, Q, Value, When, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
@@ -35,6 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.body import visible_body
 from articles.models import Article
 from articles.rendering import plain_text
+from core.prepared import prepared
 from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
 from paywall.rules import PaywallRules, current_rules
@@ -73,9 +74,18 @@ def clean_query(raw: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "", query).strip()[:MAX_QUERY_LENGTH]
 
 
-def search_queryset(query: str, *, levels, rules: PaywallRules | None = None, now=None):
+def search_queryset(
+    query: str,
+    *,
+    levels,
+    rules: PaywallRules | None = None,
+    now=None,
+    plan: str | None = None,
+    bound: int | None = None,
+):
     """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
-    body text counts only where the effective access level is one of ``levels``."""
+    body text counts only where the effective access level is one of ``levels``.
+    ``plan`` and ``bound`` default to ``candidate_plan`` and ``candidate_bound``."""
     now = now or timezone.now()
     rules = rules or current_rules(now=now)
     base = (
@@ -83,9 +93,62 @@ def search_queryset(query: str, *, levels, rules: PaywallRules | None = None, no
     )
     if rules.needs_topics:
         base = base.prefetch_related("topics")  # each result's decision reads them
+    bound = candidate_bound() if bound is None else bound
     if connection.vendor == "postgresql":
-        return _postgres(base, query, levels)
-    return _fallback(base, query, levels)
+        return _postgres(
+            base, query, levels, plan=plan or candidate_plan(query, levels), bound=bound
+        )
+    return _fallback(base, query, levels, bound=bound)
+
+
+# The ranked query, built and compiled once per process for each shape
+# (``core.prepared``): building and compiling it cost more CPU than PostgreSQL
+# spends running it. A shape is the candidates' plan, the reader's levels, what
+# of the rules the SQL holds (the overrides, the premium-metered hours; not the
+# version: rules built in code all carry the default one), and the slice; the
+# query's words, "now" and the bound are its values. Rules whose SQL holds a
+# value of its own (an archive wall's cut-off date) cannot be prepared: those
+# searches are built each time (``None`` below).
+PREPARED_SHAPES = 32
+_prepared: OrderedDict = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
+    """The slice ``[offset:offset + limit]`` of ``search_queryset``, as a list."""
+    if connection.vendor != "postgresql":
+        return list(
+            search_queryset(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
+        )
+    plan = candidate_plan(query, levels)
+    # What of the rules the SQL holds (``ArticleQuerySet.with_effective_level``).
+    key = (plan, tuple(levels), rules.overrides, rules.premium_metered_hours, offset, limit)
+    with _prepared_lock:
+        run = _prepared.get(key, False)
+        if run is False:
+
+            def build(*, query, now, bound):
+                ranked = search_queryset(
+                    query, levels=levels, rules=rules, now=now, plan=plan, bound=bound
+                )
+                return ranked.prefetch_related(None)[offset : offset + limit]
+
+            run = _prepared[key] = prepared(build)
+        _prepared.move_to_end(key)
+        while len(_prepared) > PREPARED_SHAPES:
+            _prepared.popitem(last=False)
+    if run is not None:
+        try:
+            found = run(query=query, now=now, bound=candidate_bound())
+        except ValueError:  # the shape cannot be prepared (see above)
+            with _prepared_lock:
+                _prepared[key] = None
+        else:
+            if rules.needs_topics:
+                prefetch_related_objects(found, "topics")  # each result's decision reads them
+            return found
+    ranked = search_queryset(query, levels=levels, rules=rules, now=now, plan=plan)
+    return list(ranked[offset : offset + limit])
 
 
 def search_articles(
@@ -110,9 +173,7 @@ def search_articles(
     levels = sorted(rights.search_levels)
     now = now or timezone.now()
     rules = rules or current_rules(now=now)
-    found = list(
-        search_queryset(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
-    )
+    found = _ranked(query, levels=levels, rules=rules, now=now, offset=offset, limit=limit)
     terms = _terms(query)
     results = []
     for article in found:
@@ -130,7 +191,7 @@ def candidate_bound() -> int:
     return getattr(settings, "SEARCH_CANDIDATES", DEFAULT_CANDIDATES)
 
 
-def _postgres(base, query: str, levels: list[str]):
+def _postgres(base, query: str, levels: list[str], *, plan: str, bound: int):
     """The newest ``candidate_bound()`` matches (GIN index lookups on the stored
     vectors, then a top-N by date), ranked by relevance.
 
@@ -152,7 +213,7 @@ def _postgres(base, query: str, levels: list[str]):
         condition |= body_searchable & Q(search_body=words)
     matches = base.filter(condition).order_by().values("pk", "published_at")
     sql, params = matches.query.sql_with_params()
-    if candidate_plan(query, levels) == "newest-first":
+    if plan == "newest-first":
         # A common word: the newest matches are among the newest articles, so
         # the planner walks the date index and stops at the bound (1-9 ms at
         # 100,000 articles where the bitmap below took 1.1-1.4 s).
@@ -165,7 +226,7 @@ def _postgres(base, query: str, levels: list[str]):
         newest = "WITH matches AS MATERIALIZED ({}) SELECT pk FROM matches ORDER BY "
         newest += "published_at DESC, pk DESC LIMIT %s"
     # The ORM compiled the inner query; the reader's words are parameters.
-    candidates = RawSQL(newest.format(sql), (*params, candidate_bound()))  # noqa: S611
+    candidates = RawSQL(newest.format(sql), (*params, bound))  # noqa: S611
     # Body text counts towards the rank only where it may be searched at all.
     rank = SearchRank(F("search_title"), words) + Case(
         When(body_searchable, then=Value(BODY_WEIGHT) * SearchRank(F("search_body"), words)),
@@ -240,7 +301,7 @@ def candidate_plan(query: str, levels: list[str]) -> str:
     return "newest-first" if estimated_matches(query, levels) >= threshold else "bitmap"
 
 
-def _fallback(base, query: str, levels: list[str]):
+def _fallback(base, query: str, levels: list[str], *, bound: int):
     """SQLite: every word must appear in the headline or dek (or searchable body);
     the newest matches first, within the same bound."""
     for term in _terms(query):
@@ -248,7 +309,7 @@ def _fallback(base, query: str, levels: list[str]):
         if levels:
             visible |= Q(body__icontains=term, effective_level__in=levels)
         base = base.filter(visible)
-    newest = base.order_by("-published_at", "-pk").values("pk")[: candidate_bound()]
+    newest = base.order_by("-published_at", "-pk").values("pk")[:bound]
     return base.filter(pk__in=newest).order_by("-published_at", "-pk")
 
 

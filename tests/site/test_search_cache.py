@@ -6,13 +6,16 @@ never be served another class's results, nor staff's (who search every body).
 """
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from paywall.policy import Surface, decide
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
-from tests.factories import ArticleFactory, UserFactory
-from website.search import visible_text
+from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
+from tests.factories import ArticleFactory, SectionFactory, UserFactory
+from website.search import search_articles, visible_text
 
 from .conftest import SECRET
 
@@ -138,3 +141,43 @@ def test_the_remembered_visible_text_is_keyed_by_the_decisions_cut(premium_artic
     shorter = visible_text(premium_article, replace(gated, teaser_blocks=1))
     assert "Paragraf pembuka" in shorter
     assert "Paragraf kedua" not in shorter
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        PaywallRules(3, 10, 2),  # a query shape compiled once per process (core.prepared)
+        # An archive wall's cut-off is a value of the rules, not of the search:
+        # its shape is built each time.
+        PaywallRules(
+            3,
+            10,
+            2,
+            overrides=(Override(OverrideTarget.SECTION, "arsip-zq", OverrideKind.ARCHIVE_WALL, 7),),
+        ),
+    ],
+)
+def test_repeated_searches_find_what_the_rules_let_each_reader_search(rules):
+    wall = SectionFactory(slug="arsip-zq")
+    now = timezone.now()
+    ArticleFactory(
+        headline="Catatan lama",
+        body="<p>qvzarsip lama.</p>",
+        section=wall,
+        published_at=now - timedelta(days=8),
+    )
+    ArticleFactory(
+        headline="Catatan baru",
+        body="<p>qvzarsip baru.</p>",
+        section=wall,
+        published_at=now - timedelta(days=1),
+    )
+    subscriber = signed_in(user_id=1, entitlements=frozenset({PREMIUM_CONTENT}))
+    walled = bool(rules.overrides)
+    for _ in range(3):
+        for rights, expected in [
+            (ANONYMOUS, ["Catatan baru"] if walled else ["Catatan baru", "Catatan lama"]),
+            (subscriber, ["Catatan baru", "Catatan lama"]),
+        ]:
+            found = search_articles("qvzarsip", rights=rights, rules=rules, now=now)
+            assert sorted(r.article.headline for r in found) == expected
