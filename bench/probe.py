@@ -180,6 +180,22 @@ def list_rotation(kind: str, limit: int = 3000) -> list[str]:
     return paths[:limit]
 
 
+def search_rotation(limit: int = 3000) -> list[str]:
+    """Distinct search pages, each a page-cache miss: the words ``ANALYZE``
+    found most common in headlines (``website.search``'s statistics), so
+    most have results, and their next pages, page 1 of every word first."""
+    from website.search import _lexeme_stats
+
+    words = sorted(_lexeme_stats()["title"], key=lambda w: -_lexeme_stats()["title"][w])
+    words = [w for w in words if w.isalpha() and len(w) > 2] or [SEARCH_TERM]
+    base = search_url().split("?", 1)[0]
+    paths = []
+    for number in range(1, 6):
+        for word in words:
+            paths.append(f"{base}?q={word}" + (f"&page={number}" if number > 1 else ""))
+    return paths[:limit]
+
+
 def backend_cpu_seconds() -> float:
     """CPU time of this process's PostgreSQL backend so far (same machine), from /proc."""
     with connection.cursor() as cursor:
@@ -387,8 +403,8 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
     lists = {}
-    for kind in ("section", "topic", "author"):
-        listed = list_rotation(kind)
+    for kind in ("section", "topic", "author", "search"):
+        listed = search_rotation() if kind == "search" else list_rotation(kind)
         listed_file = paths_file.with_name(f"{paths_file.stem}-{kind}.txt")
         listed_file.write_text("\n".join(listed) + "\n")
         lists[kind] = {"file": str(listed_file), "count": len(listed)}

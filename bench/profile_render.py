@@ -10,6 +10,7 @@ middleware) and misses the page cache:
 - ``article``: a different article each request (free, registration and
   premium teasers, as the bench's uncached scenario rotates), so the page entry
   misses while the shared per-section lists stay warm, as on a busy site;
+- ``search``: a different query or results page each request (page misses);
 - ``home``, ``section``, ``topic``, ``author``: the page entry is deleted
   before each request (``warm``: shared fragments kept), or every generation
   is bumped before each request (``cold``: as just after a publish);
@@ -99,6 +100,18 @@ def article_paths(n: int) -> list[str]:
     return [a.get_absolute_url() for a in rows]
 
 
+def search_paths(n: int) -> list[str]:
+    """Distinct search pages (the most common headline words, then their next
+    pages): each misses the page cache, as the bench's ``search_uncached``."""
+    from website.search import _lexeme_stats
+
+    shares = _lexeme_stats()["title"]
+    words = [w for w in sorted(shares, key=lambda w: -shares[w]) if w.isalpha() and len(w) > 2]
+    pages = [""] + [f"&page={number}" for number in range(2, 6)]
+    paths = [f"{reverse('website:search')}?q={w}{page}" for page in pages for w in words]
+    return paths[:n]
+
+
 def warm(client: Client) -> None:
     """Imports, connections and the per-section lists, as on a server that has been up."""
     client.get("/healthz", HTTP_HOST=HOST)
@@ -132,6 +145,10 @@ def scenarios(n: int):
         if len(paths) < n + 5:  # a small site: walk it again, after a purge
             paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
         yield f"{kind} (rotating ?page=)", paths[: n + 5], _purge_on_repeat(paths[: n + 5])
+    paths = search_paths(n + 5)
+    if len(paths) < n + 5:  # few common words: walk them again, after a purge
+        paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
+    yield "search (rotating queries and pages)", paths, _purge_on_repeat(paths)
     for name, (path, page) in list_pages().items():
         key = f"{page_cache.PREFIX}:page:id:{page}:anonymous"
         yield (

@@ -102,6 +102,8 @@ SCENARIOS = [
     Scenario("topic_uncached", "Topic pages, uncached (rotating ?page=)", "rotation:topic"),
     Scenario("author_uncached", "Author pages, uncached (rotating ?page=)", "rotation:author"),
     Scenario("search", "Search", "search"),
+    # Distinct queries and pages: each a page-cache miss (``probe.search_rotation``).
+    Scenario("search_uncached", "Search, uncached (rotating ?q= and ?page=)", "rotation:search"),
     Scenario("api_search", "API search", "api_search"),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
