@@ -274,16 +274,44 @@ def _lexeme_stats() -> dict:
     return _stats
 
 
+# Each word's lexemes under the text search configuration, as the stored
+# vectors (and so the statistics) hold them: "pemerintah" is "perintah",
+# "ekonomi" "ekonom". Looked up once per process and word (one query for the
+# words of a search not seen yet), at most ``STEMS_KEPT`` words.
+STEMS_KEPT = 4096
+_stems: dict[str, tuple[str, ...]] = {}
+_stems_lock = threading.Lock()
+
+
+def _lexemes(terms: list[str]) -> dict[str, tuple[str, ...]]:
+    missing = [term for term in terms if term not in _stems]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term, tsvector_to_array(to_tsvector(%s::regconfig, term))"
+                " FROM unnest(%s::text[]) AS term",
+                [CONFIG, missing],
+            )
+            found = {term: tuple(lexemes or ()) for term, lexemes in cursor.fetchall()}
+        with _stems_lock:
+            if len(_stems) + len(found) > STEMS_KEPT:
+                _stems.clear()
+            _stems.update(found)
+    return {term: _stems.get(term, (term,)) for term in terms}
+
+
 def estimated_matches(query: str, levels: list[str]) -> float:
-    """About how many articles match ``query``: per word, its share of titles
-    plus its share of bodies times the share of articles whose body counts; the
-    rarest word bounds the query. A word ``ANALYZE`` did not find common
-    (or one the text search stems differently) counts as rare."""
+    """About how many articles match ``query``: per word (stemmed as the
+    vectors are), its share of titles plus its share of bodies times the share
+    of articles whose body counts; the rarest word bounds the query. A word
+    ``ANALYZE`` did not find common counts as rare; a stop word, which the
+    search drops, bounds nothing."""
     stats = _lexeme_stats()
     body_share = sum(stats["levels"].get(level, 0.0) for level in levels)
     shares = [
-        min(1.0, stats["title"].get(term, 0.0) + stats["body"].get(term, 0.0) * body_share)
-        for term in _terms(query)
+        min(1.0, stats["title"].get(lexeme, 0.0) + stats["body"].get(lexeme, 0.0) * body_share)
+        for lexemes in _lexemes(_terms(query)).values()
+        for lexeme in lexemes
     ]
     return stats["rows"] * min(shares) if shares else 0.0
 

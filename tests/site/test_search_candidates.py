@@ -101,3 +101,30 @@ def test_a_common_word_walks_the_newest_articles_and_ranks_as_the_bitmap_does(
     monkeypatch.setattr(search, "candidate_plan", lambda query, levels: "bitmap")
     assert found("harga") == walked
     assert len(walked) == 8
+
+
+@requires_postgres
+def test_a_common_word_the_search_stems_is_estimated_by_its_stem(settings):
+    """The statistics hold stemmed lexemes ("pemerintah" is stored as "perintah"):
+    a common word that stems must not be taken for a rare one (at 100,000
+    articles the bitmap plan took 280 ms for it, the walk 5 ms)."""
+    from django.db import connection
+
+    from website import search
+
+    now = timezone.now()
+    for n in range(40):
+        ArticleFactory(
+            headline=f"Pemerintah umumkan kebijakan {n}",
+            dek="",
+            published_at=now - timedelta(hours=n),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    search._stats.clear()
+    settings.SEARCH_CANDIDATES = 8
+    levels = sorted(ANONYMOUS.search_levels)
+    assert search.candidate_plan("pemerintah", levels) == "newest-first"
+    assert search.candidate_plan("Pemerintah umumkan", levels) == "newest-first"
+    assert search.candidate_plan("qvzlangka", levels) == "bitmap"
+    assert len(found("pemerintah")) == 8
