@@ -196,6 +196,27 @@ def search_rotation(limit: int = 3000) -> list[str]:
     return paths[:limit]
 
 
+def api_rotation(kind: str, limit: int = 3000) -> list[str]:
+    """Distinct API requests, each a miss for the API's kept answers: the list
+    filtered by every section and topic at every page size (``api_list``), or
+    the detail of distinct shareable articles (``api_detail``)."""
+    some = Article.objects.published().exclude(access_level="metered").first()
+    found = api_urls(some)
+    if kind == "api_detail":
+        base = found["api_detail"].rsplit("/", 1)[0]
+        pks = (
+            Article.objects.published()
+            .exclude(access_level="metered")
+            .values_list("pk", flat=True)[:limit]
+        )
+        return [f"{base}/{pk}" for pk in pks]
+    base = found["api_list"]
+    filters = [f"section={slug}" for slug in Section.objects.values_list("slug", flat=True)]
+    filters += [f"topic={slug}" for slug in Topic.objects.values_list("slug", flat=True)]
+    paths = [f"{base}?{f}&limit={n}" for n in range(5, 51) for f in filters]
+    return paths[:limit]
+
+
 def backend_cpu_seconds() -> float:
     """CPU time of this process's PostgreSQL backend so far (same machine), from /proc."""
     with connection.cursor() as cursor:
@@ -403,8 +424,13 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
     lists = {}
-    for kind in ("section", "topic", "author", "search"):
-        listed = search_rotation() if kind == "search" else list_rotation(kind)
+    for kind in ("section", "topic", "author", "search", "api_list", "api_detail"):
+        if kind == "search":
+            listed = search_rotation()
+        elif kind.startswith("api_"):
+            listed = api_rotation(kind)
+        else:
+            listed = list_rotation(kind)
         listed_file = paths_file.with_name(f"{paths_file.stem}-{kind}.txt")
         listed_file.write_text("\n".join(listed) + "\n")
         lists[kind] = {"file": str(listed_file), "count": len(listed)}

@@ -107,6 +107,15 @@ SCENARIOS = [
     Scenario("api_search", "API search", "api_search"),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
+    # Distinct filters and articles: each a miss for the API's kept answers.
+    Scenario(
+        "api_list_uncached", "API article list, uncached (rotating filters)", "rotation:api_list"
+    ),
+    Scenario(
+        "api_detail_uncached",
+        "API article detail, uncached (rotating articles)",
+        "rotation:api_detail",
+    ),
     Scenario("wsgi_floor", "Floor: a static file through gunicorn + WhiteNoise", "wsgi_floor"),
     Scenario("nginx_article", "Article, anonymous, via nginx proxy_cache", "article_anon", "nginx"),
     Scenario("nginx_home", "Home via nginx proxy_cache", "home", "nginx"),
