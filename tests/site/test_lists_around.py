@@ -44,3 +44,24 @@ def test_a_new_article_shows_in_the_shared_lists_at_once():
     second = ArticleFactory(section=section)  # publishing bumps the lists generation
     assert _pks(_lists_around(first).latest) == [second.pk]
     assert _pks(_lists_around(first).in_section) == [second.pk]
+
+
+def test_a_list_page_counts_its_articles_once_per_publish(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from website.views import PER_PAGE
+
+    section = SectionFactory()
+    for _ in range(PER_PAGE + 1):
+        ArticleFactory(section=section)
+    first = client.get(section.get_absolute_url()).content.decode()
+    assert "Halaman 1 dari 2" in first
+    with CaptureQueriesContext(connection) as queries:  # another page: a page miss
+        second = client.get(section.get_absolute_url() + "?page=2").content.decode()
+    assert "Halaman 2 dari 2" in second
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    for _ in range(PER_PAGE):
+        ArticleFactory(section=section)  # each publish purges the lists and their count
+    third = client.get(section.get_absolute_url() + "?page=3").content.decode()
+    assert "Halaman 3 dari 3" in third
