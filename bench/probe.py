@@ -198,8 +198,9 @@ def search_rotation(limit: int = 3000) -> list[str]:
 
 def api_rotation(kind: str, limit: int = 3000) -> list[str]:
     """Distinct API requests, each a miss for the API's kept answers: the list
-    filtered by every section and topic at every page size (``api_list``), or
-    the detail of distinct shareable articles (``api_detail``)."""
+    at its default page size, walked by cursor from distinct articles as a
+    client or a bot walks the archive, then filtered by section and topic
+    (``api_list``), or the detail of distinct shareable articles (``api_detail``)."""
     some = Article.objects.published().exclude(access_level="metered").first()
     found = api_urls(some)
     if kind == "api_detail":
@@ -210,10 +211,16 @@ def api_rotation(kind: str, limit: int = 3000) -> list[str]:
             .values_list("pk", flat=True)[:limit]
         )
         return [f"{base}/{pk}" for pk in pks]
+    from website.api import encode_cursor
+
     base = found["api_list"]
-    filters = [f"section={slug}" for slug in Section.objects.values_list("slug", flat=True)]
-    filters += [f"topic={slug}" for slug in Topic.objects.values_list("slug", flat=True)]
-    paths = [f"{base}?{f}&limit={n}" for n in range(5, 51) for f in filters]
+    moments = Article.objects.published().order_by("-published_at", "-pk")
+    paths = [
+        f"{base}?cursor={encode_cursor(moment, pk)}"
+        for moment, pk in moments.values_list("published_at", "pk")[:limit]
+    ]
+    paths += [f"{base}?section={slug}" for slug in Section.objects.values_list("slug", flat=True)]
+    paths += [f"{base}?topic={slug}" for slug in Topic.objects.values_list("slug", flat=True)]
     return paths[:limit]
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 
 URL_SETTINGS = {"ROOT_URLCONF", "LANGUAGE_CODE", "LANGUAGES", "FORCE_SCRIPT_NAME"}
 
-MAX_ADDRESSES = 16384
+MAX_ADDRESSES = 4096
 
 
 def reverse_cached(viewname: str, args=None, kwargs=None) -> str:

@@ -52,7 +52,7 @@ def _macro(template: str, name: str):
 # content), so a list page after a publish renders only the cards it never
 # rendered before. Bounded: ~3 KB a card (its HTML, and its inputs as the key:
 # exact, where a digest of them cost three times as much CPU per card).
-CARD_MEMO_SIZE = 1024
+CARD_MEMO_SIZE = 512
 _card_memo: OrderedDict = OrderedDict()
 _card_memo_lock = threading.Lock()
 

@@ -350,7 +350,7 @@ def _terms(query: str) -> list[str]:
 # searched last: cutting a gated body's teaser parses the whole body (about 1 ms
 # of CPU per result). A pure function of the body and the decision's cut, so
 # the key holds exactly those: the body's digest, granted, the teaser length.
-VISIBLE_TEXTS_KEPT = 512
+VISIBLE_TEXTS_KEPT = 256
 _visible_texts: OrderedDict = OrderedDict()
 _visible_texts_lock = threading.Lock()
 
