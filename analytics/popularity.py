@@ -64,9 +64,13 @@ def _bucket_key(hour: datetime) -> str:
 
 
 class _Buffer:
-    """Views counted in this process, waiting for their batched write."""
+    """Views counted in this process by ``(article id, hour)``, waiting for their
+    batched write. ``due(total views, seconds since the last write)`` says when
+    the next view should write them; a ``timer`` writes them when no view comes."""
 
-    def __init__(self):
+    def __init__(self, due, timer: FlushTimer | None = None):
+        self.due = due
+        self.timer = timer
         self.lock = threading.Lock()
         self.counts: Counter = Counter()
         self.since = time.monotonic()
@@ -74,45 +78,27 @@ class _Buffer:
     def add(self, key, views: int = 1) -> bool:
         with self.lock:
             self.counts[key] += views
-            total = sum(self.counts.values())
-            return (
-                total >= FLUSH_EVERY_VIEWS or time.monotonic() - self.since >= FLUSH_EVERY_SECONDS
-            )
-
-    def take(self) -> Counter:
-        with self.lock:
-            counts, self.counts = self.counts, Counter()
-            self.since = time.monotonic()
-            return counts
-
-
-_buffer = _Buffer()
-
-
-class _RedisBatch:
-    """Views waiting for their pipeline to the Redis hour hashes."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.counts: Counter = Counter()
-        self.timer = FlushTimer(lambda: flush_redis_views(), lambda: REDIS_BATCH_SECONDS)
-
-    def add(self, key) -> bool:
-        with self.lock:
-            self.counts[key] += 1
-            due = sum(self.counts.values()) >= REDIS_BATCH_VIEWS
-        if not due:
+            due = self.due(self.counts.total(), time.monotonic() - self.since)
+        if self.timer is not None and not due:
             self.timer.arm()
         return due
 
     def take(self) -> Counter:
         with self.lock:
             counts, self.counts = self.counts, Counter()
-        self.timer.disarm()
+            self.since = time.monotonic()
+        if self.timer is not None:
+            self.timer.disarm()
         return counts
 
 
-_redis_batch = _RedisBatch()
+# Without Redis: to the database every FLUSH_EVERY_VIEWS views or FLUSH_EVERY_SECONDS.
+_buffer = _Buffer(lambda total, age: total >= FLUSH_EVERY_VIEWS or age >= FLUSH_EVERY_SECONDS)
+# With Redis: one pipeline per REDIS_BATCH_VIEWS views, or REDIS_BATCH_SECONDS after the first.
+_redis_batch = _Buffer(
+    lambda total, age: total >= REDIS_BATCH_VIEWS,
+    timer=FlushTimer(lambda: flush_redis_views(), lambda: REDIS_BATCH_SECONDS),
+)
 
 
 def flush_redis_views() -> int:
@@ -123,33 +109,32 @@ def flush_redis_views() -> int:
         return 0
     try:
         pipe = _redis().pipeline(transaction=False)
-        for (key, article_id), views in counts.items():
-            pipe.hincrby(key, str(article_id), views)
-        for key in {key for key, _article_id in counts}:
-            pipe.expire(key, BUCKET_TTL)
+        for (article_id, hour), views in counts.items():
+            pipe.hincrby(_bucket_key(hour), str(article_id), views)
+        for hour in {hour for _article_id, hour in counts}:
+            pipe.expire(_bucket_key(hour), BUCKET_TTL)
         pipe.execute()
     except Exception as exc:  # noqa: BLE001 - Redis down: keep the views in the buffer
         logger.warning("page views buffered, Redis unavailable: %s", type(exc).__name__)
         try:
-            for (key, article_id), views in counts.items():
-                hour = datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%d%H").replace(tzinfo=UTC)
-                _buffer.add((article_id, hour), views)
+            for key, views in counts.items():
+                _buffer.add(key, views)
             flush_views()
         except Exception as exc:  # noqa: BLE001 - a lost view must never break anything
             logger.warning("%d page views not counted: %s", counts.total(), type(exc).__name__)
-    return sum(counts.values())
+    return counts.total()
 
 
 def record_view(article_id: int) -> None:
     """Count one reader view of an article: no round trip and no database write on
     the request path (a batched write every second or so). Never raises."""
-    now = timezone.now()
+    key = (article_id, _hour(timezone.now()))
     try:
         if settings.REDIS_URL:
-            if _redis_batch.add((_bucket_key(_hour(now)), article_id)):
+            if _redis_batch.add(key):
                 flush_redis_views()
             return
-        if _buffer.add((article_id, _hour(now))):
+        if _buffer.add(key):
             flush_views()
     except Exception as exc:  # noqa: BLE001 - a lost view must never break a page
         logger.warning("page view for article %s not counted: %s", article_id, type(exc).__name__)
