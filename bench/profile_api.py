@@ -37,26 +37,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from articles.models import Article  # noqa: E402
 from pagecache import store as page_cache  # noqa: E402
 
-HOST = "127.0.0.1"
-TICKS = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(ROOT / "bench"))
+import profile_render  # noqa: E402 - its HOST and measure
 
-
-def backend_cpu() -> float:
-    """Seconds of CPU the PostgreSQL backend of this connection has used."""
-    if connection.vendor != "postgresql":
-        return 0.0
-    if not hasattr(backend_cpu, "pid"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            backend_cpu.pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{backend_cpu.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+HOST = profile_render.HOST
 
 
 def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
@@ -77,18 +66,8 @@ def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
     }
 
 
-def measure(client: Client, paths, before=None) -> tuple[list[float], list[float]]:
-    web, db = [], []
-    for path in paths:
-        if before:
-            before()
-        w0, d0 = time.process_time(), backend_cpu()
-        response = client.get(path, HTTP_HOST=HOST)
-        w1, d1 = time.process_time(), backend_cpu()
-        assert response.status_code == 200, (path, response.status_code)
-        web.append((w1 - w0) * 1000)
-        db.append((d1 - d0) * 1000)
-    return web, db
+def measure(client, paths, before=None) -> tuple[list[float], list[float]]:
+    return profile_render.measure(client, paths, before, misses=False)
 
 
 def run_table(n: int, rounds: int) -> None:
