@@ -35,6 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.body import visible_body
 from articles.models import Article
 from articles.rendering import plain_text
+from core.plans import custom_plans
 from core.prepared import prepared
 from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
@@ -139,7 +140,9 @@ def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: 
             _prepared.popitem(last=False)
     if run is not None:
         try:
-            found = run(query=query, now=now, bound=candidate_bound())
+            # Planned for this query's words (``core.plans``).
+            with custom_plans():
+                found = run(query=query, now=now, bound=candidate_bound())
         except ValueError:  # the shape cannot be prepared (see above)
             with _prepared_lock:
                 _prepared[key] = None
@@ -148,7 +151,8 @@ def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: 
                 prefetch_related_objects(found, "topics")  # each result's decision reads them
             return found
     ranked = search_queryset(query, levels=levels, rules=rules, now=now, plan=plan)
-    return list(ranked[offset : offset + limit])
+    with custom_plans():
+        return list(ranked[offset : offset + limit])
 
 
 def search_articles(
