@@ -1,5 +1,7 @@
 """The newsroom's content: sections, topics, authors, agencies, photos, articles."""
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -235,19 +237,42 @@ class GalleryPhoto(models.Model):
 def article_path(*, pk: int, slug: str, section_slug: str, moment) -> str:
     """An article's address: its section (``berita`` without one), the local
     day of ``moment`` (publication, else creation), its id and slug. The API
-    builds it from rows with this too (``website.api_payloads``)."""
+    builds it from rows with this too (``website.api_payloads``).
+
+    A list of 20 cards at 100,000 articles names 20 addresses no worker has
+    reversed yet, at about 0.17 ms each. So the address is reversed once per
+    language (and URL configuration) with sample values, and each article's
+    values go where the sample's were; values ``reverse`` would quote or refuse
+    (not plain ASCII slugs) are reversed as before."""
     when = timezone.localtime(moment)
-    return reverse_cached(
-        "website:detail",
-        kwargs={
-            "section": section_slug or "berita",
-            "year": f"{when:%Y}",
-            "month": f"{when:%m}",
-            "day": f"{when:%d}",
-            "pk": pk,
-            "slug": slug,
-        },
-    )
+    section = section_slug or "berita"
+    kwargs = {
+        "section": section,
+        "year": f"{when:%Y}",
+        "month": f"{when:%m}",
+        "day": f"{when:%d}",
+        "pk": pk,
+        "slug": slug,
+    }
+    head = _detail_head()
+    if head is None or not (_PLAIN_SLUG.match(section) and _PLAIN_SLUG.match(slug)):
+        return reverse_cached("website:detail", kwargs=kwargs)
+    return f"{head}{section}/{kwargs['year']}/{kwargs['month']}/{kwargs['day']}/{int(pk)}/{slug}/"
+
+
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+_SAMPLE = {"section": "s", "year": "2000", "month": "01", "day": "02", "pk": 3, "slug": "t"}
+_SAMPLE_TAIL = "s/2000/01/02/3/t/"
+
+
+def _detail_head() -> str | None:
+    """What comes before the section in an article's address (the script
+    prefix and language), or None if the address is not ``section/yyyy/mm/dd/
+    pk/slug/`` at its end (the URL pattern changed: reverse each one)."""
+    sample = reverse_cached("website:detail", kwargs=_SAMPLE)
+    if not sample.endswith(_SAMPLE_TAIL):
+        return None
+    return sample[: -len(_SAMPLE_TAIL)]
 
 
 class Article(models.Model):
