@@ -57,19 +57,50 @@ class _BlockSplitter(HTMLParser):
         self.start = None
 
 
+# How much of the body the parser reads before handing over the blocks it has
+# closed: a teaser stops after its first paragraphs instead of parsing the
+# whole body (gated articles on every surface, search snippets).
+CHUNK_CHARS = 512
+
+
+def iter_blocks(html: str):
+    """The body's top-level blocks, in order, each a well-formed HTML string,
+    parsed only as far as the caller reads.
+
+    The parser is fed the body in pieces that each end just before a ``<``, so
+    a run of text is never cut in two (the parser hands text over as it reads
+    it); a tag, comment or entity cut at a piece's end waits in the parser for
+    the next piece. The blocks are the ones one ``feed`` of the whole body gives.
+    """
+    html = html or ""
+    splitter = _BlockSplitter(html)
+    handed = 0
+    start = 0
+    while start < len(html):
+        cut = html.find("<", start + CHUNK_CHARS)
+        end = len(html) if cut < 0 else cut
+        splitter.feed(html[start:end])
+        start = end
+        while handed < len(splitter.blocks):
+            handed += 1
+            if splitter.blocks[handed - 1].strip():
+                yield splitter.blocks[handed - 1]
+    splitter.close()
+    for block in splitter.blocks[handed:]:
+        if block.strip():
+            yield block
+
+
 def split_blocks(html: str) -> list[str]:
     """The body's top-level blocks, in order, each a well-formed HTML string."""
-    splitter = _BlockSplitter(html or "")
-    splitter.feed(html or "")
-    splitter.close()
-    return [block for block in splitter.blocks if block.strip()]
+    return list(iter_blocks(html))
 
 
 def teaser_blocks(html: str, *, paragraphs: int = 2) -> list[str]:
     """The leading blocks up to and including the ``paragraphs``-th paragraph."""
     kept: list[str] = []
     seen = 0
-    for block in split_blocks(html):
+    for block in iter_blocks(html):
         kept.append(block)
         if block.lstrip().lower().startswith("<p"):
             seen += 1
