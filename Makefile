@@ -46,11 +46,12 @@ e2e: install
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest -p no:cacheprovider -q -m e2e tests/e2e
 
-# The revenue desk's pictures in docs/ (README "Paywall modelling"), from a fresh demo.
+# The revenue desk's and the account page's pictures in docs/ (README), from a fresh demo.
 screenshots: install
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,e2e]'
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python docs/screenshots.py
+	DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:cacheprovider -q -m e2e tests/e2e/test_account_journey.py
 
 # Known vulnerabilities in the locked dependencies. Needs PyPI's JSON API or OSV
 # on the network, so it is not part of `make test` (it cannot run offline).

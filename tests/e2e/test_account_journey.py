@@ -1,6 +1,10 @@
 """A subscriber cancels at period end on the account page, sees the date access
-ends, and resumes. Screenshots of the account page (390 and 1280 wide) go to docs/."""
+ends, and resumes. Screenshots of the account page (390 and 1280 wide) go to
+docs/ under ``make screenshots`` (``DOCS_SCREENSHOTS=1``), else beside the
+journey's other screenshots: they show the day's dates, so ``make e2e`` must not
+rewrite the committed ones."""
 
+import os
 import uuid
 from pathlib import Path
 
@@ -11,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "baca-terus-2026"  # noqa: S105 - a test account
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+WRITE_DOCS = os.environ.get("DOCS_SCREENSHOTS") == "1"
 MONTHS = (
     "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
 ).split()
@@ -43,15 +48,17 @@ def _subscriber(site, page) -> str:
     return username
 
 
-def _account_shots(page, name: str) -> None:
-    """The account page as it is now, 390 px (a phone) and 1280 px wide, into docs/."""
+def _account_shots(page, name: str, folder: Path) -> None:
+    """The account page as it is now, 390 px (a phone) and 1280 px wide, into
+    docs/ (``make screenshots``) or ``folder``."""
     for width, height in ((390, 844), (1280, 900)):
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(DOCS / f"{name}-{width}.png"), full_page=True)
+        target = (DOCS if WRITE_DOCS else folder) / f"{name}-{width}.png"
+        page.screenshot(path=str(target), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_subscriber_cancels_at_period_end_sees_the_date_and_resumes(site, page, shot):
+def test_subscriber_cancels_at_period_end_sees_the_date_and_resumes(site, page, shot, tmp_path):
     _subscriber(site, page)
     state = page.locator("[data-account-state]")
     banner = page.locator("[data-status-banner]")
@@ -63,7 +70,7 @@ def test_subscriber_cancels_at_period_end_sees_the_date_and_resumes(site, page, 
     expect(page.locator(".payments tbody tr").first).to_contain_text("Premium")
     expect(page.locator(".payments tbody tr").first).to_contain_text("Rp650.000")
     expect(page.locator(".payments tbody tr").first).to_contain_text("Berhasil")
-    _account_shots(page, "account")
+    _account_shots(page, "account", tmp_path)
     shot(page, "active")
 
     # Cancel at period end: the banner says so, with the date access ends.
@@ -76,7 +83,7 @@ def test_subscriber_cancels_at_period_end_sees_the_date_and_resumes(site, page, 
     expect(banner).to_contain_text(f"sampai {day} {MONTHS[month - 1]} {year}")
     expect(page.locator("form[action*='/batal/']")).to_have_count(0)
     expect(page.locator("form[action*='/ganti-paket/']")).to_have_count(0)
-    _account_shots(page, "account-canceled")
+    _account_shots(page, "account-canceled", tmp_path)
     shot(page, "canceled-at-period-end")
 
     # Still a subscriber until then: a premium article reads in full.
