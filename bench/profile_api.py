@@ -11,6 +11,9 @@ ETag), for an anonymous reader without cookies, as the bench asks:
 - ``detail``: ``/api/v1/articles/<id>`` of the bench's free article, every time;
 - ``detail rotating``: a different published article each request (a second
   ``--rounds`` finds their rows kept);
+- ``list rotating``: the lists ``make bench``'s ``api_list_uncached`` walks
+  (``bench/probe.py``'s ``api_rotation``: by cursor, then by section and topic),
+  each a miss of the kept answers;
 - ``(cold: generations bumped)``: every page-cache generation bumped before
   each request, as just after a publish (what a kept answer saves).
 
@@ -44,15 +47,17 @@ from pagecache import store as page_cache  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import profile_render  # noqa: E402 - its HOST and measure
+from probe import api_rotation  # noqa: E402 - the bench's rotating API requests
 
 HOST = profile_render.HOST
 
 
-def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
-    """Name: (paths, what to do before each request)."""
+def scenarios(n: int) -> dict[str, tuple]:
+    """Name: (paths, what to do before each request[, warm-up paths: the first 20])."""
     published = Article.objects.published().order_by("-published_at", "-pk")
     free = published.filter(access_level="free").first()
     rotating = [f"/api/v1/articles/{pk}" for pk in published.values_list("pk", flat=True)[:n]]
+    listed = api_rotation("api_list", limit=n + 20)
     return {
         "list": (["/api/v1/articles"] * n, None),
         "list metered": (["/api/v1/articles?access_level=metered"] * n, None),
@@ -63,6 +68,8 @@ def scenarios(n: int) -> dict[str, tuple[list[str], object]]:
             page_cache.purge_all,
         ),
         "detail rotating": ((rotating * (n // max(1, len(rotating)) + 1))[:n], None),
+        # Warmed on lists of its own, then each measured list asked once.
+        "list rotating": (listed[20:], None, listed[:20]),
     }
 
 
@@ -76,8 +83,8 @@ def run_table(n: int, rounds: int) -> None:
     table = scenarios(n)
     print(f"| request (n={n} x {rounds}) | web ms | db ms | total ms |")
     print("|---|---|---|---|")
-    for name, (paths, before) in table.items():
-        measure(client, paths[:20], before)  # warm-up
+    for name, (paths, before, *warm) in table.items():
+        measure(client, warm[0] if warm else paths[:20], before)  # warm-up
         web, db = [], []
         for _ in range(rounds):
             w, d = measure(client, paths, before)
@@ -90,8 +97,8 @@ def run_table(n: int, rounds: int) -> None:
 
 def run_profile(name: str, n: int) -> None:
     client = Client()
-    paths, before = scenarios(n)[name]
-    measure(client, paths[:20], before)
+    paths, before, *warm = scenarios(n)[name]
+    measure(client, warm[0] if warm else paths[:20], before)
     try:
         from pyinstrument import Profiler
     except ImportError:

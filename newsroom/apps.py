@@ -11,6 +11,13 @@ class NewsroomConfig(AppConfig):
         from core.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+
+        from django.db.backends.signals import connection_created
+
+        from core.timestamps import use_compiled_loader
+
+        # Dates from PostgreSQL parsed by psycopg's compiled loader (``core.timestamps``).
+        connection_created.connect(use_compiled_loader, dispatch_uid="core.timestamps")
         # The embedded database and the broker's folders must exist before use.
         from django.conf import settings
 
