@@ -29,7 +29,7 @@ the others count as before) in place of the count it would have run.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from django.core.cache import cache
@@ -80,7 +80,8 @@ class ListIndex:
 
 
 def list_key(kind: str, owner) -> str:
-    owners = owner if isinstance(owner, list | tuple) else [owner]
+    """A list's name: its kind and owners (a section page's in any order)."""
+    owners = sorted(owner) if isinstance(owner, list | tuple) else [owner]
     return f"{kind}:{','.join(str(o) for o in owners)}"
 
 
@@ -156,14 +157,23 @@ def _token():
 
 
 def _key(token, kind: str, owner) -> str:
-    return f"{store.PREFIX}:listindex:{token}:{list_key(kind, owner)}"
+    return f"{store.PREFIX}:listindex:v1:{token}:{list_key(kind, owner)}"
+
+
+def _get(key: str) -> ListIndex | None:
+    # Kept as a plain tuple: a process of another release reads it or ignores it.
+    kept = cache.get(key)
+    try:
+        return ListIndex(*kept) if kept is not None else None
+    except TypeError:
+        return None
 
 
 def _put(key: str, index: ListIndex) -> None:
     # Two builders of one list (a reader and the pipeline): the later count wins.
-    kept = cache.get(key)
+    kept = _get(key)
     if kept is None or kept.at <= index.at:
-        cache.set(key, index, timeout=MAX_AGE)
+        cache.set(key, astuple(index), timeout=MAX_AGE)
 
 
 def index_for(kind: str, owner, *, at: datetime) -> ListIndex | None:
@@ -173,7 +183,7 @@ def index_for(kind: str, owner, *, at: datetime) -> ListIndex | None:
         return None
     token = _token()
     key = _key(token, kind, owner)
-    kept = cache.get(key)
+    kept = _get(key)
     if kept is not None and kept.usable(at):
         return kept
     lock = f"{key}:building"
@@ -218,7 +228,7 @@ def lists_of(article: Article) -> list[tuple[str, object]]:
             Q(pk=article.section_id) | Q(children=article.section_id)
         ).distinct()
         for section in pages:
-            children = sorted(section.children.values_list("pk", flat=True))
+            children = section.children.values_list("pk", flat=True)
             lists.append(("section", [section.pk, *children]))
     lists += [("topic", pk) for pk in article.topics.values_list("pk", flat=True)]
     lists += [("author", pk) for pk in article.authors.values_list("pk", flat=True)]
@@ -245,8 +255,11 @@ def _article_saved(sender, instance, **kwargs):
     # section, embargo and expiry as they were
     if before and now and before[0] != now[0] and (before[1], *before[3:]) == (now[1], *now[3:]):
         # A status change: only the workflow makes one (``publishing.actions``),
-        # and its purge effect rebuilds the article's lists once it committed.
-        return
+        # and its purge effect rebuilds the article's lists once it committed,
+        # or, for an article published under embargo, once the embargo lifts;
+        # until then an index must know when that is (``until``).
+        if instance.status != "published" or instance.is_live():
+            return
     _retire_on_commit()
 
 
