@@ -234,6 +234,10 @@ class GalleryPhoto(models.Model):
         return f"{self.gallery} #{self.position}"
 
 
+# The fields of an article that decide which lists show it and when.
+LISTED_FIELDS = ("status", "section_id", "published_at", "embargo_until", "expires_at")
+
+
 def article_path(*, pk: int, slug: str, section_slug: str, moment) -> str:
     """An article's address: its section (``berita`` without one), the local
     day of ``moment`` (publication, else creation), its id and slug. The API
@@ -406,6 +410,18 @@ class Article(models.Model):
             models.Index(fields=["access_level", "-published_at"], name="article_access_idx"),
             models.Index(fields=["status", "publish_at"], name="article_due_idx"),
             models.Index(fields=["is_editors_pick", "-published_at"], name="article_pick_idx"),
+            # When an embargo lifts or an article expires next (the lists' indexes,
+            # ``pagecache.listindex``): few rows, found without reading the table.
+            models.Index(
+                fields=["embargo_until"],
+                condition=models.Q(status="published", embargo_until__isnull=False),
+                name="article_embargo_idx",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="published", expires_at__isnull=False),
+                name="article_expiry_idx",
+            ),
         ]
         constraints = [
             # A scheduled article without a time would never be published and
@@ -434,6 +450,15 @@ class Article(models.Model):
             moment=self.published_at or self.created_at,
         )
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What decides the lists it is on, as loaded: a save that changes none of
+        # it leaves the section, topic and author indexes as they are
+        # (``pagecache.listindex``).
+        instance._listed_as = instance.listed_as()
+        return instance
+
     @property
     def section_slug(self) -> str:
         """The section's slug, "" without one (paywall overrides name sections by slug)."""
@@ -458,6 +483,14 @@ class Article(models.Model):
         if self.lead_photo_caption:
             return self.lead_photo_caption
         return self.lead_photo.caption if self.lead_photo_id else ""
+
+    def listed_as(self) -> tuple | None:
+        """The fields that decide which section lists show the article and when
+        (None when one of them was not loaded)."""
+        loaded = self.__dict__
+        if any(name not in loaded for name in LISTED_FIELDS):
+            return None
+        return tuple(loaded[name] for name in LISTED_FIELDS)
 
     def is_live(self, *, at=None) -> bool:
         """Whether readers may see the article now (the one liveness rule, ``liveness``)."""

@@ -82,3 +82,21 @@ def articles_open_to(user):
         return Article.objects.all()
     mine = Article.objects.filter(Q(created_by=user) | Q(authors__user=user)).values("pk")
     return Article.objects.filter(pk__in=mine)
+
+
+# --- Section, topic and author lists ------------------------------------------------
+
+# What a section, topic or author page lists: live articles whose section is one
+# of the owners (a section page lists its subsections' too), or that carry the
+# topic or byline. One IN list for sections (an OR across the section join
+# would make PostgreSQL scan every article).
+LIST_LOOKUPS = {"section": "section_id__in", "topic": "topics", "author": "authors"}
+LIST_ORDER = ("-published_at", "-pk")
+
+
+def listed_articles(kind: str, owner, *, at, live: bool = True):
+    """The articles a section (``owner``: a list of section ids), topic or author
+    page lists; ``live=False`` keeps every published row (embargoed, expired or
+    future ones too), for what has to know when the list changes by itself."""
+    base = Article.objects.published(at=at) if live else Article.objects.filter(status="published")
+    return base.filter(**{LIST_LOOKUPS[kind]: owner})

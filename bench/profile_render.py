@@ -113,10 +113,20 @@ def search_paths(n: int) -> list[str]:
 
 
 def warm(client: Client) -> None:
-    """Imports, connections and the per-section lists, as on a server that has been up."""
+    """Imports, connections, the per-section lists and page 1 of every section,
+    topic and author (which builds each list's index, ``pagecache.listindex``:
+    kept until the list changes, whatever the purges), as on a server that has
+    been up."""
+    from probe import list_rotation  # bench/probe.py, beside this script
+
     client.get("/healthz", HTTP_HOST=HOST)
     for path in article_paths(50):
         client.get(path, HTTP_HOST=HOST)
+    for kind in ("section", "topic", "author"):
+        for path in list_rotation(kind):
+            if "?" in path:
+                break  # page 1 of every owner comes first
+            client.get(path, HTTP_HOST=HOST)
 
 
 def measure(client: Client, paths, before=None, *, misses=True) -> tuple[list[float], list[float]]:

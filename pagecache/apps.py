@@ -12,8 +12,9 @@ class PageCacheConfig(AppConfig):
     verbose_name = "Page cache"
 
     def ready(self) -> None:
-        from . import readers
+        from . import listindex, readers
         from .store import connect_invalidation
 
         connect_invalidation()
         readers.connect_invalidation()
+        listindex.connect_invalidation()

@@ -225,11 +225,15 @@ def search_page(query: str, number: int, *, rules_version: str, kind: str = "sea
     return f"{kind}:{rules_version}:{digest}:{number}"
 
 
+LIST_INDEX = f"{PREFIX}:gen:listindex"  # ``pagecache.listindex``'s token
+
+
 def list_entry(page: str, *, language: str, entitlement: str) -> Entry:
     return lookup(
         f"{PREFIX}:page:{language}:{page}:{entitlement}",
         [GLOBAL, LISTS],
         timeout=list_seconds(),
+        also=(LIST_INDEX,),  # read with the entry: a miss looks its list's index up by it
     )
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleTransition
+from pagecache import listindex
 from pagecache import store as page_cache
 
 from . import exact_time
@@ -46,6 +47,9 @@ PENDING_TIMEOUT = timedelta(minutes=2)
 
 
 def _purge_caches(article: Article) -> None:
+    # The article's lists are counted and paged again first, from the committed
+    # change: the pages the purge forgets are rendered again with them.
+    listindex.rebuild(listindex.lists_of(article), at=timezone.now())
     page_cache.purge_for_article(article)
 
 

@@ -15,7 +15,6 @@ from django.db.models import (
     JSONField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Value,
     Window,
@@ -25,10 +24,12 @@ from django.utils import timezone
 
 from analytics import popularity
 from articles.models import Article, Author, Gallery, GalleryPhoto, Photo, Section, Topic
+from articles.selectors import LIST_LOOKUPS, LIST_ORDER, listed_articles
 from core.prepared import prepared
+from pagecache import listindex
 from pagecache import store as page_cache
 
-NEWEST = ("-published_at", "-pk")
+NEWEST = LIST_ORDER
 # What a teaser card shows (``partials/card.html``), and nothing more: the
 # rows of a list page carry only these, and a rendered card is kept per
 # process by their values (``fragments.cards``).
@@ -407,23 +408,35 @@ def byline_and_topics(article: Article) -> tuple[list[Author], list[Topic]]:
 
 class ListedArticles:
     """The live articles of a section (its subsections' too), a topic or an
-    author, newest first, for ``django.core.paginator.Paginator``: ``count()``
-    and a slice each run one prepared query (``core.prepared``: built and
-    compiled once per process, the owner, "now" and the page's OFFSET and LIMIT
-    as parameters). The rows are ``CARD_FIELDS`` tuples."""
+    author, newest first, for ``django.core.paginator.Paginator``. The count
+    and the ends of the pages come from the list's index
+    (``pagecache.listindex``: kept until the list changes, built by the
+    publishing pipeline or by the first page that finds none), so a page
+    after the first is a seek from the end of the page before it, not an
+    OFFSET walk. Each query is prepared (``core.prepared``: built and compiled
+    once per process, the owner, "now", the seek's key and the LIMIT as
+    parameters). The rows are ``CARD_FIELDS`` tuples."""
 
     def __init__(self, kind: str, owner: int | list[int], *, at=None):
-        self.rows, self.counted = _LISTINGS[kind]
+        self.kind = kind
+        self.rows, self.counted, self.after = _LISTINGS[kind]
         self.values = {"owner": owner, "at": at or timezone.now()}
         owners = owner if isinstance(owner, list | tuple) else [owner]
         self.count_name = f"count:{kind}:{','.join(str(o) for o in owners)}"
+        self._index = False  # not looked up yet
+
+    def index(self) -> listindex.ListIndex | None:
+        if self._index is False:
+            self._index = listindex.index_for(self.kind, self.values["owner"], at=self.values["at"])
+        return self._index
 
     def count(self) -> int:
-        """How many live articles the list has (for "page n of N"), counted once
-        per publish: at 100,000 articles counting a big section, topic or author
-        cost PostgreSQL 30-80 ms on every page miss. Kept like the shared lists
-        (``shared_fragment``): a publish, an edit or an unpublish recounts; an
-        embargo lifting or an article expiring shows within their timeout."""
+        """How many live articles the list has (for "page n of N"): from the
+        list's index; without one (another page is building it), counted once
+        per publish and kept like the shared lists (``shared_fragment``)."""
+        index = self.index()
+        if index is not None:
+            return index.count
         return page_cache.shared_fragment(
             self.count_name, lambda: self.counted(**self.values)[0][0]
         )
@@ -437,31 +450,45 @@ class ListedArticles:
             raise TypeError("a page of a list is a bounded slice")
         if stop <= start:
             return []
+        index = self.index()
+        end = index.end_of_page_before(start) if index is not None else None
+        if end is not None:
+            before_at, before_pk = end
+            return self.after.page(
+                offset=0,
+                limit=stop - start,
+                before_at=before_at,
+                before_pk=before_pk,
+                **self.values,
+            )
         return self.rows.page(offset=start, limit=stop - start, **self.values)
 
 
-def _listed(lookup: str, owner, at) -> QuerySet:
-    return Article.objects.published(at=at).filter(**{lookup: owner})
-
-
-def _listing_queries(lookup: str) -> tuple:
+def _listing_queries(kind: str) -> tuple:
     @prepared
     def rows(*, owner, at):
-        return _listed(lookup, owner, at).order_by(*NEWEST).values_list(*CARD_FIELDS)
+        return listed_articles(kind, owner, at=at).order_by(*NEWEST).values_list(*CARD_FIELDS)
 
     @prepared
     def counted(*, owner, at):
         # COUNT as a plain function: an aggregate in values() would GROUP BY the id.
         number = Func(F("pk"), function="COUNT", output_field=IntegerField())
-        return _listed(lookup, owner, at).order_by().values_list(number)
+        return listed_articles(kind, owner, at=at).order_by().values_list(number)
 
-    return rows, counted
+    @prepared
+    def after(*, owner, at, before_at, before_pk):
+        # Older than the last article of the page before, in the list's order;
+        # the redundant ``<=`` lets the database start the walk of its date
+        # index there.
+        return (
+            listed_articles(kind, owner, at=at)
+            .filter(published_at__lte=before_at)
+            .filter(Q(published_at__lt=before_at) | Q(published_at=before_at, pk__lt=before_pk))
+            .order_by(*NEWEST)
+            .values_list(*CARD_FIELDS)
+        )
+
+    return rows, counted, after
 
 
-_LISTINGS = {
-    # One IN list for a section and its subsections (an OR across the section
-    # join would make PostgreSQL scan every article).
-    "section": _listing_queries("section_id__in"),
-    "topic": _listing_queries("topics"),
-    "author": _listing_queries("authors"),
-}
+_LISTINGS = {kind: _listing_queries(kind) for kind in LIST_LOOKUPS}

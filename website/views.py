@@ -25,6 +25,7 @@ from articles.models import Article, Author, Gallery, Section, Topic
 from articles.rendering import render_body
 from articles.selectors import related_on_page
 from core.prepared import fits, prepared
+from pagecache import listindex
 from pagecache import store as page_cache
 from paywall.cache_policy import cache_policy
 from paywall.policy import Surface, decide, fresh_meter
@@ -36,9 +37,9 @@ from subscriptions.rights import reader_rights
 from . import fragments, pageblocks, seo
 from .search import clean_query, search_articles
 
-PER_PAGE = 20
+PER_PAGE = listindex.PAGE_SIZE  # the lists' indexes know where each page ends
 MAX_PAGE = page_cache.MAX_PAGE
-SEARCH_PER_PAGE = 20
+SEARCH_PER_PAGE = listindex.PAGE_SIZE  # the lists' indexes know where each page ends
 STATIC_PAGES = {"tentang": "about", "kontak": "contact", "syarat-langganan": "terms"}
 
 
