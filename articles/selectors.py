@@ -94,9 +94,7 @@ LIST_LOOKUPS = {"section": "section_id__in", "topic": "topics", "author": "autho
 LIST_ORDER = ("-published_at", "-pk")
 
 
-def listed_articles(kind: str, owner, *, at, live: bool = True):
-    """The articles a section (``owner``: a list of section ids), topic or author
-    page lists; ``live=False`` keeps every published row (embargoed, expired or
-    future ones too), for what has to know when the list changes by itself."""
-    base = Article.objects.published(at=at) if live else Article.objects.filter(status="published")
-    return base.filter(**{LIST_LOOKUPS[kind]: owner})
+def listed_articles(kind: str, owner, *, at):
+    """The live articles a section (``owner``: a list of section ids), topic or
+    author page lists at ``at``."""
+    return Article.objects.published(at=at).filter(**{LIST_LOOKUPS[kind]: owner})

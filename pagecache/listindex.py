@@ -38,7 +38,7 @@ from django.db.models import Count, F, Q, Subquery, Value, Window
 from django.db.models.functions import Mod, RowNumber
 
 from articles.models import Article, Section
-from articles.selectors import LIST_LOOKUPS, listed_articles
+from articles.selectors import LIST_LOOKUPS, LIST_ORDER, listed_articles
 from core.prepared import prepared
 
 from . import store
@@ -106,8 +106,6 @@ NEXT_CHANGES = {
 
 
 def _build_query(kind: str):
-    order = [F("published_at").desc(), F("pk").desc()]
-
     @prepared
     def rows(*, owner, at):
         # Every PAGE_SIZE-th row (the end of each page) and the first (which
@@ -116,7 +114,7 @@ def _build_query(kind: str):
         return (
             listed_articles(kind, owner, at=at)
             .annotate(
-                row=Window(RowNumber(), order_by=order),
+                row=Window(RowNumber(), order_by=list(LIST_ORDER)),
                 total=Window(Count("pk")),
                 page_row=Mod(F("row"), Value(PAGE_SIZE)),
                 **{name: _next_time(field, at) for name, field in NEXT_CHANGES.items()},
@@ -150,10 +148,7 @@ def build(kind: str, owner, *, at: datetime) -> ListIndex:
 
 
 def _token():
-    reads = store._request_reads.get()
-    if reads is not None and reads["gens"].get(TOKEN) is not None:
-        return reads["gens"][TOKEN]
-    return cache.get(TOKEN) or store._start_generation(TOKEN)
+    return store.generation(TOKEN)
 
 
 def _key(token, kind: str, owner) -> str:

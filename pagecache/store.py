@@ -162,6 +162,15 @@ def _start_generation(key: str):
 _request_reads: ContextVar[dict | None] = ContextVar("pagecache_request_reads", default=None)
 
 
+def generation(key: str):
+    """The current token of generation ``key``: the one this request read with
+    its entry if it did (``lookup``'s ``also``), else read (or started) now."""
+    reads = _request_reads.get()
+    if reads is not None and reads["gens"].get(key) is not None:
+        return reads["gens"][key]
+    return cache.get(key) or _start_generation(key)
+
+
 def request_reads_begin():
     """Start remembering this request's reads; returns the token for ``request_reads_end``."""
     return _request_reads.set({"gens": {}, "entries": {}})

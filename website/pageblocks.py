@@ -421,8 +421,7 @@ class ListedArticles:
         self.kind = kind
         self.rows, self.counted, self.after = _LISTINGS[kind]
         self.values = {"owner": owner, "at": at or timezone.now()}
-        owners = owner if isinstance(owner, list | tuple) else [owner]
-        self.count_name = f"count:{kind}:{','.join(str(o) for o in owners)}"
+        self.count_name = f"count:{listindex.list_key(kind, owner)}"
         self._index = False  # not looked up yet
 
     def index(self) -> listindex.ListIndex | None:

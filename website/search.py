@@ -351,9 +351,10 @@ def _terms(query: str) -> list[str]:
 
 
 # The plain text of what a decision lets through, for the bodies this process
-# searched last: cutting a gated body's teaser parses the whole body (about 1 ms
-# of CPU per result). A pure function of the body and the decision's cut, so
-# the key holds exactly those: the body's digest, granted, the teaser length.
+# searched last: cutting a gated body's teaser parses it up to the teaser's
+# last paragraph, and the plain text strips its tags. A pure function of the
+# body and the decision's cut, so the key holds exactly those: the body's
+# digest, granted, the teaser length.
 VISIBLE_TEXTS_KEPT = 256
 _visible_texts: OrderedDict = OrderedDict()
 _visible_texts_lock = threading.Lock()

@@ -39,7 +39,7 @@ from .search import clean_query, search_articles
 
 PER_PAGE = listindex.PAGE_SIZE  # the lists' indexes know where each page ends
 MAX_PAGE = page_cache.MAX_PAGE
-SEARCH_PER_PAGE = listindex.PAGE_SIZE  # the lists' indexes know where each page ends
+SEARCH_PER_PAGE = 20
 STATIC_PAGES = {"tentang": "about", "kontak": "contact", "syarat-langganan": "terms"}
 
 
