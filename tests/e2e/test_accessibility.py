@@ -96,8 +96,8 @@ def _log_in(page, base: str, username: str) -> None:
     page.goto(base + "/akun/masuk/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.locator("form[action*='/akun/masuk/'] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action*='/akun/masuk/'] button[type=submit]").click()
 
 
 def _sign_up(page, base: str) -> None:
@@ -171,8 +171,8 @@ def test_editor_admin_pages_have_no_serious_or_critical_axe_violations(site, pag
     found = _check(axe, page, "admin-login")
     page.fill("#id_username", "chief")
     page.fill("#id_password", PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#login-form [type=submit]").click()
     found += _visit_all(
         axe,
         page,
@@ -184,8 +184,8 @@ def test_editor_admin_pages_have_no_serious_or_critical_axe_violations(site, pag
         },
     )
     page.goto(site.url + "/admin/articles/article/")
-    page.locator("#result_list tbody tr th a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#result_list tbody tr th a").first.click()
     expect(page.locator("#article_form")).to_be_visible()
     found += _check(axe, page, "admin-article-change")
     assert not found, "\n".join(found)
@@ -249,9 +249,11 @@ def test_sign_up_log_in_and_cancel_with_the_keyboard_only(site, page):
     expect(page.locator("[data-account-state]")).to_have_attribute("data-account-state", "trial")
 
     # Log out and back in, by keyboard.
+    # Wait for the log-out's own navigation: a goto issued while it is still
+    # in flight is aborted by it (net::ERR_ABORTED).
     _tab_to(page, "form[action*='/akun/keluar/'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.goto(site.url + "/akun/masuk/?next=/akun/")
     _type_into(page, "#id_username", username)
     _type_into(page, "#id_password", password)
@@ -260,8 +262,8 @@ def test_sign_up_log_in_and_cancel_with_the_keyboard_only(site, page):
 
     # Cancel at period end, by keyboard: Tab to the button, Enter.
     _tab_to(page, "form[action*='/batal/'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     expect(page.locator("[data-account-state]")).to_have_attribute(
         "data-account-state", "canceling"
     )
