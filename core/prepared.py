@@ -10,7 +10,7 @@ substitutes its values into the stored SQL's parameters.
 
 ``prepared(build)`` wraps a function that returns a queryset; its keyword
 arguments are the values that change from call to call (each an ``int``, a
-``str``, an aware ``datetime`` or a ``list`` of ``int``; a list makes one shape
+``str``, a ``uuid.UUID``, an aware ``datetime`` or a ``list`` of ``int``; a list makes one shape
 per length). ``.page(offset=..., limit=..., **values)`` runs the same query
 with an OFFSET and LIMIT, both parameters too (Django writes a slice into the
 SQL text, so a sliced queryset would be one shape per page). The first call
@@ -30,6 +30,7 @@ tests change (the article page passes "now" in).
 
 import copy
 import threading
+import uuid
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,10 @@ _STR_STANDINS = ("\x1fprepared-standin-a", "\x1fprepared-standin-b")
 _DATETIME_STANDINS = (
     datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
     datetime(1901, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+)
+_UUID_STANDINS = (
+    uuid.UUID("0f0f0f0f-0000-4000-8000-00000000000a"),
+    uuid.UUID("0f0f0f0f-0000-4000-8000-00000000000b"),
 )
 MAX_LIST_LENGTH = 50  # longer lists are built and compiled as usual
 ARGUMENT_SPACING = 100  # stand-ins of one argument's list items, then the next argument's
@@ -61,13 +66,19 @@ def _standin(value, which: int, index: int = 0):
         return f"{_STR_STANDINS[which]}-{index}"
     if isinstance(value, datetime):
         return _DATETIME_STANDINS[which] + timedelta(seconds=index)
-    raise TypeError(f"unsupported prepared value {value!r} (int, str, datetime or a list of int)")
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=_UUID_STANDINS[which].int + (index << 64))
+    raise TypeError(
+        f"unsupported prepared value {value!r} (int, str, UUID, datetime or a list of int)"
+    )
 
 
 def _adapt(connection, value):
     """A value as the ORM passes it to the database driver."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, uuid.UUID) and not connection.features.has_native_uuid_field:
+        return value.hex  # as ``UUIDField`` stores it (SQLite: 32 hex digits)
     return value
 
 

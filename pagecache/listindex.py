@@ -28,9 +28,10 @@ A page that finds no usable index builds it (one reader per list at a time;
 the others count as before) in place of the count it would have run.
 """
 
+import struct
 import time
 from dataclasses import astuple, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -51,14 +52,15 @@ BUILD_LOCK_SECONDS = 30
 
 @dataclass(frozen=True)
 class ListIndex:
-    """One list as it was at ``at``: ``count`` live articles, and ``ends[k]`` the
-    (published_at, pk) of the last article of page k + 1 (for the first
-    ``store.MAX_PAGE`` pages)."""
+    """One list as it was at ``at``: ``count`` live articles, and ``ends`` the
+    (published_at, pk) of the last article of each of its first
+    ``store.MAX_PAGE`` pages, packed (``pack_ends``): a page reads one, and
+    unpickling 500 datetimes on every list page cost 0.2 ms."""
 
     at: datetime
     until: datetime | None
     count: int
-    ends: tuple
+    ends: bytes
     built: float  # time.time(), for MAX_AGE
 
     def usable(self, at: datetime) -> bool:
@@ -76,7 +78,22 @@ class ListIndex:
         if start <= 0 or start % PAGE_SIZE:
             return None
         page = start // PAGE_SIZE - 1
-        return self.ends[page] if page < len(self.ends) else None
+        if page >= len(self.ends) // _END.size:
+            return None
+        micros, pk = _END.unpack_from(self.ends, page * _END.size)
+        return _EPOCH + timedelta(microseconds=micros), pk
+
+
+# A page end: microseconds since the epoch (UTC) and the article's id.
+_END = struct.Struct("<qq")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pack_ends(ends) -> bytes:
+    """``(published_at, pk)`` pairs as ``ListIndex.ends`` keeps them."""
+    return b"".join(
+        _END.pack((moment - _EPOCH) // timedelta(microseconds=1), pk) for moment, pk in ends
+    )
 
 
 def list_key(kind: str, owner) -> str:
@@ -136,9 +153,11 @@ def build(kind: str, owner, *, at: datetime) -> ListIndex:
     clock alone would add an article to it."""
     found = sorted(_BUILD[kind](owner=owner, at=at))
     if not found:
-        return ListIndex(at=at, until=None, count=0, ends=(), built=time.time())
+        return ListIndex(at=at, until=None, count=0, ends=b"", built=time.time())
     changes = [moment for moment in found[0][4:] if moment is not None]
-    ends = tuple((published_at, pk) for row, published_at, pk, *_ in found if row % PAGE_SIZE == 0)
+    ends = pack_ends(
+        (published_at, pk) for row, published_at, pk, *_ in found if row % PAGE_SIZE == 0
+    )
     return ListIndex(
         at=at, until=min(changes, default=None), count=found[0][3], ends=ends, built=time.time()
     )
@@ -152,7 +171,7 @@ def _token():
 
 
 def _key(token, kind: str, owner) -> str:
-    return f"{store.PREFIX}:listindex:v1:{token}:{list_key(kind, owner)}"
+    return f"{store.PREFIX}:listindex:v2:{token}:{list_key(kind, owner)}"
 
 
 def _get(key: str) -> ListIndex | None:

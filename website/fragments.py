@@ -57,13 +57,10 @@ _card_memo: OrderedDict = OrderedDict()
 _card_memo_lock = threading.Lock()
 
 
-def _card_key(values: tuple, options: tuple) -> tuple:
-    """Every input of ``partials/card.html``'s ``card`` macro: the article's
-    ``pageblocks.CARD_FIELDS``, the options, and what addresses and dates are
-    made with (language, URLconf, script prefix, time zone, media URL).
-    ``tests/site/test_fragments.py`` renders a card from these fields alone and
-    from the whole article and holds the two equal."""
-    renditions = values[-1]
+def _card_context(options: tuple) -> tuple:
+    """What every card of one call shares in its key: the options, and what
+    addresses and dates are made with (language, URLconf, script prefix, time
+    zone, media URL). Read once per call: each is a context-variable lookup."""
     return (
         get_language(),
         get_urlconf(),
@@ -71,6 +68,17 @@ def _card_key(values: tuple, options: tuple) -> tuple:
         timezone.get_current_timezone_name(),
         default_storage.base_url,
         options,
+    )
+
+
+def _card_key(context: tuple, values: tuple) -> tuple:
+    """Every input of ``partials/card.html``'s ``card`` macro: the call's
+    ``_card_context`` and the article's ``pageblocks.CARD_FIELDS``.
+    ``tests/site/test_fragments.py`` renders a card from these fields alone and
+    from the whole article and holds the two equal."""
+    renditions = values[-1]
+    return (
+        *context,
         *values[:-1],
         tuple(renditions.items()) if isinstance(renditions, dict) else renditions,
     )
@@ -90,7 +98,7 @@ def cards(articles, **options) -> list[RenderedCard]:
     """Teaser cards (``partials/card.html``) of articles, or of list rows of
     ``pageblocks.CARD_FIELDS``, each rendered once per process for as long as
     what it shows is unchanged (``_card_key``)."""
-    chosen = tuple(sorted(options.items()))
+    context = _card_context(tuple(sorted(options.items())))
     rendered = []
     for a in articles:
         if type(a) is tuple:
@@ -99,7 +107,7 @@ def cards(articles, **options) -> list[RenderedCard]:
             values = a.values
         else:
             values = pageblocks.card_values(a)
-        key = _card_key(values, chosen)
+        key = _card_key(context, values)
         with _card_memo_lock:
             html = _card_memo.get(key)
             if html is not None:

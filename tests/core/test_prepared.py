@@ -1,5 +1,6 @@
 """Queries compiled once per process (``core.prepared``) answer what the ORM answers."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,21 @@ def test_a_list_argument_makes_one_shape_per_length():
     assert by_ids(ids=[photos[2].pk, photos[0].pk]) == [photos[0], photos[2]]
     assert by_ids(ids=[]) == []
     assert by_ids(ids=[p.pk for p in photos]) == sorted(photos, key=lambda p: p.pk)
+
+
+def test_a_uuid_argument_is_a_parameter(django_assert_num_queries):
+    from paywall.models import Meter
+
+    meters = [Meter.objects.create(token=uuid.uuid4()) for _ in range(3)]
+
+    @prepared
+    def by_token(*, token):
+        return Meter.objects.filter(token=token).values_list("pk", flat=True)
+
+    for found in meters:
+        with django_assert_num_queries(1):
+            assert by_token(token=found.token) == [found.pk]
+    assert by_token(token=uuid.uuid4()) == []
 
 
 def test_a_page_of_a_prepared_query_is_the_orm_slice_with_one_shape_for_every_page(

@@ -266,6 +266,34 @@ def test_a_forged_cookie_meter_stays_exhausted_for_a_rolling_window():
     assert meter.meter_state(old_style, day, rules=DEFAULTS).left == 0
 
 
+def test_a_meter_and_the_reads_in_its_window_are_read_in_one_query(django_assert_num_queries):
+    """The meter of an anonymous cookie and of an account, with the reads that
+    count now, come back from one query, whoever reads and whatever they read."""
+    month = replace(DEFAULTS, anonymous_allowance=5, registered_allowance=5)
+    early, a, b = ArticleFactory.create_batch(3, access_level="metered", lead_photo=None)
+    now = _local(2026, 3, 20, 8, 0)
+    cookie = ReaderRights(meter_key=meter.new_anonymous_key())
+    account = ReaderRights(authenticated=True, user_id=UserFactory().pk)
+    for reader in (cookie, account):
+        meter.meter_consume(reader=reader, article=early, now=_local(2026, 2, 27, 8), rules=month)
+        with django_assert_num_queries(1):
+            assert meter.meter_state(reader, now, rules=month).used == 0  # February's read
+        meter.meter_consume(reader=reader, article=a, now=now, rules=month)
+        meter.meter_consume(reader=reader, article=b, now=now, rules=month)
+        with django_assert_num_queries(1):
+            state = meter.meter_state(reader, now, rules=month)
+        assert (state.used, state.read_article_ids) == (2, frozenset({a.pk, b.pk}))
+    # Another cookie's meter is its own; a forged cookie's meter has nothing left.
+    other = ReaderRights(meter_key=meter.new_anonymous_key())
+    meter.meter_consume(reader=other, article=a, now=now, rules=month)
+    assert meter.meter_state(other, now, rules=month).read_article_ids == frozenset({a.pk})
+    forged = ReaderRights(meter_key=meter.new_anonymous_key(exhausted_in=now.date()))
+    meter.meter_consume(reader=forged, article=a, now=now, rules=month)
+    assert Meter.objects.filter(token=uuid.UUID(forged.meter_key.split(".")[0])).exists()
+    with django_assert_num_queries(1):
+        assert meter.meter_state(forged, now, rules=month).left == 0
+
+
 def test_settings_rules_are_the_defaults_of_today():
     rules = settings_rules()
     assert (rules.anonymous_allowance, rules.registered_allowance, rules.teaser_blocks) == (

@@ -7,11 +7,14 @@ unpublish through the pipeline, an expiry or an embargo lifting by the clock,
 an edit outside the workflow), then the pages show exactly what counting and
 an OFFSET would show at that moment."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articles.models import Article
 from pagecache import listindex
@@ -261,3 +264,32 @@ def test_a_section_page_counts_its_subsections_and_the_pipeline_rebuilds_it():
 
     assert _kept("section", owners).count == 26
     assert _kept("section", [child.pk]).count == 11
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ends=st.lists(
+        st.tuples(
+            st.datetimes(
+                min_value=datetime(1990, 1, 1),  # noqa: DTZ001 - naive bounds, as Hypothesis asks
+                max_value=datetime(2090, 1, 1),  # noqa: DTZ001
+                timezones=st.sampled_from([UTC, ZoneInfo("Asia/Jakarta")]),
+            ),
+            st.integers(min_value=1, max_value=2**62),
+        ),
+        max_size=30,
+    ),
+    page=st.integers(min_value=0, max_value=35),
+)
+def test_a_kept_page_end_reads_back_as_the_same_moment_and_article(ends, page):
+    """The packed page ends give back each page's (published_at, pk) exactly,
+    and nothing past the last page kept."""
+    index = listindex.ListIndex(
+        at=timezone.now(), until=None, count=0, ends=listindex.pack_ends(ends), built=0
+    )
+    found = index.end_of_page_before((page + 1) * PER_PAGE)
+    if page < len(ends):
+        assert found == ends[page]
+        assert found[0].utcoffset() == timedelta(0)
+    else:
+        assert found is None

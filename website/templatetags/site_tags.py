@@ -40,13 +40,17 @@ def newsroom_date(value):
     return _date_text(value.astimezone(NEWSROOM_TZ).date(), get_language())
 
 
-# Django's localized date formatting is slow (translations looked up per
-# name of a day and month); a page shows the same few dates on many cards.
-# The language is in the key: ``date_format`` reads the active one.
-@functools.lru_cache(maxsize=4096)
 def _datetime_text(local, language: str) -> str:
-    day = formats.date_format(local, "l, j F Y")
-    return f"{day} | {local:%H:%M} {local.tzname()}"
+    return f"{_day_text(local.date(), language)} | {local:%H:%M} {local.tzname()}"
+
+
+# Django's localized date formatting is slow (translations looked up per
+# name of a day and month); the cards of a list page name a few days, each
+# at many different minutes, so the day is what is remembered. The language
+# is in the key: ``date_format`` reads the active one.
+@functools.lru_cache(maxsize=4096)
+def _day_text(day, language: str) -> str:
+    return formats.date_format(day, "l, j F Y")
 
 
 @functools.lru_cache(maxsize=4096)
