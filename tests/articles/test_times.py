@@ -6,7 +6,7 @@ The change form, the Schedule button, a revision restore (and the API, in
 in the past; and a time changed on the form is planned like the button's.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -208,7 +208,12 @@ def test_the_schedule_button_refuses_a_time_outside_the_window(client, editor, v
 @pytest.mark.parametrize("name", timewindow.TIME_FIELDS)
 @pytest.mark.parametrize(
     "when",
-    [timezone.now().replace(year=9999, month=12, day=31), timewindow.EARLIEST - timedelta(days=1)],
+    [
+        # Noon UTC: still 31 December 9999 in Jakarta, which the form's widget
+        # shows (``now`` on that day overflowed from 17:00 UTC on).
+        datetime(9999, 12, 31, 12, 0, tzinfo=UTC),
+        timewindow.EARLIEST - timedelta(days=1),
+    ],
 )
 def test_the_change_form_refuses_any_time_outside_the_window(client, editor, name, when):
     article = ArticleFactory(status=Status.DRAFT, published_at=None)
