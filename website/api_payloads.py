@@ -22,11 +22,10 @@ from django.db import connection
 from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from articles.body import visible_body
-from articles.models import Article, Author, Topic, article_path
+from articles.models import Article, Author, Topic, article_path, path_place
 from articles.sanitize import clean_body
 from articles.schemas import PHOTO_FIELDS, photo_payload
 from core.api_http import api_datetime
@@ -151,32 +150,32 @@ class Links:
     """Reader-site paths of sections, topics, authors and articles.
 
     ``reverse()`` costs more than the rest of a card, and a list links the same
-    sections, topics and authors over and over, so each path is remembered per
-    process (bounded), keyed by everything it depends on: the URL name and
-    arguments, the active language and script prefix, and for an article its
-    date in the active time zone. ``setting_changed`` (tests) forgets them.
-    One ``Links`` serves one request: it reads the language, script prefix and
-    time zone once (each read goes through a thread-local lookup).
+    sections, topics and authors over and over, so each of their paths is
+    remembered per process (bounded), keyed by everything it depends on: the
+    URL name and arguments, the active language and script prefix.
+    ``setting_changed`` (tests) forgets them. An article's path is made from
+    its row (``articles.models.article_path``), not remembered: most articles
+    of a list are named once. One ``Links`` serves one request: it reads the
+    language, script prefix and time zone once (each read goes through a
+    thread-local lookup).
     """
 
     def __init__(self):
         self.language = get_language()
         self.prefix = get_script_prefix()
-        self.zone = timezone.get_current_timezone_name()
+        self.place = path_place()
 
     def of(self, name: str, slug: str) -> str:
         return _reverse(name, (("slug", slug),), self.language, self.prefix)
 
     def article(self, row: dict) -> str:
         """``Article.get_absolute_url`` for a row."""
-        return _article_path(
-            row["id"],
-            row["slug"],
-            row["section__slug"] if row["section_id"] else "",
-            row["published_at"] or row["created_at"],
-            self.zone,
-            self.language,
-            self.prefix,
+        return article_path(
+            pk=row["id"],
+            slug=row["slug"],
+            section_slug=row["section__slug"] if row["section_id"] else "",
+            moment=row["published_at"] or row["created_at"],
+            place=self.place,
         )
 
 
@@ -185,17 +184,10 @@ def _reverse(name: str, kwargs: tuple, language, prefix: str) -> str:
     return reverse(name, kwargs=dict(kwargs))
 
 
-@lru_cache(maxsize=4096)
-def _article_path(pk, slug, section, moment, zone, language, prefix) -> str:
-    # ``zone``, ``language`` and ``prefix`` only key the cache: the path depends on them.
-    return article_path(pk=pk, slug=slug, section_slug=section, moment=moment)
-
-
 @receiver(setting_changed)
 def _forget_paths(*, setting, **kwargs):
     if setting in {"ROOT_URLCONF", "TIME_ZONE", "USE_TZ", "LANGUAGES", "LANGUAGE_CODE"}:
         _reverse.cache_clear()
-        _article_path.cache_clear()
 
 
 def author_payload(pk: int, name: str, slug: str, role_title: str, links: Links) -> dict:

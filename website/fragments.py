@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from markupsafe import Markup
 
+from articles.models import path_place
 from pagecache import store as page_cache
 
 from . import pageblocks
@@ -99,6 +100,7 @@ def cards(articles, **options) -> list[RenderedCard]:
     ``pageblocks.CARD_FIELDS``, each rendered once per process for as long as
     what it shows is unchanged (``_card_key``)."""
     context = _card_context(tuple(sorted(options.items())))
+    place = None  # what the cards' addresses share, read at the first card rendered
     rendered = []
     for a in articles:
         if type(a) is tuple:
@@ -113,7 +115,10 @@ def cards(articles, **options) -> list[RenderedCard]:
             if html is not None:
                 _card_memo.move_to_end(key)
         if html is None:
-            html = _render_card(pageblocks.card_article(a) if a is values else a, options)
+            if a is values:
+                place = place or path_place()
+                a = pageblocks.card_article(values, place=place)
+            html = _render_card(a, options)
             with _card_memo_lock:
                 _card_memo[key] = html
                 while len(_card_memo) > CARD_MEMO_SIZE:

@@ -23,7 +23,17 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from analytics import popularity
-from articles.models import Article, Author, Gallery, GalleryPhoto, Photo, Section, Topic
+from articles.models import (
+    Article,
+    Author,
+    Gallery,
+    GalleryPhoto,
+    PathPlace,
+    Photo,
+    Section,
+    Topic,
+    article_path,
+)
 from articles.selectors import LIST_LOOKUPS, LIST_ORDER, listed_articles
 from core.prepared import prepared
 from pagecache import listindex
@@ -118,12 +128,21 @@ class CardArticle(NamedTuple):
     section: _CardSection | None
     lead_photo: _CardPhoto | None
     values: tuple = ()  # the CARD_FIELDS row it was made from
+    place: PathPlace | None = None  # its list's (``article_path``), or read per address
 
-    get_absolute_url = Article.get_absolute_url
+    def get_absolute_url(self) -> str:
+        return article_path(
+            pk=self.pk,
+            slug=self.slug,
+            section_slug=self.section.slug if self.section_id else "",
+            moment=self.published_at or self.created_at,
+            place=self.place,
+        )
 
 
-def card_article(values: tuple) -> CardArticle:
-    """An article that has only what a card shows, from its ``CARD_FIELDS``."""
+def card_article(values: tuple, *, place: PathPlace | None = None) -> CardArticle:
+    """An article that has only what a card shows, from its ``CARD_FIELDS``
+    (``place``: what its list's addresses share, ``articles.models.path_place``)."""
     section_id, photo_id = values[7], values[8]
     section_name, section_slug, image, width, height, alt_text, renditions = values[9:]
     return CardArticle(
@@ -135,6 +154,7 @@ def card_article(values: tuple) -> CardArticle:
             else None
         ),
         values=values,
+        place=place,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.models import article_path
+from articles.models import article_path, path_place
 
 plain_slugs = st.from_regex(r"[-a-zA-Z0-9_]{1,40}", fullmatch=True)
 moments = st.datetimes(
@@ -47,6 +47,22 @@ def test_the_address_is_the_one_reverse_gives(pk, slug, section_slug, moment, la
     values = {"pk": pk, "slug": slug, "section_slug": section_slug, "moment": moment}
     with translation.override(language):
         assert article_path(**values) == reversed_path(**values)
+        # What a list reads once and passes to each of its addresses.
+        assert article_path(**values, place=path_place()) == reversed_path(**values)
+
+
+def test_a_place_names_the_addresses_of_its_own_language_and_zone():
+    moment = datetime(2026, 12, 31, 20, 30, tzinfo=UTC)
+    values = {"pk": 7, "slug": "tahun-baru", "section_slug": "nasional", "moment": moment}
+    with translation.override("en"):
+        english = path_place()
+    with timezone.override("UTC"):
+        utc = path_place()
+
+    assert article_path(**values, place=english) == "/en/nasional/2027/01/01/7/tahun-baru/"
+    assert article_path(**values, place=utc) == "/nasional/2026/12/31/7/tahun-baru/"
+    with pytest.raises(ValueError, match="aware"):
+        article_path(**{**values, "moment": moment.replace(tzinfo=None)})
 
 
 def test_the_local_day_of_publication_names_the_address():
