@@ -13,13 +13,16 @@ filters, each calling the same function the tag called:
 - ``picture``, ``figure``, ``language_links``, ``follow_label`` and the date
   filters of ``website.templatetags.site_tags``; ``site_chrome`` (the menu and
   sidebar fragments of ``website.fragments``);
-  ``idr`` of ``subscriptions.templatetags.money``; Django's ``date`` and
-  ``urlencode``; ``default`` with Django's meaning (any false value).
+  ``idr`` of ``subscriptions.templatetags.money``; Django's ``date`` (in the
+  current time zone, as Django's templates apply it) and ``urlencode``;
+  ``default`` with Django's meaning (any false value).
 
 Autoescaping is on (the backend's default, never turned off here): a value is
 escaped unless it is ``Markup`` or Django's ``SafeString`` (article bodies,
 already sanitized, and the photo markup built with ``format_html``).
 """
+
+from datetime import datetime
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template import defaultfilters
@@ -40,6 +43,16 @@ def url(name: str, *args, **kwargs) -> str:
 def current_year() -> str:
     """``{% now "Y" %}``."""
     return dateformat.format(timezone.localtime(), "Y")
+
+
+def date(value, arg=None):
+    """Django's ``date`` as a Django template applies it: an aware datetime in
+    the current time zone first (Django's filter ``expects_localtime``; Jinja
+    does not convert, and the account page showed UTC days, a day early
+    before 07:00 in Jakarta)."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return defaultfilters.date(value, arg)
 
 
 def default(value, fallback=""):
@@ -69,7 +82,7 @@ def environment(**options) -> Environment:
         newsroom_date=site_tags.newsroom_date,
         iso=site_tags.iso,
         idr=idr,
-        date=defaultfilters.date,
+        date=date,
         urlencode=defaultfilters.urlencode,
         default=default,
     )

@@ -2,7 +2,7 @@
 when) and the actions that fit, as a reader sees them (Indonesian site)."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import formats, timezone
@@ -191,3 +191,23 @@ def test_payments_are_listed_with_date_plan_rupiah_and_status(client, plans):
         f"{day}|Premium|−Rp65.000|Dana dikembalikan",
         f"{day}|Premium|Premium, Januari|Rp65.000|Berhasil",
     ]
+
+
+def test_dates_are_jakarta_days_whatever_the_time_of_day_in_utc(client, plans):
+    """20:30 UTC is already the next day in Jakarta: the page names that day."""
+    late_evening_utc = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)
+    sub = SubscriptionFactory(plan=plans["premium"], current_period_end=late_evening_utc)
+    Payment.objects.create(
+        user=sub.user,
+        subscription=sub,
+        amount=65_000,
+        status="succeeded",
+        provider_payment_id="tz1",
+        created_at=late_evening_utc,
+    )
+
+    html = _account(client, sub.user)
+
+    assert 'data-status-date="2026-03-02"' in html
+    assert "<td>2 Mar 2026</td>" in html
+    assert "1 Mar 2026" not in html
