@@ -140,6 +140,10 @@ def clean_body(html: str) -> str:
     turns shortcode paragraphs into blocks.
     """
     body = _clean_once(html)
+    if body == html:
+        # Already clean (a saved body, as the API serves it): a second pass
+        # would give the same again, and cost as much as the first.
+        return body
     # Markup that nests blocks oddly (a <footer> or a heading inside an inline
     # element) can need a second cut; what comes out is a fixed point, so
     # saving a saved body, or rendering it, changes nothing.
