@@ -3,7 +3,8 @@ editor API (``desk``) answer with."""
 
 from functools import lru_cache
 
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.conf import DEFAULT_STORAGE_ALIAS
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from ninja import Field, Schema
 
 from .models import Photo
@@ -52,6 +53,13 @@ PHOTO_FIELDS = (
 )
 
 
+def concrete(storage):
+    """The storage behind Django's lazy ``default_storage`` (``storages``), else
+    ``storage``: every attribute read and ``isinstance`` through the lazy
+    proxy goes through Python code, a few of them per photo of a card."""
+    return storages[DEFAULT_STORAGE_ALIAS] if storage is default_storage else storage
+
+
 def media_url(storage, name: str) -> str:
     """``storage.url(name)``, remembered per process for files on local disk: there
     the URL is a pure function of ``MEDIA_URL`` and the name, and joining them
@@ -86,13 +94,14 @@ def photo_payload(pk: int, values: dict, prefix: str = "") -> dict:
     """``PhotoOut`` of photo ``pk`` from its ``PHOTO_FIELDS`` values (named with ``prefix``)."""
     image = values[prefix + "image"]
     credit = (values[prefix + "credit"], values[prefix + "agency__name"] or "")
+    storage = concrete(Photo._meta.get_field("image").storage)
     return {
         "id": pk,
-        "url": media_url(Photo._meta.get_field("image").storage, image) if image else "",
+        "url": media_url(storage, image) if image else "",
         "width": values[prefix + "width"],
         "height": values[prefix + "height"],
         "alt_text": values[prefix + "alt_text"],
         "caption": values[prefix + "caption"],
         "credit": " / ".join(part for part in credit if part),
-        "renditions": rendition_urls(default_storage, values[prefix + "renditions"]),
+        "renditions": rendition_urls(concrete(default_storage), values[prefix + "renditions"]),
     }
