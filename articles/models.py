@@ -283,6 +283,18 @@ def article_path(
     return f"{head}{section}/{year}/{month}/{day}/{int(pk)}/{slug}/"
 
 
+def address_of(article, place: PathPlace | None = None) -> str:
+    """``article_path`` of an ``Article`` or anything with its card fields
+    (``pk``, ``slug``, ``section_id`` and ``section``, ``published_at``, ``created_at``)."""
+    return article_path(
+        pk=article.pk,
+        slug=article.slug,
+        section_slug=article.section.slug if article.section_id else "",
+        moment=article.published_at or article.created_at,
+        place=place,
+    )
+
+
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _SAMPLE = {"section": "s", "year": "2000", "month": "01", "day": "02", "pk": 3, "slug": "t"}
 _SAMPLE_TAIL = "s/2000/01/02/3/t/"
@@ -462,12 +474,7 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self) -> str:
-        return article_path(
-            pk=self.pk,
-            slug=self.slug,
-            section_slug=self.section.slug if self.section_id else "",
-            moment=self.published_at or self.created_at,
-        )
+        return address_of(self)
 
     @classmethod
     def from_db(cls, db, field_names, values):

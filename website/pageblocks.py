@@ -32,7 +32,7 @@ from articles.models import (
     Photo,
     Section,
     Topic,
-    article_path,
+    address_of,
 )
 from articles.selectors import LIST_LOOKUPS, LIST_ORDER, listed_articles
 from core.prepared import prepared
@@ -131,13 +131,7 @@ class CardArticle(NamedTuple):
     place: PathPlace | None = None  # its list's (``article_path``), or read per address
 
     def get_absolute_url(self) -> str:
-        return article_path(
-            pk=self.pk,
-            slug=self.slug,
-            section_slug=self.section.slug if self.section_id else "",
-            moment=self.published_at or self.created_at,
-            place=self.place,
-        )
+        return address_of(self, self.place)
 
 
 def card_article(values: tuple, *, place: PathPlace | None = None) -> CardArticle:
