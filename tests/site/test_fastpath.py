@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from pagecache import middleware as page_middleware
 from pagecache import readers
 from subscriptions.models import Subscription
 from subscriptions.plans import AD_FREE
@@ -203,3 +204,17 @@ def test_section_hit_needs_no_section_lookup(client, django_assert_num_queries):
         assert client.get(section.get_absolute_url())["X-Page-Cache"] == "hit"
     assert client.get("/rubrik/tidak-ada/").status_code == 404
     assert client.get(section.get_absolute_url() + "?page=x").status_code == 404
+
+
+def test_the_fast_path_forgets_the_paths_it_resolved_when_the_urls_change(settings):
+    """A path's page kind is kept per process; other URL settings resolve it anew."""
+    languages = frozenset(code for code, _ in settings.LANGUAGES)
+    path = "/ekonomi/2026/11/30/7/kopi-naik/"
+    language, kind, kwargs = page_middleware._resolved(path, languages)
+    assert (language, kind, kwargs["pk"], kwargs["slug"]) == ("id", "article", 7, "kopi-naik")
+    assert page_middleware._resolved("/en" + path, languages)[0] == "en"
+    assert page_middleware._resolved("/admin/", languages) is None  # not a cached page
+
+    settings.ROOT_URLCONF = "tests.site.urls_without_pages"
+
+    assert page_middleware._resolved(path, languages) is None
