@@ -78,10 +78,14 @@ def period_key(now: datetime, *, rules: PaywallRules) -> date:
     return period_start(now, rules=rules)
 
 
+def window_start(now: datetime, *, rules: PaywallRules) -> datetime:
+    """The first moment whose reads count at ``now`` (the current window's start)."""
+    return _midnight(period_start(now, rules=rules))
+
+
 def window_reads(meter_id, now: datetime, *, rules: PaywallRules):
     """The meter's reads that count at ``now`` (within the current window)."""
-    since = _midnight(period_start(now, rules=rules))
-    return MeterRead.objects.filter(meter_id=meter_id, read_at__gte=since)
+    return MeterRead.objects.filter(meter_id=meter_id, read_at__gte=window_start(now, rules=rules))
 
 
 def _exhausted_now(exhausted: date | None, now: datetime, *, rules: PaywallRules) -> bool:
@@ -193,7 +197,7 @@ def meter_state(
     exhausted = False
     ids: frozenset[int] = frozenset()
     if lookup is not None:
-        since = _midnight(period_start(now, rules=rules))
+        since = window_start(now, rules=rules)
         if reader.authenticated:
             rows = _user_meter_reads(user_id=lookup["user_id"], since=since)
         else:
@@ -216,8 +220,8 @@ def meter_state(
 
 def _with_window_reads(meters, since: datetime):
     """``(exhausted_period, article_id)`` of the meter and each of its reads since
-    ``since`` (one row with no article when it has none): ``window_reads`` joined
-    to its meter, so a metered page asks once."""
+    ``since`` (``window_start``; one row with no article when it has none):
+    ``window_reads`` joined to its meter, so a metered page asks once."""
     kept = FilteredRelation("reads", condition=Q(reads__read_at__gte=since))
     return meters.annotate(counted_read=kept).values_list(
         "exhausted_period", "counted_read__article_id"

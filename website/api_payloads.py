@@ -30,6 +30,7 @@ from articles.sanitize import clean_body
 from articles.schemas import PHOTO_FIELDS, photo_payload
 from core.api_http import api_datetime
 from core.prepared import fits, prepared
+from core.reversing import URL_SETTINGS
 from paywall.policy import AccessDecision, ArticleFacts
 
 TopicLink = Article.topics.through
@@ -186,7 +187,7 @@ def _reverse(name: str, kwargs: tuple, language, prefix: str) -> str:
 
 @receiver(setting_changed)
 def _forget_paths(*, setting, **kwargs):
-    if setting in {"ROOT_URLCONF", "TIME_ZONE", "USE_TZ", "LANGUAGES", "LANGUAGE_CODE"}:
+    if setting in URL_SETTINGS:
         _reverse.cache_clear()
 
 
