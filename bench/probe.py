@@ -376,7 +376,7 @@ def named_queries() -> dict[str, object]:
     }
     try:
         from paywall.rights import ANONYMOUS
-        from website.search import candidate_plan, clean_query, search_queryset
+        from website.search import candidate_plan, clean_query, ranked_queryset
 
         levels = sorted(ANONYMOUS.search_levels)
         for term in (SEARCH_TERM, COMMON_SEARCH_TERM):
@@ -384,8 +384,8 @@ def named_queries() -> dict[str, object]:
             # (``website.search.candidate_plan``): a word of a few percent of
             # articles, and one of about half of them.
             plan = candidate_plan(term, levels) if connection.vendor == "postgresql" else "-"
-            name = f"search {term!r} (website.search.search_queryset, anonymous; {plan})"
-            queries[name] = search_queryset(clean_query(term), levels=levels)[:20]
+            name = f"search {term!r} (website.search.ranked_queryset, anonymous; {plan})"
+            queries[name] = ranked_queryset(clean_query(term), levels=levels)
     except (ImportError, TypeError, AttributeError) as exc:
         queries["search"] = f"not available: {exc}"
     return queries

@@ -270,7 +270,9 @@ def _local_put(key: str, gens: tuple, value, timeout: int) -> None:
             _local.popitem(last=False)
 
 
-def shared_fragment(name: str, build, *, timeout: int | None = None, lists: bool = True):
+def shared_fragment(
+    name: str, build, *, timeout: int | None = None, lists: bool = True, keep_local: bool = True
+):
     """A value shared by many pages (hot topics, galleries), rebuilt per generation.
 
     ``lists=False`` for what a publish does not change (the menu, hot topics,
@@ -282,12 +284,15 @@ def shared_fragment(name: str, build, *, timeout: int | None = None, lists: bool
     Inside a request whose generations are known (``lookup`` read them), a
     value this process already holds under the same generations is returned
     without a round trip; callers must not change what they get.
+    ``keep_local=False`` for values of which there are many, each asked for
+    rarely (a search's ranking per words): they would push the few shared by
+    every page out of this process's memory.
     """
     key = f"{PREFIX}:frag:{name}"
     timeout = timeout or list_seconds()
     gen_keys = [GLOBAL, LISTS] if lists else [GLOBAL]
     reads = _request_reads.get()
-    if reads is not None and enabled():
+    if keep_local and reads is not None and enabled():
         gens = tuple(reads["gens"].get(k) for k in gen_keys)
         if None not in gens and (found := _local_get(key, gens)) is not None:
             return found[2]
@@ -298,7 +303,7 @@ def shared_fragment(name: str, build, *, timeout: int | None = None, lists: bool
     else:
         value = build()
         entry.store("-", value, {})
-    if entry.gens and None not in entry.gens:
+    if keep_local and entry.gens and None not in entry.gens:
         _local_put(key, entry.gens, value, timeout)
     return value
 

@@ -33,10 +33,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.body import visible_body
-from articles.models import Article
+from articles.models import Article, address_of, path_place
 from articles.rendering import plain_text
 from core.plans import custom_plans
 from core.prepared import prepared
+from pagecache import store as page_cache
 from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
 from paywall.rules import PaywallRules, current_rules
@@ -62,6 +63,8 @@ class Result:
     article: Article
     snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
     text: str  # the same passage as plain text (the API's snippet)
+    url: str = ""  # the article's address (``Article.get_absolute_url``)
+    section_url: str = ""  # its section's, or "" without one
 
 
 def clean_query(raw: str) -> str:
@@ -75,7 +78,7 @@ def clean_query(raw: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "", query).strip()[:MAX_QUERY_LENGTH]
 
 
-def search_queryset(
+def ranked_queryset(
     query: str,
     *,
     levels,
@@ -84,29 +87,32 @@ def search_queryset(
     plan: str | None = None,
     bound: int | None = None,
 ):
-    """The ranked queryset behind ``search_articles`` (``query`` already cleaned);
-    body text counts only where the effective access level is one of ``levels``.
-    ``plan`` and ``bound`` default to ``candidate_plan`` and ``candidate_bound``."""
+    """The ids of the matches a search ranks (``query`` already cleaned), best
+    first: the newest ``bound`` matches, ranked by relevance. Body text counts
+    only where the effective access level is one of ``levels``. ``plan`` and
+    ``bound`` default to ``candidate_plan`` and ``candidate_bound``.
+
+    Only ids and the rank are read here: the rows of the page a reader sees
+    are read by id afterwards (``live_rows``), so the ranking step never joins
+    sections and photos to candidates it does not show."""
     now = now or timezone.now()
     rules = rules or current_rules(now=now)
-    base = (
-        Article.objects.published(at=now).for_listing().with_effective_level(rules=rules, now=now)
-    )
-    if rules.needs_topics:
-        base = base.prefetch_related("topics")  # each result's decision reads them
+    base = Article.objects.published(at=now).with_effective_level(rules=rules, now=now)
     bound = candidate_bound() if bound is None else bound
     if connection.vendor == "postgresql":
-        return _postgres(
+        ranked = _postgres(
             base, query, levels, plan=plan or candidate_plan(query, levels), bound=bound
         )
-    return _fallback(base, query, levels, bound=bound)
+    else:
+        ranked = _fallback(base, query, levels, bound=bound)
+    return ranked.values_list("pk", flat=True)
 
 
-# The ranked query, built and compiled once per process for each shape
+# The ranking query, built and compiled once per process for each shape
 # (``core.prepared``): building and compiling it cost more CPU than PostgreSQL
-# spends running it. A shape is the candidates' plan, the reader's levels, what
-# of the rules the SQL holds (the overrides, the premium-metered hours; not the
-# version: rules built in code all carry the default one), and the slice; the
+# spends running it. A shape is the candidates' plan, the reader's levels and
+# what of the rules the SQL holds (the overrides, the premium-metered hours;
+# not the version: rules built in code all carry the default one); the
 # query's words, "now" and the bound are its values. Rules whose SQL holds a
 # value of its own (an archive wall's cut-off date) cannot be prepared: those
 # searches are built each time (``None`` below).
@@ -115,44 +121,87 @@ _prepared: OrderedDict = OrderedDict()
 _prepared_lock = threading.Lock()
 
 
-def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
-    """The slice ``[offset:offset + limit]`` of ``search_queryset``, as a list."""
-    if connection.vendor != "postgresql":
-        return list(
-            search_queryset(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
-        )
-    plan = candidate_plan(query, levels)
-    # What of the rules the SQL holds (``ArticleQuerySet.with_effective_level``).
-    key = (plan, tuple(levels), rules.overrides, rules.premium_metered_hours, offset, limit)
+def _prepared_for(key, build):
+    """The prepared query kept under ``key`` (made from ``build`` the first
+    time), or None when its shape cannot be prepared."""
     with _prepared_lock:
         run = _prepared.get(key, False)
         if run is False:
-
-            def build(*, query, now, bound):
-                ranked = search_queryset(
-                    query, levels=levels, rules=rules, now=now, plan=plan, bound=bound
-                )
-                return ranked.prefetch_related(None)[offset : offset + limit]
-
             run = _prepared[key] = prepared(build)
         _prepared.move_to_end(key)
         while len(_prepared) > PREPARED_SHAPES:
             _prepared.popitem(last=False)
-    if run is not None:
-        try:
-            # Planned for this query's words (``core.plans``).
-            with custom_plans():
-                found = run(query=query, now=now, bound=candidate_bound())
-        except ValueError:  # the shape cannot be prepared (see above)
-            with _prepared_lock:
-                _prepared[key] = None
-        else:
-            if rules.needs_topics:
-                prefetch_related_objects(found, "topics")  # each result's decision reads them
-            return found
-    ranked = search_queryset(query, levels=levels, rules=rules, now=now, plan=plan)
+    return run
+
+
+def _cannot_prepare(key) -> None:
+    with _prepared_lock:
+        _prepared[key] = None
+
+
+def _rank(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[int]:
+    """``ranked_queryset``'s ids, planned for this query's words (``core.plans``)."""
+    if connection.vendor != "postgresql":
+        return list(ranked_queryset(query, levels=levels, rules=rules, now=now))
+    plan = candidate_plan(query, levels)
+    # What of the rules the SQL holds (``ArticleQuerySet.with_effective_level``).
+    key = ("rank", plan, tuple(levels), rules.overrides, rules.premium_metered_hours)
+
+    def build(*, query, now, bound):
+        return ranked_queryset(query, levels=levels, rules=rules, now=now, plan=plan, bound=bound)
+
+    run = _prepared_for(key, build)
     with custom_plans():
-        return list(ranked[offset : offset + limit])
+        if run is not None:
+            try:
+                return run(query=query, now=now, bound=candidate_bound())
+            except ValueError:  # the shape cannot be prepared (see above)
+                _cannot_prepare(key)
+        return list(ranked_queryset(query, levels=levels, rules=rules, now=now, plan=plan))
+
+
+def ranked_ids(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[int]:
+    """The ids ``ranked_queryset`` gives, kept for the pages that follow.
+
+    A reader who pages through results asks for the same ranking again, page
+    after page; the ranking (every candidate's vectors) is what a search costs
+    the database, and reading 20 rows by id costs little. The ids are kept in
+    the shared cache, as the results pages are: under the page cache's
+    ``global`` and ``lists`` generations (every change to an article or a list
+    bumps them), for at most as long as a list page, per words, levels, bound
+    and what of the rules decides the levels. They are ids only: the rows,
+    decisions and snippets are made per page."""
+    named = repr((query, levels, candidate_bound(), rules.version, rules.overrides))
+    named += repr(rules.premium_metered_hours)
+    digest = hashlib.blake2b(named.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return page_cache.shared_fragment(
+        f"search-ranked:{digest}",
+        lambda: _rank(query, levels=levels, rules=rules, now=now),
+        keep_local=False,
+    )
+
+
+@prepared
+def _live_rows(*, pks: list[int], now):
+    return Article.objects.published(at=now).for_listing().filter(pk__in=pks)
+
+
+def live_rows(pks: list[int], *, now) -> list[Article]:
+    """The live articles among ``pks``, loaded for a result, in the order of ``pks``."""
+    if not pks:
+        return []
+    by_pk = {article.pk: article for article in _live_rows(pks=list(pks), now=now)}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
+    """Articles ``[offset:offset + limit]`` of the ranking, loaded for a result."""
+    found = live_rows(
+        ranked_ids(query, levels=levels, rules=rules, now=now)[offset : offset + limit], now=now
+    )
+    if rules.needs_topics:
+        prefetch_related_objects(found, "topics")  # each result's decision reads them
+    return found
 
 
 def search_articles(
@@ -179,6 +228,8 @@ def search_articles(
     rules = rules or current_rules(now=now)
     found = _ranked(query, levels=levels, rules=rules, now=now, offset=offset, limit=limit)
     terms = _terms(query)
+    place = path_place()  # what the page's addresses share, read once
+    section_urls: dict[int, str] = {}
     results = []
     for article in found:
         # Each result's own decision: the rules' overrides may change its level.
@@ -186,7 +237,20 @@ def search_articles(
             rights=rights, article=article, surface=Surface.SEARCH, rules=rules, now=now
         )
         text = snippet_text(article, decision=decision, terms=terms)
-        results.append(Result(article=article, snippet=mark_terms(text, terms), text=text))
+        section_url = ""
+        if article.section_id:
+            section_url = section_urls.get(article.section_id) or section_urls.setdefault(
+                article.section_id, article.section.get_absolute_url()
+            )
+        results.append(
+            Result(
+                article=article,
+                snippet=mark_terms(text, terms),
+                text=text,
+                url=address_of(article, place),
+                section_url=section_url,
+            )
+        )
     return results
 
 

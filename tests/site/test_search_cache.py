@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from paywall.policy import Surface, decide
@@ -52,6 +54,25 @@ def test_each_query_and_page_is_its_own_entry(client):
     second = client.get("/search/?q=qvzcabai&page=2")
     assert second["X-Page-Cache"] == "miss"
     assert "qvzcabai naik" not in second.content.decode()
+
+
+def test_the_next_page_is_read_by_id_from_the_kept_ranking(client):
+    now = timezone.now()
+    stories = [
+        ArticleFactory(headline=f"Harga qvzcabai naik ({n})", published_at=now - timedelta(hours=n))
+        for n in range(25)
+    ]
+    first = client.get("/search/?q=qvzcabai").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/search/?q=qvzcabai&page=2").content.decode()
+    # No query of the second page looks for the words: the ranking was kept.
+    assert queries.captured_queries
+    assert not [q["sql"] for q in queries.captured_queries if "qvzcabai" in q["sql"]]
+    shown = [s for s in stories if s.headline in first]
+    rest = [s for s in stories if s.headline in second]
+    assert len(shown) == 20
+    assert len(rest) == 5
+    assert not set(shown) & set(rest)
 
 
 def test_an_edit_empties_the_cached_results(client):
