@@ -11,6 +11,8 @@ middleware) and misses the page cache:
   premium teasers, as the bench's uncached scenario rotates), so the page entry
   misses while the shared per-section lists stay warm, as on a busy site;
 - ``search``: a different query or results page each request (page misses);
+- ``search, next page``: page 2 of each of those words, page 1 asked for
+  just before (not measured): a page miss whose ranking is kept;
 - ``home``, ``section``, ``topic``, ``author``: the page entry is deleted
   before each request (``warm``: shared fragments kept), or every generation
   is bumped before each request (``cold``: as just after a publish);
@@ -160,6 +162,10 @@ def scenarios(n: int):
     if len(paths) < n + 5:  # few common words: walk them again, after a purge
         paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
     yield "search (rotating queries and pages)", paths, _purge_on_repeat(paths)
+    firsts = [path for path in paths if "&page=" not in path]
+    yield "search, next page (page 1 read first)", [f"{p}&page=2" for p in firsts], _first_page(
+        firsts
+    )
     for name, (path, page) in list_pages().items():
         key = f"{page_cache.PREFIX}:page:id:{page}:anonymous"
         yield (
@@ -182,6 +188,18 @@ def _purge_on_repeat(paths: list[str]):
             page_cache.purge_all()
             seen.clear()
         seen.add(path)
+
+    return before
+
+
+def _first_page(firsts: list[str]):
+    """Ask for page 1 of the words before their page 2 is measured (a reader
+    paging on): the ranking is kept, page 2 is still a page miss."""
+    remaining = iter(firsts)
+    reader = Client()
+
+    def before() -> None:
+        reader.get(next(remaining), HTTP_HOST=HOST)
 
     return before
 

@@ -52,7 +52,6 @@ from .api_payloads import (
     card_page,
     card_payloads,
     detail_payload,
-    values_of,
 )
 from .schemas import (
     AccessLevelName,
@@ -325,7 +324,7 @@ def search(
         if hit is not None:
             return json_payload(hit["html"])
     found = article_search.search_articles(q, rights=rights, limit=limit, rules=rules, now=now)
-    cards = card_payloads([values_of(result.article) for result in found])
+    cards = card_payloads([result.row for result in found])
     items = [
         {"article": card, "snippet": result.text} for card, result in zip(cards, found, strict=True)
     ]

@@ -283,33 +283,6 @@ def card_payloads(rows: list[dict]) -> list[dict]:
     return [_card(row, topics[row["id"]], authors[row["id"]], links) for row in rows]
 
 
-def values_of(article: Article) -> dict:
-    """A ``CARD_VALUES`` row of an article loaded with ``for_listing()`` (search
-    results, which the site and the API share, are model instances)."""
-    row = {
-        field: getattr(article, field)
-        for field in CARD_VALUES
-        if "__" not in field and field != "id"
-    }
-    row["id"] = article.pk
-    section = article.section if article.section_id else None
-    row["section__name"] = section.name if section else None
-    row["section__slug"] = section.slug if section else None
-    row["section__parent_id"] = section.parent_id if section else None
-    photo = article.lead_photo if article.lead_photo_id else None
-    for field in PHOTO_FIELDS:
-        if photo is None:
-            value = None
-        elif field == "image":
-            value = photo.image.name
-        elif field == "agency__name":
-            value = photo.agency.name if photo.agency_id else None
-        else:
-            value = getattr(photo, field)
-        row[PHOTO_PREFIX + field] = value
-    return row
-
-
 def article_row(row: dict, topics: list[dict]) -> ArticleRow:
     """What the paywall policy reads of a ``DETAIL_VALUES`` row and its topics."""
     return ArticleRow(

@@ -22,18 +22,19 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Value, When, prefetch_related_objects
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.body import visible_body
-from articles.models import Article, address_of, path_place
+from articles.models import Article
 from articles.rendering import plain_text
 from core.plans import custom_plans
 from core.prepared import prepared
@@ -41,6 +42,8 @@ from pagecache import store as page_cache
 from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
 from paywall.rules import PaywallRules, current_rules
+
+from .api_payloads import CARD_VALUES, ArticleRow, Links
 
 CONFIG = "indonesian"
 # Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
@@ -60,11 +63,31 @@ SNIPPET_CHARS = 240
 
 @dataclass
 class Result:
-    article: Article
+    """One found article: its card row (``website.api_payloads.CARD_VALUES``,
+    what the API's card is made of), its address and its section's, and the
+    snippet its own paywall decision lets through. Never its body."""
+
+    row: dict
     snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
     text: str  # the same passage as plain text (the API's snippet)
-    url: str = ""  # the article's address (``Article.get_absolute_url``)
-    section_url: str = ""  # its section's, or "" without one
+    url: str  # the article's address (``Article.get_absolute_url``)
+    section_url: str  # its section's, or "" without one
+
+    @property
+    def pk(self) -> int:
+        return self.row["id"]
+
+    @property
+    def headline(self) -> str:
+        return self.row["headline"]
+
+    @property
+    def section_name(self) -> str | None:
+        return self.row["section__name"]
+
+    @property
+    def published_at(self):
+        return self.row["published_at"]
 
 
 def clean_query(raw: str) -> str:
@@ -181,27 +204,59 @@ def ranked_ids(query: str, *, levels: list[str], rules: PaywallRules, now) -> li
     )
 
 
+@cache
+def _result_rows():
+    """Articles as card rows with their body (for the snippet), built once per
+    process: resolving two dozen related fields costs more than the query."""
+    return Article.objects.values(*CARD_VALUES, "body")
+
+
 @prepared
 def _live_rows(*, pks: list[int], now):
-    return Article.objects.published(at=now).for_listing().filter(pk__in=pks)
+    return _result_rows().published(at=now).filter(pk__in=pks)
 
 
-def live_rows(pks: list[int], *, now) -> list[Article]:
-    """The live articles among ``pks``, loaded for a result, in the order of ``pks``."""
+def live_rows(pks: list[int], *, now) -> list[dict]:
+    """The card rows (and bodies) of the live articles among ``pks``, in the
+    order of ``pks``: rows, not model instances (a model instance per row and
+    per related object cost more than the rest of a result)."""
     if not pks:
         return []
-    by_pk = {article.pk: article for article in _live_rows(pks=list(pks), now=now)}
+    by_pk = {row["id"]: row for row in _live_rows(pks=list(pks), now=now)}
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
+def _topic_slugs(pks: list[int]) -> dict[int, set[str]]:
+    """Each article's topic slugs (the rules' topic overrides read them)."""
+    slugs: dict[int, set[str]] = {pk: set() for pk in pks}
+    tagged = Article.topics.through.objects.filter(article_id__in=pks)
+    for article_id, slug in tagged.values_list("article_id", "topic__slug"):
+        slugs[article_id].add(slug)
+    return slugs
+
+
 def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
-    """Articles ``[offset:offset + limit]`` of the ranking, loaded for a result."""
-    found = live_rows(
+    """``(row, facts)`` of articles ``[offset:offset + limit]`` of the ranking:
+    each card row and what the paywall policy reads of it."""
+    rows = live_rows(
         ranked_ids(query, levels=levels, rules=rules, now=now)[offset : offset + limit], now=now
     )
-    if rules.needs_topics:
-        prefetch_related_objects(found, "topics")  # each result's decision reads them
-    return found
+    # Each result's decision reads its topics only where the rules name topics.
+    topics = _topic_slugs([row["id"] for row in rows]) if rows and rules.needs_topics else {}
+    return [
+        (
+            row,
+            ArticleRow(
+                pk=row["id"],
+                access_level=row["access_level"],
+                section_slug=row["section__slug"] if row["section_id"] else "",
+                topic_slugs=frozenset(topics.get(row["id"], ())),
+                published_at=row["published_at"],
+                body=row["body"],
+            ),
+        )
+        for row in rows
+    ]
 
 
 def search_articles(
@@ -228,27 +283,23 @@ def search_articles(
     rules = rules or current_rules(now=now)
     found = _ranked(query, levels=levels, rules=rules, now=now, offset=offset, limit=limit)
     terms = _terms(query)
-    place = path_place()  # what the page's addresses share, read once
-    section_urls: dict[int, str] = {}
+    links = Links()  # what the page's addresses share, read once
     results = []
-    for article in found:
+    for row, facts in found:
         # Each result's own decision: the rules' overrides may change its level.
         decision = decide(
-            rights=rights, article=article, surface=Surface.SEARCH, rules=rules, now=now
+            rights=rights, article=facts, surface=Surface.SEARCH, rules=rules, now=now
         )
-        text = snippet_text(article, decision=decision, terms=terms)
-        section_url = ""
-        if article.section_id:
-            section_url = section_urls.get(article.section_id) or section_urls.setdefault(
-                article.section_id, article.section.get_absolute_url()
-            )
+        text = snippet_text(facts, decision=decision, terms=terms, dek=row["dek"])
         results.append(
             Result(
-                article=article,
+                row=row,
                 snippet=mark_terms(text, terms),
                 text=text,
-                url=address_of(article, place),
-                section_url=section_url,
+                url=links.article(row),
+                section_url=links.of("website:section", row["section__slug"])
+                if row["section_id"]
+                else "",
             )
         )
     return results
@@ -443,9 +494,10 @@ def visible_text(article, decision: AccessDecision) -> str:
     return text
 
 
-def snippet_text(article, *, decision: AccessDecision, terms: list[str]) -> str:
-    """A short plain-text passage of what ``decision`` lets the reader see, near the words."""
-    text = " ".join(part for part in (article.dek, visible_text(article, decision)) if part)
+def snippet_text(article, *, decision: AccessDecision, terms: list[str], dek: str = "") -> str:
+    """A short plain-text passage of the dek and what ``decision`` lets the reader
+    see of ``article``'s body, near the words."""
+    text = " ".join(part for part in (dek, visible_text(article, decision)) if part)
     lower = text.lower()
     positions = [lower.find(t) for t in terms if lower.find(t) >= 0]
     start = max(min(positions) - 60, 0) if positions else 0

@@ -201,4 +201,4 @@ def test_repeated_searches_find_what_the_rules_let_each_reader_search(rules):
             (subscriber, ["Catatan baru", "Catatan lama"]),
         ]:
             found = search_articles("qvzarsip", rights=rights, rules=rules, now=now)
-            assert sorted(r.article.headline for r in found) == expected
+            assert sorted(r.headline for r in found) == expected

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(query: str) -> list[int]:
-    return [result.article.pk for result in search_articles(query, rights=ANONYMOUS)]
+    return [result.pk for result in search_articles(query, rights=ANONYMOUS)]
 
 
 @pytest.fixture
