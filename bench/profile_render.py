@@ -163,8 +163,10 @@ def scenarios(n: int):
         paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
     yield "search (rotating queries and pages)", paths, _purge_on_repeat(paths)
     firsts = [path for path in paths if "&page=" not in path]
-    yield "search, next page (page 1 read first)", [f"{p}&page=2" for p in firsts], _first_page(
-        firsts
+    yield (
+        "search, next page (page 1 read first)",
+        [f"{p}&page=2" for p in firsts],
+        _first_page(firsts),
     )
     for name, (path, page) in list_pages().items():
         key = f"{page_cache.PREFIX}:page:id:{page}:anonymous"
