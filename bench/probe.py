@@ -180,18 +180,28 @@ def list_rotation(kind: str, limit: int = 3000) -> list[str]:
     return paths[:limit]
 
 
-def search_rotation(limit: int = 3000) -> list[str]:
-    """Distinct search pages, each a page-cache miss: the words ``ANALYZE``
-    found most common in headlines (``website.search``'s statistics), so
-    most have results, and their next pages, page 1 of every word first."""
+def search_words() -> list[str]:
+    """Words readers search for that have results: those ``ANALYZE`` found most
+    common in headlines, then in bodies (``website.search``'s statistics)."""
     from website.search import _lexeme_stats
 
-    words = sorted(_lexeme_stats()["title"], key=lambda w: -_lexeme_stats()["title"][w])
-    words = [w for w in words if w.isalpha() and len(w) > 2] or [SEARCH_TERM]
+    stats = _lexeme_stats()
+    words = []
+    for part in ("title", "body"):
+        shares = stats[part]
+        words += sorted(shares, key=lambda w: -shares[w])
+    words = [w for w in dict.fromkeys(words) if w.isalpha() and len(w) > 2]
+    return words or [SEARCH_TERM]
+
+
+def search_rotation(pages: range = range(1, 2), limit: int = 3000) -> list[str]:
+    """Distinct search pages, each a page-cache miss: page 1 of each of
+    ``search_words`` (each a new query: its ranking is not kept), or their next
+    ``pages``, page 2 of every word first."""
     base = search_url().split("?", 1)[0]
     paths = []
-    for number in range(1, 6):
-        for word in words:
+    for number in pages:
+        for word in search_words():
             paths.append(f"{base}?q={word}" + (f"&page={number}" if number > 1 else ""))
     return paths[:limit]
 
@@ -431,9 +441,11 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
     lists = {}
-    for kind in ("section", "topic", "author", "search", "api_list", "api_detail"):
+    for kind in ("section", "topic", "author", "search", "search_pages", "api_list", "api_detail"):
         if kind == "search":
             listed = search_rotation()
+        elif kind == "search_pages":
+            listed = search_rotation(pages=range(2, 6))
         elif kind.startswith("api_"):
             listed = api_rotation(kind)
         else:

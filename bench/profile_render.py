@@ -10,7 +10,7 @@ middleware) and misses the page cache:
 - ``article``: a different article each request (free, registration and
   premium teasers, as the bench's uncached scenario rotates), so the page entry
   misses while the shared per-section lists stay warm, as on a busy site;
-- ``search``: a different query or results page each request (page misses);
+- ``search``: a different query each request (page 1: a page miss and a new ranking);
 - ``search, next page``: page 2 of each of those words, page 1 asked for
   just before (not measured): a page miss whose ranking is kept;
 - ``home``, ``section``, ``topic``, ``author``: the page entry is deleted
@@ -103,15 +103,11 @@ def article_paths(n: int) -> list[str]:
 
 
 def search_paths(n: int) -> list[str]:
-    """Distinct search pages (the most common headline words, then their next
-    pages): each misses the page cache, as the bench's ``search_uncached``."""
-    from website.search import _lexeme_stats
+    """Page 1 of distinct searches (``bench/probe.py``'s ``search_words``): each a
+    new query, as the bench's ``search_uncached``."""
+    from probe import search_words  # bench/probe.py, beside this script
 
-    shares = _lexeme_stats()["title"]
-    words = [w for w in sorted(shares, key=lambda w: -shares[w]) if w.isalpha() and len(w) > 2]
-    pages = [""] + [f"&page={number}" for number in range(2, 6)]
-    paths = [f"{reverse('website:search')}?q={w}{page}" for page in pages for w in words]
-    return paths[:n]
+    return [f"{reverse('website:search')}?q={word}" for word in search_words()][:n]
 
 
 def warm(client: Client) -> None:
@@ -161,8 +157,8 @@ def scenarios(n: int):
     paths = search_paths(n + 5)
     if len(paths) < n + 5:  # few common words: walk them again, after a purge
         paths = (paths * (1 + (n + 5) // max(len(paths), 1)))[: n + 5]
-    yield "search (rotating queries and pages)", paths, _purge_on_repeat(paths)
-    firsts = [path for path in paths if "&page=" not in path]
+    yield "search, a new query (page 1)", paths, _purge_on_repeat(paths)
+    firsts = list(dict.fromkeys(paths))  # each word once: its page 2 is a page miss
     yield (
         "search, next page (page 1 read first)",
         [f"{p}&page=2" for p in firsts],

@@ -184,7 +184,7 @@ def _size_targets(size: str, rows: dict, sized: dict, factor: float = 1.0) -> li
                 )
             )
     if size == BIG:
-        for name in ("search", "search_uncached", "api_search"):
+        for name in ("search", "search_uncached", "search_pages", "api_search"):
             row = rows.get(name)
             if _measured(row):
                 checks.append(

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.client import HTTPConnection
@@ -85,6 +86,9 @@ class Scenario:
     url_key: str  # a key of the probe's URLs, "rotation" or "static"
     via: str = "app"  # "app": gunicorn directly; "nginx": through the CDN stand-in
     who: str | None = None  # the demo account whose session cookie is sent
+    # A rotation whose paths are read (unmeasured) after each flush of the page
+    # cache and before the load: what a reader asked for just before.
+    prime: str | None = None
 
 
 SCENARIOS = [
@@ -103,7 +107,15 @@ SCENARIOS = [
     Scenario("author_uncached", "Author pages, uncached (rotating ?page=)", "rotation:author"),
     Scenario("search", "Search", "search"),
     # Distinct queries and pages: each a page-cache miss (``probe.search_rotation``).
-    Scenario("search_uncached", "Search, uncached (rotating ?q= and ?page=)", "rotation:search"),
+    Scenario("search_uncached", "Search, a new query (rotating ?q=, page 1)", "rotation:search"),
+    # The same words' next pages, each a page miss after page 1 was read (its
+    # ranking kept, as for a reader paging on): ``Scenario.prime``.
+    Scenario(
+        "search_pages",
+        "Search, next pages (rotating ?q= and ?page=2-5, page 1 read first)",
+        "rotation:search_pages",
+        prime="search",
+    ),
     Scenario("api_search", "API search", "api_search"),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
@@ -525,12 +537,20 @@ def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) ->
     row["vary"] = headers.get("vary", "")
     rotating = scenario.url_key.startswith("rotation")
     paths_file = Path(rotation_of(scenario, prepared)["file"]) if rotating else None
+    prime = None
+    if scenario.prime:
+        prime = Path(prepared["list_rotations"][scenario.prime]["file"]).read_text().split()
+    if paths_file:
+        # The warm-up's rate sets how long the load lasts (no path may repeat):
+        # measure it on misses, not on what an earlier run left in the cache.
+        flush_page_cache(size)
+        read_all(port, prime)
     warm = wrk(port, path, WARMUP, cookie, paths_file)
     if paths_file:
         distinct = rotation_of(scenario, prepared)["count"]
         row["distinct_urls"] = distinct
         result, cpu, others = load_without_repeats(
-            port, path, paths_file, distinct, warm["rps"], size, groups
+            port, path, paths_file, distinct, warm["rps"], size, groups, prime
         )
     else:
         sampler = CpuSampler(groups, DATABASES[size])
@@ -554,14 +574,23 @@ def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) ->
     return row
 
 
-def load_without_repeats(port, path, paths_file, distinct, rps, size, groups):
-    """Load the rotating URLs for as long as none repeats: flush the page cache,
-    run for the time the URL list lasts at the expected rate, and run again,
-    shorter, if requests outran the list (the rate varies on a busy machine)."""
+def read_all(port: int, paths: list[str] | None) -> None:
+    """Ask for each of ``paths`` once, four at a time (a scenario's ``prime``)."""
+    if paths:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda path: http_get(port, path), paths))
+
+
+def load_without_repeats(port, path, paths_file, distinct, rps, size, groups, prime=None):
+    """Load the rotating URLs for as long as none repeats: flush the page cache
+    (and read ``prime``'s paths), run for the time the URL list lasts at the
+    expected rate, and run again, shorter, if requests outran the list (the
+    rate varies on a busy machine)."""
     seconds = DURATION
     for _ in range(3):
         seconds = max(1, min(seconds, int(0.7 * distinct / max(rps, 1))))
         flush_page_cache(size)
+        read_all(port, prime)
         sampler = CpuSampler(groups, DATABASES[size])
         result = wrk(port, path, seconds, None, paths_file)
         cpu = sampler.stop()
