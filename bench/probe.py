@@ -155,8 +155,9 @@ def rotation_paths(exclude: set[str]) -> list[str]:
 
 def list_rotation(kind: str, limit: int = 3000) -> list[str]:
     """Distinct pages of every section, topic or author (``?page=n``), page 1 first:
-    each is a miss for the page cache (the archive walked by readers and bots)."""
-    from website.views import PER_PAGE
+    each is a miss for the page cache (the archive walked by readers and bots),
+    up to the last page the site shows (``MAX_PAGE``; past it is a 404)."""
+    from website.views import MAX_PAGE, PER_PAGE
 
     live = Article.objects.published()
     if kind == "section":
@@ -171,7 +172,7 @@ def list_rotation(kind: str, limit: int = 3000) -> list[str]:
         owners = [
             (a.get_absolute_url(), live.filter(authors=a).count()) for a in Author.objects.all()
         ]
-    pages = max((count + PER_PAGE - 1) // PER_PAGE for _, count in owners)
+    pages = min(max((count + PER_PAGE - 1) // PER_PAGE for _, count in owners), MAX_PAGE)
     paths = []
     for number in range(1, pages + 1):  # interleaved: page 1 of every owner first
         for url, count in owners:
