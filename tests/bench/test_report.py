@@ -129,3 +129,17 @@ def test_shared_pages_count_once_for_the_memory_target(results):
     memory["workers"] = [{"rss": 120.0, "pss": 70.0, "uss": 40.0}] * 2
     target = "worker memory (MiB, max): RSS, or PSS with --preload"
     assert verdicts(results)[(target, "100000")] == "PASS"
+
+
+def test_a_search_is_judged_new_and_paged_on(results):
+    """A new query and a next page are held to the same search targets at 100k
+    (scaled by the floor: this machine is twice as slow as the reference)."""
+    results["sizes"]["100000"]["scenarios"] += [
+        row("search_uncached", rps=80, p50=50.0, cpu=12.0),  # limits: 100 req/s, 40 ms
+        row("search_pages", rps=420, p50=18.0, cpu=4.0),
+    ]
+    got = verdicts(results)
+    assert got[("search_uncached: req/s", "100000")] == "FAIL"
+    assert got[("search_uncached: p50 ms", "100000")] == "FAIL"
+    assert got[("search_pages: req/s", "100000")] == "PASS"
+    assert got[("search_pages: p50 ms", "100000")] == "PASS"
