@@ -252,7 +252,9 @@ def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: 
                 section_slug=row["section__slug"] if row["section_id"] else "",
                 topic_slugs=frozenset(topics.get(row["id"], ())),
                 published_at=row["published_at"],
-                body=row["body"],
+                # The body goes to the facts (``visible_body`` cuts the snippet's
+                # text from it by the decision), not with the row to the page.
+                body=row.pop("body"),
             ),
         )
         for row in rows

@@ -202,3 +202,17 @@ def test_repeated_searches_find_what_the_rules_let_each_reader_search(rules):
         ]:
             found = search_articles("qvzarsip", rights=rights, rules=rules, now=now)
             assert sorted(r.headline for r in found) == expected
+
+
+def test_a_result_carries_no_body_only_what_its_decision_lets_through(premium_article):
+    """Results are rows: the body is read for the snippet and stays with the
+    paywall's facts, so a results page (or its cached copy) cannot show it."""
+    [anonymous] = search_articles("Nikel", rights=ANONYMOUS)
+    subscriber = signed_in(user_id=1, entitlements=frozenset({PREMIUM_CONTENT}))
+    [whole] = search_articles("Nikel", rights=subscriber)
+    for result in (anonymous, whole):
+        assert result.pk == premium_article.pk
+        assert "body" not in result.row
+        assert SECRET not in repr(result.row)
+    assert SECRET not in anonymous.text
+    assert "Paragraf pembuka" in anonymous.text or "Paragraf kedua" in anonymous.text
