@@ -112,12 +112,15 @@ class Site:
         )
         return result.stdout.strip()
 
-    def article_urls(self, access_level: str, count: int) -> list[str]:
+    def article_urls(self, access_level: str, count: int, *, paragraphs: int = 0) -> list[str]:
+        """The newest ``count`` live articles of ``access_level`` (with at least
+        ``paragraphs`` paragraphs: other journeys publish short stories)."""
         code = (
             "from articles.models import Article\n"
             f"qs = Article.objects.published().filter(access_level={access_level!r})\n"
-            f"qs = qs.order_by('-published_at')[:{count}]\n"
-            "print('\\n'.join(a.get_absolute_url() for a in qs))"
+            "qs = [a for a in qs.order_by('-published_at')"
+            f" if a.body.count('<p>') + a.body.count('<p ') >= {paragraphs}]\n"
+            f"print('\\n'.join(a.get_absolute_url() for a in qs[:{count}]))"
         )
         return [self.url + path for path in self.query(code).splitlines()]
 

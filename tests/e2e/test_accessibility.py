@@ -187,6 +187,9 @@ def test_editor_admin_pages_have_no_serious_or_critical_axe_violations(site, pag
     with page.expect_navigation():
         page.locator("#result_list tbody tr th a").first.click()
     expect(page.locator("#article_form")).to_be_visible()
+    # The body editor's greyed-out buttons (undo with nothing to undo) say so.
+    greyed = page.locator(".prose-menubar__button.disabled:not(.active)")
+    expect(greyed.first).to_have_attribute("aria-disabled", "true")
     found += _check(axe, page, "admin-article-change")
     assert not found, "\n".join(found)
 

@@ -14,7 +14,8 @@ def meter_left(page) -> str | None:
 
 def test_reader_meets_the_meter_registers_subscribes_and_cancels(site, page, shot):
     metered = site.article_urls("metered", 5)
-    premium = site.article_urls("premium", 1)[0]
+    # A whole demo story (the editor's journey publishes a three-paragraph one).
+    premium = site.article_urls("premium", 1, paragraphs=4)[0]
 
     # An anonymous reader gets three free metered articles, told how many are left.
     for url, left in zip(metered[:3], ["2", "1", "0"], strict=True):

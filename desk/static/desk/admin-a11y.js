@@ -3,7 +3,7 @@
 // the date and time halves of a date-time field, and the inputs of a tabular inline.
 // Names come from the labels and column headers already on the page (so they are in
 // the page's language). Widgets that redraw themselves (select2) are fixed again on
-// every change.
+// every change; the body editor's greyed-out toolbar buttons are marked aria-disabled.
 (function () {
   "use strict";
 
@@ -32,6 +32,13 @@
   }
 
   function fix() {
+    // The prose editor's toolbar greys out what cannot be used now (undo with
+    // nothing to undo) with a class: say so to assistive technology too.
+    document.querySelectorAll(".prose-menubar__button").forEach(function (button) {
+      const off = button.classList.contains("disabled") && !button.classList.contains("active");
+      if (off && button.getAttribute("aria-disabled") !== "true") button.setAttribute("aria-disabled", "true");
+      if (!off && button.hasAttribute("aria-disabled")) button.removeAttribute("aria-disabled");
+    });
     // The prose editor: its contenteditable is named after the field's label.
     document.querySelectorAll(".ProseMirror[contenteditable]").forEach(function (editor) {
       const textarea = editor.closest(".prose-editor, .form-row, .fieldBox");
@@ -86,6 +93,12 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     fix();
-    new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+    // Classes too: the editor's toolbar turns buttons on and off by class.
+    new MutationObserver(later).observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["class"],
+    });
   });
 })();
