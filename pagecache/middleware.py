@@ -46,9 +46,9 @@ from importlib import import_module
 from types import MappingProxyType
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core.cache import cache
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, ValidationError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -207,6 +207,13 @@ class PageCacheHitMiddleware:
             user_id = data.get(SESSION_KEY)
             if user_id is not None:
                 if data.get(BACKEND_SESSION_KEY) not in FAST_BACKENDS:
+                    return None
+                # The session keeps the id as text; the view's reader has the
+                # account's own (``django.contrib.auth.get_user`` converts it
+                # the same way): the meter's query and the experiment arm read it.
+                try:
+                    user_id = get_user_model()._meta.pk.to_python(user_id)
+                except ValidationError:
                     return None
                 # The experiment arm needs only the bucket (the browser's meter id,
                 # the session's pin), not the account: the rules come first, the

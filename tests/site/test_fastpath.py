@@ -186,6 +186,25 @@ def test_metered_reread_is_a_hit_that_spends_nothing(client, django_assert_max_n
     assert f'data-meter-left="{int(left.group(1)) - 1}"' in after.content.decode()
 
 
+def test_a_metered_reread_is_a_hit_in_a_process_that_never_counted_a_read(client):
+    """The fast path asks for a signed-in reader's meter with the account's id,
+    not the session's text: in a process whose meter query was first prepared
+    there (a second web node, after its restart), a text id had made a 500."""
+    from paywall.meter import _user_meter_reads
+
+    reader = UserFactory()
+    article = ArticleFactory(access_level="metered")
+    client.force_login(reader)
+    first = client.get(article.get_absolute_url())
+    _user_meter_reads.shapes.clear()  # as in a process that prepared nothing yet
+    readers.forget_meter(reader.pk)  # and that has no meter record for this reader
+    again = client.get(article.get_absolute_url())
+    assert again.status_code == 200
+    assert again["X-Page-Cache"] == "hit"
+    assert again.content == first.content
+    assert len(_user_meter_reads.shapes) == 1  # prepared again, by the fast path
+
+
 def test_forged_meter_cookie_still_gets_replaced_on_a_cached_page(client):
     article = ArticleFactory()
     client.get(article.get_absolute_url())
