@@ -190,7 +190,7 @@ def article_detail(request, article_id: int = id_path("article")):
     if found is None:
         raise Http404
     row, topics, authors, links = found
-    facts = article_row(row, topics)
+    facts = article_row(row, (topic["slug"] for topic in topics))
     rights = reader_rights(request)
     decision = open_article(request, rights=rights, article=facts, surface=Surface.API)
     _cache_as(request, cache_policy(decision, rights=rights, surface=Surface.API))

@@ -283,13 +283,14 @@ def card_payloads(rows: list[dict]) -> list[dict]:
     return [_card(row, topics[row["id"]], authors[row["id"]], links) for row in rows]
 
 
-def article_row(row: dict, topics: list[dict]) -> ArticleRow:
-    """What the paywall policy reads of a ``DETAIL_VALUES`` row and its topics."""
+def article_row(row: dict, topic_slugs=()) -> ArticleRow:
+    """What the paywall policy reads of a row with ``CARD_VALUES`` and the body
+    (the detail's, a search result's) and of its topics' slugs."""
     return ArticleRow(
         pk=row["id"],
         access_level=row["access_level"],
         section_slug=row["section__slug"] if row["section_id"] else "",
-        topic_slugs=frozenset(topic["slug"] for topic in topics),
+        topic_slugs=frozenset(topic_slugs),
         published_at=row["published_at"],
         body=row["body"],
     )

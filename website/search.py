@@ -43,7 +43,7 @@ from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
 from paywall.rules import PaywallRules, current_rules
 
-from .api_payloads import CARD_VALUES, ArticleRow, Links
+from .api_payloads import CARD_VALUES, Links, article_row
 
 CONFIG = "indonesian"
 # Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
@@ -243,22 +243,14 @@ def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: 
     )
     # Each result's decision reads its topics only where the rules name topics.
     topics = _topic_slugs([row["id"] for row in rows]) if rows and rules.needs_topics else {}
-    return [
-        (
-            row,
-            ArticleRow(
-                pk=row["id"],
-                access_level=row["access_level"],
-                section_slug=row["section__slug"] if row["section_id"] else "",
-                topic_slugs=frozenset(topics.get(row["id"], ())),
-                published_at=row["published_at"],
-                # The body goes to the facts (``visible_body`` cuts the snippet's
-                # text from it by the decision), not with the row to the page.
-                body=row.pop("body"),
-            ),
-        )
-        for row in rows
-    ]
+    found = []
+    for row in rows:
+        facts = article_row(row, topics.get(row["id"], ()))
+        # The body goes with the facts (``visible_body`` cuts the snippet's text
+        # from it by the decision), not with the row to the page.
+        del row["body"]
+        found.append((row, facts))
+    return found
 
 
 def search_articles(
