@@ -6,7 +6,12 @@ server cuts the teaser at a block boundary, so a gated reader never receives
 the rest.
 """
 
+import hashlib
+import html as html_lib
+import re
 from html.parser import HTMLParser
+
+import nh3
 
 VOID_ELEMENTS = {"br", "hr", "img", "wbr", "source", "col", "area", "embed", "input"}
 
@@ -96,17 +101,27 @@ def split_blocks(html: str) -> list[str]:
     return list(iter_blocks(html))
 
 
-def teaser_blocks(html: str, *, paragraphs: int = 2) -> list[str]:
-    """The leading blocks up to and including the ``paragraphs``-th paragraph."""
-    kept: list[str] = []
+def is_paragraph(block: str) -> bool:
+    """Whether a block counts towards a teaser's paragraphs."""
+    return block.lstrip().lower().startswith("<p")
+
+
+def _leading(items, paragraphs: int, counts) -> list:
+    """The leading items up to and including the ``paragraphs``-th that ``counts``."""
+    kept = []
     seen = 0
-    for block in iter_blocks(html):
-        kept.append(block)
-        if block.lstrip().lower().startswith("<p"):
+    for item in items:
+        kept.append(item)
+        if counts(item):
             seen += 1
             if seen >= paragraphs:
                 break
     return kept
+
+
+def teaser_blocks(html: str, *, paragraphs: int = 2) -> list[str]:
+    """The leading blocks up to and including the ``paragraphs``-th paragraph."""
+    return _leading(iter_blocks(html), paragraphs, is_paragraph)
 
 
 def visible_body(article, decision) -> str:
@@ -118,3 +133,43 @@ def visible_body(article, decision) -> str:
     if decision.granted:
         return article.body
     return "\n".join(teaser_blocks(article.body, paragraphs=decision.teaser_blocks))
+
+
+def plain_text(html: str) -> str:
+    """Visible text of some HTML, for snippets and descriptions."""
+    text = nh3.clean(html or "", tags=set())
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+# --- The body as plain text, block by block (search snippets) ------------------------
+
+
+def body_digest(html: str) -> str:
+    encoded = (html or "").encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def body_as_text(html: str) -> dict:
+    """The body's blocks as plain text, each with whether it counts as a
+    paragraph, and the digest of the body they were read from: what
+    ``Article.save`` keeps in ``Article.body_text``, so a search snippet cuts
+    the visible text without parsing the body's HTML on every request."""
+    return {
+        "digest": body_digest(html),
+        "blocks": [[is_paragraph(block), plain_text(block)] for block in iter_blocks(html)],
+    }
+
+
+def visible_text(decision, *, kept: dict | None = None, body: str = "") -> str:
+    """The plain text of what ``decision`` lets leave the server of an article's
+    body: all its blocks' text, or the teaser's (the blocks ``visible_body``
+    keeps).
+
+    ``kept`` is the article's ``body_text``, read from it when there is one:
+    ``Article.save`` writes it with the body, and the database clears it when
+    a body is written without it (migration ``articles`` 0011's trigger).
+    Without it, ``body`` is read here."""
+    blocks = (kept or body_as_text(body))["blocks"]
+    if not decision.granted:
+        blocks = _leading(blocks, decision.teaser_blocks, lambda block: block[0])
+    return " ".join(text for _paragraph, text in blocks if text)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from .body import body_as_text
 from .demo_text import article_body, article_dek
 from .models import (
     AccessLevel,
@@ -350,6 +351,8 @@ def seed_articles(*, count: int, taxonomy: dict, photos: list[Photo], now=None) 
                     seo_description="",
                 )
             )
+            # ``bulk_create`` skips ``Article.save``, which writes the body's text.
+            batch[-1].body_text = body_as_text(batch[-1].body)
         with transaction.atomic():
             created = Article.objects.bulk_create(batch)
             if not created or created[0].pk is None:  # backends without RETURNING

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.reversing import reverse_cached
 from paywall.rights import AccessLevel  # the paywall names the levels; Article.AccessLevel
 
+from .body import body_as_text
 from .liveness import is_live
 from .querysets import ArticleManager
 
@@ -426,6 +427,11 @@ class Article(models.Model):
     # The default manager leaves them in the database (``ArticleManager``).
     search_title = SearchVectorField(null=True, editable=False, verbose_name=_("search title"))
     search_body = SearchVectorField(null=True, editable=False, verbose_name=_("search body"))
+    # The body's blocks as plain text (``articles.body.body_as_text``), written by
+    # ``save`` whenever the body is: search snippets cut it instead of parsing
+    # the body's HTML per result. Read only with the body's digest checked
+    # (``articles.body.visible_text``).
+    body_text = models.JSONField(null=True, editable=False, verbose_name=_("body as text"))
 
     objects = ArticleManager()
 
@@ -472,6 +478,16 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def save(self, *args, **kwargs):
+        # The body's text is written with the body, whenever the body is.
+        update_fields = kwargs.get("update_fields")
+        writes_body = "body" in update_fields if update_fields is not None else True
+        if writes_body and "body" not in self.get_deferred_fields():
+            self.body_text = body_as_text(self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return address_of(self)

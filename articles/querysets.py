@@ -9,8 +9,9 @@ from paywall.rules import OverrideKind, OverrideTarget, PaywallRules
 
 from .liveness import live_q
 
-# Full-text vectors stay in the database unless a search asks for them.
-SEARCH_VECTORS = ("search_title", "search_body")
+# What search reads (the full-text vectors and the body as plain text) stays
+# in the database unless a search asks for it.
+SEARCH_VECTORS = ("search_title", "search_body", "body_text")
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -87,7 +88,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
-    """The default manager: every query leaves the (large) search vectors unread."""
+    """The default manager: every query leaves the (large) search fields unread."""
 
     def get_queryset(self):
         return super().get_queryset().defer(*SEARCH_VECTORS)

@@ -16,11 +16,8 @@ each, so a body with twenty photos costs what a body with one does.
 """
 
 import functools
-import html as html_lib
-import re
 from dataclasses import dataclass
 
-import nh3
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.html import format_html
@@ -241,12 +238,6 @@ def read_also_html(article: Article) -> str:
         url=article.get_absolute_url(),
         headline=article.headline,
     )
-
-
-def plain_text(html: str) -> str:
-    """Visible text of some HTML, for snippets and descriptions."""
-    text = nh3.clean(html or "", tags=set())
-    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
 
 
 def feed_html(html: str) -> str:

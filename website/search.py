@@ -27,15 +27,14 @@ from functools import cache
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import Case, F, FloatField, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.body import visible_body
+from articles.body import visible_text
 from articles.models import Article
-from articles.rendering import plain_text
 from core.plans import custom_plans
 from core.prepared import prepared
 from pagecache import store as page_cache
@@ -206,9 +205,13 @@ def ranked_ids(query: str, *, levels: list[str], rules: PaywallRules, now) -> li
 
 @cache
 def _result_rows():
-    """Articles as card rows with their body (for the snippet), built once per
-    process: resolving two dozen related fields costs more than the query."""
-    return Article.objects.values(*CARD_VALUES, "body")
+    """Articles as card rows with their body's text (for the snippet; the body
+    itself only where no text is kept), built once per process: resolving two
+    dozen related fields costs more than the query."""
+    body = Case(
+        When(body_text__isnull=True, then=F("body")), default=Value(""), output_field=TextField()
+    )
+    return Article.objects.values(*CARD_VALUES, "body_text", body_unkept=body)
 
 
 @prepared
@@ -236,8 +239,9 @@ def _topic_slugs(pks: list[int]) -> dict[int, set[str]]:
 
 
 def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
-    """``(row, facts)`` of articles ``[offset:offset + limit]`` of the ranking:
-    each card row and what the paywall policy reads of it."""
+    """``(row, facts, kept)`` of articles ``[offset:offset + limit]`` of the
+    ranking: each card row, what the paywall policy reads of it and its body
+    as text (``Article.body_text``)."""
     rows = live_rows(
         ranked_ids(query, levels=levels, rules=rules, now=now)[offset : offset + limit], now=now
     )
@@ -245,11 +249,13 @@ def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: 
     topics = _topic_slugs([row["id"] for row in rows]) if rows and rules.needs_topics else {}
     found = []
     for row in rows:
+        # The body's text (the body itself where none is kept) goes with the
+        # facts (``visible_text`` cuts the snippet by the decision), not with
+        # the row to the page.
+        row["body"] = row.pop("body_unkept")
         facts = article_row(row, topics.get(row["id"], ()))
-        # The body goes with the facts (``visible_body`` cuts the snippet's text
-        # from it by the decision), not with the row to the page.
         del row["body"]
-        found.append((row, facts))
+        found.append((row, facts, row.pop("body_text")))
     return found
 
 
@@ -279,12 +285,12 @@ def search_articles(
     terms = _terms(query)
     links = Links()  # what the page's addresses share, read once
     results = []
-    for row, facts in found:
+    for row, facts, kept in found:
         # Each result's own decision: the rules' overrides may change its level.
         decision = decide(
             rights=rights, article=facts, surface=Surface.SEARCH, rules=rules, now=now
         )
-        text = snippet_text(facts, decision=decision, terms=terms, dek=row["dek"])
+        text = snippet_text(facts, decision=decision, terms=terms, dek=row["dek"], kept=kept)
         results.append(
             Result(
                 row=row,
@@ -459,39 +465,13 @@ def _terms(query: str) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in {"or", "and"}][:10]
 
 
-# The plain text of what a decision lets through, for the bodies this process
-# searched last: cutting a gated body's teaser parses it up to the teaser's
-# last paragraph, and the plain text strips its tags. A pure function of the
-# body and the decision's cut, so the key holds exactly those: the body's
-# digest, granted, the teaser length.
-VISIBLE_TEXTS_KEPT = 256
-_visible_texts: OrderedDict = OrderedDict()
-_visible_texts_lock = threading.Lock()
-
-
-def visible_text(article, decision: AccessDecision) -> str:
-    """``plain_text(visible_body(article, decision))``, remembered per body and cut."""
-    digest = hashlib.blake2b(
-        (article.body or "").encode("utf-8", "surrogatepass"), digest_size=16
-    ).digest()
-    key = (digest, decision.granted, decision.teaser_blocks)
-    with _visible_texts_lock:
-        text = _visible_texts.get(key)
-        if text is not None:
-            _visible_texts.move_to_end(key)
-            return text
-    text = plain_text(visible_body(article, decision))
-    with _visible_texts_lock:
-        _visible_texts[key] = text
-        while len(_visible_texts) > VISIBLE_TEXTS_KEPT:
-            _visible_texts.popitem(last=False)
-    return text
-
-
-def snippet_text(article, *, decision: AccessDecision, terms: list[str], dek: str = "") -> str:
+def snippet_text(
+    article, *, decision: AccessDecision, terms: list[str], dek: str = "", kept=None
+) -> str:
     """A short plain-text passage of the dek and what ``decision`` lets the reader
-    see of ``article``'s body, near the words."""
-    text = " ".join(part for part in (dek, visible_text(article, decision)) if part)
+    see of ``article``'s body, near the words (``kept``: its ``body_text``)."""
+    visible = visible_text(decision, kept=kept, body=article.body)
+    text = " ".join(part for part in (dek, visible) if part)
     lower = text.lower()
     positions = [lower.find(t) for t in terms if lower.find(t) >= 0]
     start = max(min(positions) - 60, 0) if positions else 0
