@@ -431,7 +431,7 @@ class Article(models.Model):
     # ``save`` whenever the body is: search snippets cut it instead of parsing
     # the body's HTML per result. Read only with the body's digest checked
     # (``articles.body.visible_text``).
-    body_text = models.JSONField(null=True, editable=False, verbose_name=_("body as text"))
+    body_text = models.TextField(null=True, editable=False, verbose_name=_("body as text"))
 
     objects = ArticleManager()
 

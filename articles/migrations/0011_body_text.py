@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="article",
             name="body_text",
-            field=models.JSONField(editable=False, null=True, verbose_name="body as text"),
+            field=models.TextField(editable=False, null=True, verbose_name="body as text"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(add_trigger, drop_trigger),
