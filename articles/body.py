@@ -152,11 +152,13 @@ def body_digest(html: str) -> str:
 
 def body_as_text(html: str) -> str:
     """The body's blocks as plain text, each with whether it counts as a
-    paragraph, and the digest of the body they were read from, as JSON: what
-    ``Article.save`` keeps in ``Article.body_text``, so a search snippet cuts
-    the visible text without parsing the body's HTML on every request. Text,
-    not ``jsonb``: PostgreSQL sends text as it is, and spent more CPU turning
-    ``jsonb`` back into text than reading the body."""
+    paragraph, as JSON: what ``Article.save`` keeps in ``Article.body_text``,
+    so a search snippet cuts the visible text without parsing the body's HTML
+    on every request. With the body's digest, so another body always gives
+    another value (migration 0011's trigger tells a body written without its
+    text by an unchanged text). Text, not ``jsonb``: PostgreSQL sends text as
+    it is, and spent more CPU turning ``jsonb`` back into text than reading
+    the body."""
     kept = {
         "digest": body_digest(html),
         "blocks": [[is_paragraph(block), plain_text(block)] for block in iter_blocks(html)],

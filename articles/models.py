@@ -429,8 +429,8 @@ class Article(models.Model):
     search_body = SearchVectorField(null=True, editable=False, verbose_name=_("search body"))
     # The body's blocks as plain text (``articles.body.body_as_text``), written by
     # ``save`` whenever the body is: search snippets cut it instead of parsing
-    # the body's HTML per result. Read only with the body's digest checked
-    # (``articles.body.visible_text``).
+    # the body's HTML per result. NULL where a body was written without it
+    # (migration 0011's trigger clears it): search then reads the body.
     body_text = models.TextField(null=True, editable=False, verbose_name=_("body as text"))
 
     objects = ArticleManager()
