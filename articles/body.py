@@ -159,11 +159,13 @@ def body_as_text(html: str) -> str:
     text by an unchanged text). Text, not ``jsonb``: PostgreSQL sends text as
     it is, and spent more CPU turning ``jsonb`` back into text than reading
     the body."""
-    kept = {
-        "digest": body_digest(html),
-        "blocks": [[is_paragraph(block), plain_text(block)] for block in iter_blocks(html)],
-    }
+    kept = {"digest": body_digest(html), "blocks": _text_blocks(html)}
     return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text_blocks(html: str) -> list:
+    """``[is_paragraph, plain text]`` of each of the body's blocks."""
+    return [[is_paragraph(block), plain_text(block)] for block in iter_blocks(html)]
 
 
 def visible_text(decision, *, kept: str | None = None, body: str = "") -> str:
@@ -175,7 +177,7 @@ def visible_text(decision, *, kept: str | None = None, body: str = "") -> str:
     ``Article.save`` writes it with the body, and the database clears it when
     a body is written without it (migration ``articles`` 0011's trigger).
     Without it, ``body`` is read here."""
-    blocks = json.loads(kept or body_as_text(body))["blocks"]
+    blocks = json.loads(kept)["blocks"] if kept else _text_blocks(body)
     if not decision.granted:
         blocks = _leading(blocks, decision.teaser_blocks, lambda block: block[0])
     return " ".join(text for _paragraph, text in blocks if text)
