@@ -11,7 +11,7 @@ from .liveness import live_q
 
 # What search reads (the full-text vectors and the body as plain text) stays
 # in the database unless a search asks for it.
-SEARCH_VECTORS = ("search_title", "search_body", "body_text")
+SEARCH_VECTORS = ("search_title", "search_body", "search_periods", "body_text")
 
 
 class ArticleQuerySet(models.QuerySet):

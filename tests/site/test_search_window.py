@@ -1,0 +1,168 @@
+"""A search finds its words' newest matches in the newest periods first
+(``Article.search_periods``, ``website.search.period_window``).
+
+The window plan must find exactly what the plan over all matches finds:
+the newest ``SEARCH_CANDIDATES`` matches, ranked the same, with body words
+only where the reader may search the body. A window that holds fewer than
+the bound is not the newest matches, and the search runs over all of them.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article
+from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
+from tests.conftest import requires_postgres
+from tests.factories import ArticleFactory
+from website import search
+
+pytestmark = [pytest.mark.django_db, requires_postgres]
+
+SUBSCRIBER = signed_in(user_id=None, entitlements=frozenset({PREMIUM_CONTENT}))
+DAY = timedelta(days=1)
+
+
+def periods_of(article) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(search_periods) FROM articles_article WHERE id = %s",
+            [article.pk],
+        )
+        return set(cursor.fetchone()[0])
+
+
+@pytest.fixture
+def archive():
+    """Forty-eight articles, one every nine days back from now (about 15
+    periods): "nikel" in the headline of every third, in the body of every
+    other (free, or premium where n is a multiple of 4), with one premium
+    article whose only "nikel" is in its body; "tambang" in every headline."""
+    now = timezone.now()
+    made = []
+    for n in range(48):
+        made.append(
+            ArticleFactory(
+                headline=f"Kabar tambang {n}" + (" nikel" if n % 3 == 0 else ""),
+                dek="",
+                body=f"<p>Laporan {n}" + (" soal nikel" if n % 2 == 0 else "") + ".</p>",
+                access_level=Article.AccessLevel.PREMIUM if n % 4 == 0 else "free",
+                published_at=now - n * 9 * DAY - timedelta(minutes=n),
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    search._stats.clear()
+    return now, made
+
+
+def ranked(query, rights, *, now, plan, window=None):
+    levels = sorted(rights.search_levels)
+    return list(search.ranked_queryset(query, levels=levels, now=now, plan=plan, window=window))
+
+
+def test_each_word_is_kept_with_the_period_the_article_was_published_in():
+    at = timezone.now() - 40 * DAY
+    article = ArticleFactory(
+        headline="Nikel naik", dek="", body="<p>Tambang baru.</p>", published_at=at
+    )
+    tokens = periods_of(article)
+    period = search.period_of(at)
+    assert {f"t:nikel@{period}", f"t:naik@{period}", f"b:tambang@{period}"} <= tokens
+    assert not any(token.startswith("b:nikel") for token in tokens)
+
+    # Moved in time (a correction of the date, an import): the words move too.
+    Article.objects.filter(pk=article.pk).update(published_at=at - 90 * DAY)
+    moved = search.period_of(at - 90 * DAY)
+    assert f"t:nikel@{moved}" in periods_of(article)
+    assert f"t:nikel@{period}" not in periods_of(article)
+
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert Article.objects.values_list("search_periods", flat=True).get(pk=draft.pk) is None
+
+
+@pytest.mark.parametrize("rights", [ANONYMOUS, SUBSCRIBER], ids=["anonymous", "subscriber"])
+@pytest.mark.parametrize("query", ["nikel", "tambang", "tambang nikel", "laporan"])
+def test_a_window_finds_what_all_matches_find_or_all_of_its_own(settings, archive, rights, query):
+    now, _ = archive
+    settings.SEARCH_CANDIDATES = 5
+    everything = ranked(query, rights, now=now, plan="bitmap")
+    settings.SEARCH_CANDIDATES = 1000
+    unbounded = ranked(query, rights, now=now, plan="bitmap")
+    published = dict(Article.objects.filter(pk__in=unbounded).values_list("pk", "published_at"))
+    settings.SEARCH_CANDIDATES = 5
+    lexemes = search.window_lexemes(query)
+    newest = search.period_of(now)
+    for periods in range(1, 18):
+        window = search.window_queries(lexemes, now=now, periods=periods)
+        found = ranked(query, rights, now=now, plan="window", window=window)
+        if len(found) >= 5:
+            assert found == everything
+        else:
+            inside = {pk for pk, at in published.items() if search.period_of(at) > newest - periods}
+            assert set(found) == inside
+    assert len(everything) == 5
+
+
+def test_a_premium_body_word_is_found_by_a_subscriber_only(settings, archive):
+    now, made = archive
+    settings.SEARCH_CANDIDATES = 100  # every match is a candidate
+    window = search.window_queries(("nikel",), now=now, periods=16)
+    anonymous = ranked("nikel", ANONYMOUS, now=now, plan="window", window=window)
+    subscriber = ranked("nikel", SUBSCRIBER, now=now, plan="window", window=window)
+    # Article 4 is premium, with "nikel" in its body only (not a multiple of 3).
+    gated = made[4]
+    assert gated.pk in subscriber
+    assert gated.pk not in anonymous
+    premium_bodies = {a.pk for n, a in enumerate(made) if n % 4 == 0 and n % 3}
+    assert not premium_bodies & set(anonymous)
+
+
+def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_short(
+    monkeypatch, settings, archive
+):
+    now, _ = archive
+    settings.SEARCH_CANDIDATES = 4
+    levels = sorted(ANONYMOUS.search_levels)
+    plans = []
+    real = search._ranked_by
+
+    def spy(query, plan, **kwargs):
+        found = real(query, plan, **kwargs)
+        plans.append((plan, len(found)))
+        return found
+
+    monkeypatch.setattr(search, "_ranked_by", spy)
+    expected = ranked("tambang", ANONYMOUS, now=now, plan="bitmap")
+
+    assert search._rank("tambang", levels=levels, rules=search.current_rules(now=now), now=now) == (
+        expected
+    )
+    assert plans == [("window", 4)]
+
+    # The statistics promise more than the window holds: the search runs again.
+    plans.clear()
+    # A window of periods still to come holds nothing.
+    empty = search.window_queries(("tambang",), now=now + 400 * DAY, periods=2)
+    monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: empty)
+    assert search._rank("tambang", levels=levels, rules=search.current_rules(now=now), now=now) == (
+        expected
+    )
+    assert [plan for plan, _ in plans] == ["window", search.candidate_plan("tambang", levels)]
+
+
+def test_only_plain_words_are_searched_by_window():
+    assert search.window_lexemes("Harga Nikel") == ("harga", "nikel")
+    for query in ['"harga nikel"', "harga or nikel", "harga -nikel", "nikel*", ""]:
+        assert search.window_lexemes(query) is None
+
+
+def test_a_window_of_words_with_quotes_is_valid_tsquery():
+    window = search.window_queries(("o'neil", "back\\slash"), now=timezone.now(), periods=2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::tsquery::text, %s::tsquery::text", [window.title, window.body])
+        title, body = cursor.fetchone()
+    assert "t:o''neil@" in title
+    assert "b:back\\slash@" in body or "b:back\\\\slash@" in body
