@@ -386,17 +386,36 @@ def named_queries() -> dict[str, object]:
         "hot topics": Topic.objects.filter(is_hot=True).order_by("hot_order")[:8],
     }
     try:
+        from django.utils import timezone
+
         from paywall.rights import ANONYMOUS
-        from website.search import candidate_plan, clean_query, ranked_queryset
+        from website.search import (
+            candidate_bound,
+            candidate_plan,
+            clean_query,
+            period_window,
+            ranked_queryset,
+        )
 
         levels = sorted(ANONYMOUS.search_levels)
+        now = timezone.now()
         for term in (SEARCH_TERM, COMMON_SEARCH_TERM):
             # The candidates' plan depends on how many articles match
             # (``website.search.candidate_plan``): a word of a few percent of
-            # articles, and one of about half of them.
+            # articles, and one of about half of them. A plain word is read
+            # from the newest periods first (``period_window``), the plan a
+            # search runs while the window holds the bound's worth of matches.
             plan = candidate_plan(term, levels) if connection.vendor == "postgresql" else "-"
             name = f"search {term!r} (website.search.ranked_queryset, anonymous; {plan})"
-            queries[name] = ranked_queryset(clean_query(term), levels=levels)
+            queries[name] = ranked_queryset(clean_query(term), levels=levels, now=now, plan=plan)
+            window = None
+            if connection.vendor == "postgresql":
+                window = period_window(term, levels, now=now, bound=candidate_bound())
+            if window is not None:
+                name = f"search {term!r} (anonymous; window of {window.periods} periods)"
+                queries[name] = ranked_queryset(
+                    clean_query(term), levels=levels, now=now, plan="window", window=window
+                )
     except (ImportError, TypeError, AttributeError) as exc:
         queries["search"] = f"not available: {exc}"
     return queries
