@@ -54,6 +54,10 @@ def clear_caches() -> None:
     cache.clear()
     forget_local_rules()
     forget_exposure_buffer()  # exposures of an experiment another test rolled back
+    # The search statistics another test's rows gave (its ANALYZE, its periods).
+    from website import search
+
+    search._stats.clear()
 
 
 @pytest.fixture(autouse=True)

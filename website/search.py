@@ -168,7 +168,8 @@ def _rank(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[in
     in the newest periods that should hold the bound's worth of matches
     (``period_window``) when the words allow it, else among all matches. A
     window that held fewer than the bound is not the newest ``bound`` matches:
-    the search runs again over all of them."""
+    the search runs again in a window sized by what it held, then over all
+    matches."""
     if connection.vendor != "postgresql":
         return list(ranked_queryset(query, levels=levels, rules=rules, now=now))
     bound = candidate_bound()
@@ -177,6 +178,12 @@ def _rank(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[in
         ids = _ranked_by(query, "window", levels=levels, rules=rules, now=now, window=window)
         if len(ids) >= bound:
             return ids
+        # Fewer than the statistics promised: once more, sized by what it held.
+        window = wider_window(window, found=len(ids), now=now, bound=bound)
+        if window is not None:
+            ids = _ranked_by(query, "window", levels=levels, rules=rules, now=now, window=window)
+            if len(ids) >= bound:
+                return ids
     plan = candidate_plan(query, levels)
     return _ranked_by(query, plan, levels=levels, rules=rules, now=now)
 
@@ -541,6 +548,7 @@ class Window:
     title: str
     body: str
     periods: int
+    lexemes: tuple[str, ...] = ()
 
 
 def _token(field: str, lexeme: str, period: int) -> str:
@@ -561,7 +569,9 @@ def window_queries(lexemes, *, now, periods: int) -> Window:
             for lexeme in lexemes
         )
 
-    return Window(title=every_word("t"), body=every_word("b"), periods=periods)
+    return Window(
+        title=every_word("t"), body=every_word("b"), periods=periods, lexemes=tuple(lexemes)
+    )
 
 
 def window_lexemes(query: str) -> tuple[str, ...] | None:
@@ -597,16 +607,37 @@ def period_window(query: str, levels: list[str], *, now, bound: int) -> Window |
     body_share = sum(stats["levels"].get(level, 0.0) for level in levels)
     in_titles = math.prod(stats["title"].get(lexeme, 0.0) for lexeme in lexemes)
     in_bodies = math.prod(stats["body"].get(lexeme, 0.0) for lexeme in lexemes) * body_share
-    share = min(1.0, in_titles + in_bodies)
+    return _window_for(lexemes, min(1.0, in_titles + in_bodies), now=now, bound=bound)
+
+
+def wider_window(window: Window, *, found: int, now, bound: int) -> Window | None:
+    """A window sized by what ``window`` held (``found`` matches, fewer than
+    ``bound``) rather than by the statistics (a word the statistics count in
+    bodies a reader may not search, say), or None where that is the archive."""
+    if found <= 0:
+        return None
+    newest = period_of(now)
+    articles = sum(
+        count
+        for period, count in _lexeme_stats().get("periods", ())
+        if newest - window.periods < period <= newest
+    )
+    return _window_for(window.lexemes, found / max(articles, 1), now=now, bound=bound)
+
+
+def _window_for(lexemes, share: float, *, now, bound: int) -> Window | None:
+    """The newest periods whose articles, times ``share``, hold ``WINDOW_MARGIN``
+    times ``bound`` matches; None where that is the whole archive."""
     if share <= 0:
         return None
+    periods = _lexeme_stats().get("periods", ())
     newest, expected = period_of(now), 0.0
-    for period, articles in stats.get("periods", ()):
+    for period, articles in periods:
         if period > newest:
             continue  # scheduled for later: not live
         expected += articles * share
         if expected >= WINDOW_MARGIN * bound:
-            if period == stats["periods"][-1][0]:
+            if period == periods[-1][0]:
                 return None  # the whole archive
             return window_queries(lexemes, now=now, periods=newest - period + 1)
     return None

@@ -55,7 +55,8 @@ def archive():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
     search._stats.clear()
-    return now, made
+    yield now, made
+    search._stats.clear()  # the next test reads its own database's statistics
 
 
 def ranked(query, rights, *, now, plan, window=None):
@@ -166,3 +167,33 @@ def test_a_window_of_words_with_quotes_is_valid_tsquery():
         title, body = cursor.fetchone()
     assert "t:o''neil@" in title
     assert "b:back\\slash@" in body or "b:back\\\\slash@" in body
+
+
+def test_a_window_that_falls_short_is_widened_by_what_it_held(monkeypatch, settings, archive):
+    """The statistics may promise more than a window holds (a word they count
+    in bodies the reader may not search): the second window is sized by the
+    matches the first one found, and finds the newest matches."""
+    now, _ = archive
+    settings.SEARCH_CANDIDATES = 6  # the newest period (30 days) holds at most 4 articles
+    levels = sorted(ANONYMOUS.search_levels)
+    narrow = search.window_queries(("tambang",), now=now, periods=1)
+    monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: narrow)
+    plans = []
+    real = search._ranked_by
+
+    def spy(query, plan, **kwargs):
+        found = real(query, plan, **kwargs)
+        plans.append((plan, kwargs.get("window") and kwargs["window"].periods, len(found)))
+        return found
+
+    monkeypatch.setattr(search, "_ranked_by", spy)
+    expected = ranked("tambang", ANONYMOUS, now=now, plan="bitmap")
+
+    rules = search.current_rules(now=now)
+    assert search._rank("tambang", levels=levels, rules=rules, now=now) == expected
+    (first, second) = plans
+    assert first[:2] == ("window", 1)
+    assert 0 < first[2] < 6
+    assert second[0] == "window"
+    assert second[1:] > (1, 5)
+    assert second[2] == 6
