@@ -197,3 +197,16 @@ def test_a_window_that_falls_short_is_widened_by_what_it_held(monkeypatch, setti
     assert second[0] == "window"
     assert second[1:] > (1, 5)
     assert second[2] == 6
+
+
+@pytest.mark.parametrize(
+    "query", ["Harga nikel", "yang harga", "covid19 naik", "Kafé Jakarta 2024", "PEMERINTAH"]
+)
+def test_plain_words_are_the_lexemes_the_search_itself_requires(query):
+    """The window's words are what ``websearch_to_tsquery`` makes of the query:
+    every lexeme required, a stop word dropped, each word stemmed alike."""
+    lexemes = search.window_lexemes(query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {search.QUERY}::text", [query])
+        (required,) = cursor.fetchone()
+    assert required == " & ".join(f"'{lexeme}'" for lexeme in lexemes)
