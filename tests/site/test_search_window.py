@@ -210,3 +210,21 @@ def test_plain_words_are_the_lexemes_the_search_itself_requires(query):
         cursor.execute(f"SELECT {search.QUERY}::text", [query])
         (required,) = cursor.fetchone()
     assert required == " & ".join(f"'{lexeme}'" for lexeme in lexemes)
+
+
+def test_the_articles_of_each_period_are_known_without_reading_the_table(archive):
+    """``ANALYZE``'s histogram of ``published_at`` for the older periods, a
+    count for the newest buckets (where a common word's window lies)."""
+    now, made = archive
+    actual: dict[int, int] = {}
+    for article in made:
+        period = search.period_of(article.published_at)
+        actual[period] = actual.get(period, 0) + 1
+    estimated = dict(search._lexeme_stats()["periods"])
+    assert set(estimated) == set(actual)
+    assert abs(sum(estimated.values()) - len(made)) < 1
+    for period, articles in actual.items():
+        assert abs(estimated[period] - articles) <= 1
+    # The newest period is counted, not estimated.
+    newest = max(actual)
+    assert estimated[newest] == actual[newest]
