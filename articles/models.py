@@ -430,7 +430,7 @@ class Article(models.Model):
     # Each lexeme of the two vectors tagged with the publication period
     # (``t:<lexeme>@<period>``, ``b:<lexeme>@<period>``), written by the same
     # trigger, also when ``published_at`` changes (migration 0012): a search
-    # finds a word's newest matches in the index (``website.search.period_window``).
+    # finds a word's newest matches in the index (``website.search_plans.period_window``).
     search_periods = SearchVectorField(null=True, editable=False, verbose_name=_("search periods"))
     # The body's blocks as plain text (``articles.body.body_as_text``), written by
     # ``save`` whenever the body is: search snippets cut it instead of parsing

@@ -184,7 +184,7 @@ def list_rotation(kind: str, limit: int = 3000) -> list[str]:
 def search_words() -> list[str]:
     """Words readers search for that have results: those ``ANALYZE`` found most
     common in headlines, then in bodies (``website.search``'s statistics)."""
-    from website.search import _lexeme_stats
+    from website.search_plans import _lexeme_stats
 
     stats = _lexeme_stats()
     words = []
@@ -401,7 +401,7 @@ def named_queries() -> dict[str, object]:
         now = timezone.now()
         for term in (SEARCH_TERM, COMMON_SEARCH_TERM):
             # The candidates' plan depends on how many articles match
-            # (``website.search.candidate_plan``): a word of a few percent of
+            # (``website.search_plans.candidate_plan``): a word of a few percent of
             # articles, and one of about half of them. A plain word is read
             # from the newest periods first (``period_window``), the plan a
             # search runs while the window holds the bound's worth of matches.

@@ -397,7 +397,7 @@ LOGGING = {
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
 PAGE_CACHE_ARTICLE_SECONDS = int(os.environ.get("PAGE_CACHE_ARTICLE_SECONDS", "300"))
 PAGE_CACHE_LIST_SECONDS = int(os.environ.get("PAGE_CACHE_LIST_SECONDS", "120"))
-# Search ranks the newest this many matches (website.search.candidate_bound).
+# Search ranks the newest this many matches (website.search_plans.candidate_bound).
 SEARCH_CANDIDATES = int(os.environ.get("SEARCH_CANDIDATES", "300"))
 # What a shared cache (CDN) may keep a public page for, and browsers.
 HTTP_CACHE_S_MAXAGE = int(os.environ.get("HTTP_CACHE_S_MAXAGE", "300"))

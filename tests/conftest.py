@@ -55,9 +55,9 @@ def clear_caches() -> None:
     forget_local_rules()
     forget_exposure_buffer()  # exposures of an experiment another test rolled back
     # The search statistics another test's rows gave (its ANALYZE, its periods).
-    from website import search
+    from website.search_plans import forget_statistics
 
-    search._stats.clear()
+    forget_statistics()
 
 
 @pytest.fixture(autouse=True)

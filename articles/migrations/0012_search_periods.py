@@ -8,9 +8,9 @@ percent of 100,000 articles, finding those meant reading thousands of rows
 testing vectors on the way. This column holds ``t:<lexeme>@<period>`` for
 every lexeme of ``search_title`` and ``b:<lexeme>@<period>`` for every lexeme
 of ``search_body``, where the period is the 30-day span since 1970 the
-article's ``published_at`` falls in (``website.search.PERIOD_SECONDS``). A
+article's ``published_at`` falls in (``website.search_plans.PERIOD_SECONDS``). A
 query for a word in the newest periods is an index lookup of a few short
-posting lists (``website.search.period_window``).
+posting lists (``website.search_plans.period_window``).
 
 The trigger that writes the search vectors (migration 0004) writes this
 column too, now also when ``published_at`` changes. NULL on SQLite (search
@@ -23,7 +23,7 @@ On a large archive the fill rewrites every article row once: run ``VACUUM
 from django.contrib.postgres.search import SearchVectorField
 from django.db import migrations
 
-PERIOD_SECONDS = 30 * 24 * 3600  # website.search.PERIOD_SECONDS when this was written
+PERIOD_SECONDS = 30 * 24 * 3600  # website.search_plans.PERIOD_SECONDS when this was written
 
 TITLE_DOCUMENT = (
     "(setweight(to_tsvector('indonesian'::regconfig, COALESCE(NEW.headline, '')), 'A') || "

@@ -1,5 +1,5 @@
 """A search finds its words' newest matches in the newest periods first
-(``Article.search_periods``, ``website.search.period_window``).
+(``Article.search_periods``, ``website.search_plans.period_window``).
 
 The window plan must find exactly what the plan over all matches finds:
 the newest ``SEARCH_CANDIDATES`` matches, ranked the same, with body words
@@ -17,7 +17,7 @@ from articles.models import Article
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
 from tests.conftest import requires_postgres
 from tests.factories import ArticleFactory
-from website import search
+from website import search, search_plans
 
 pytestmark = [pytest.mark.django_db, requires_postgres]
 
@@ -54,9 +54,9 @@ def archive():
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
-    search._stats.clear()
+    search_plans.forget_statistics()
     yield now, made
-    search._stats.clear()  # the next test reads its own database's statistics
+    search_plans.forget_statistics()  # the next test reads its own database's statistics
 
 
 def ranked(query, rights, *, now, plan, window=None):
@@ -70,13 +70,13 @@ def test_each_word_is_kept_with_the_period_the_article_was_published_in():
         headline="Nikel naik", dek="", body="<p>Tambang baru.</p>", published_at=at
     )
     tokens = periods_of(article)
-    period = search.period_of(at)
+    period = search_plans.period_of(at)
     assert {f"t:nikel@{period}", f"t:naik@{period}", f"b:tambang@{period}"} <= tokens
     assert not any(token.startswith("b:nikel") for token in tokens)
 
     # Moved in time (a correction of the date, an import): the words move too.
     Article.objects.filter(pk=article.pk).update(published_at=at - 90 * DAY)
-    moved = search.period_of(at - 90 * DAY)
+    moved = search_plans.period_of(at - 90 * DAY)
     assert f"t:nikel@{moved}" in periods_of(article)
     assert f"t:nikel@{period}" not in periods_of(article)
 
@@ -94,15 +94,17 @@ def test_a_window_finds_what_all_matches_find_or_all_of_its_own(settings, archiv
     unbounded = ranked(query, rights, now=now, plan="bitmap")
     published = dict(Article.objects.filter(pk__in=unbounded).values_list("pk", "published_at"))
     settings.SEARCH_CANDIDATES = 5
-    lexemes = search.window_lexemes(query)
-    newest = search.period_of(now)
+    lexemes = search_plans.window_lexemes(query)
+    newest = search_plans.period_of(now)
     for periods in range(1, 18):
-        window = search.window_queries(lexemes, now=now, periods=periods)
+        window = search_plans.window_queries(lexemes, now=now, periods=periods)
         found = ranked(query, rights, now=now, plan="window", window=window)
         if len(found) >= 5:
             assert found == everything
         else:
-            inside = {pk for pk, at in published.items() if search.period_of(at) > newest - periods}
+            inside = {
+                pk for pk, at in published.items() if search_plans.period_of(at) > newest - periods
+            }
             assert set(found) == inside
     assert len(everything) == 5
 
@@ -110,7 +112,7 @@ def test_a_window_finds_what_all_matches_find_or_all_of_its_own(settings, archiv
 def test_a_premium_body_word_is_found_by_a_subscriber_only(settings, archive):
     now, made = archive
     settings.SEARCH_CANDIDATES = 100  # every match is a candidate
-    window = search.window_queries(("nikel",), now=now, periods=16)
+    window = search_plans.window_queries(("nikel",), now=now, periods=16)
     anonymous = ranked("nikel", ANONYMOUS, now=now, plan="window", window=window)
     subscriber = ranked("nikel", SUBSCRIBER, now=now, plan="window", window=window)
     # Article 4 is premium, with "nikel" in its body only (not a multiple of 3).
@@ -146,7 +148,7 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
     # The statistics promise more than the window holds: the search runs again.
     plans.clear()
     # A window of periods still to come holds nothing.
-    empty = search.window_queries(("tambang",), now=now + 400 * DAY, periods=2)
+    empty = search_plans.window_queries(("tambang",), now=now + 400 * DAY, periods=2)
     monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: empty)
     assert search._rank("tambang", levels=levels, rules=search.current_rules(now=now), now=now) == (
         expected
@@ -155,13 +157,13 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
 
 
 def test_only_plain_words_are_searched_by_window():
-    assert search.window_lexemes("Harga Nikel") == ("harga", "nikel")
+    assert search_plans.window_lexemes("Harga Nikel") == ("harga", "nikel")
     for query in ['"harga nikel"', "harga or nikel", "harga -nikel", "nikel*", ""]:
-        assert search.window_lexemes(query) is None
+        assert search_plans.window_lexemes(query) is None
 
 
 def test_a_window_of_words_with_quotes_is_valid_tsquery():
-    window = search.window_queries(("o'neil", "back\\slash"), now=timezone.now(), periods=2)
+    window = search_plans.window_queries(("o'neil", "back\\slash"), now=timezone.now(), periods=2)
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::tsquery::text, %s::tsquery::text", [window.title, window.body])
         title, body = cursor.fetchone()
@@ -176,7 +178,7 @@ def test_a_window_that_falls_short_is_widened_by_what_it_held(monkeypatch, setti
     now, _ = archive
     settings.SEARCH_CANDIDATES = 6  # the newest period (30 days) holds at most 4 articles
     levels = sorted(ANONYMOUS.search_levels)
-    narrow = search.window_queries(("tambang",), now=now, periods=1)
+    narrow = search_plans.window_queries(("tambang",), now=now, periods=1)
     monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: narrow)
     plans = []
     real = search._ranked_by
@@ -205,7 +207,7 @@ def test_a_window_that_falls_short_is_widened_by_what_it_held(monkeypatch, setti
 def test_plain_words_are_the_lexemes_the_search_itself_requires(query):
     """The window's words are what ``websearch_to_tsquery`` makes of the query:
     every lexeme required, a stop word dropped, each word stemmed alike."""
-    lexemes = search.window_lexemes(query)
+    lexemes = search_plans.window_lexemes(query)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {search.QUERY}::text", [query])
         (required,) = cursor.fetchone()
@@ -218,9 +220,9 @@ def test_the_articles_of_each_period_are_known_without_reading_the_table(archive
     now, made = archive
     actual: dict[int, int] = {}
     for article in made:
-        period = search.period_of(article.published_at)
+        period = search_plans.period_of(article.published_at)
         actual[period] = actual.get(period, 0) + 1
-    estimated = dict(search._lexeme_stats()["periods"])
+    estimated = dict(search_plans._lexeme_stats()["periods"])
     assert set(estimated) == set(actual)
     assert abs(sum(estimated.values()) - len(made)) < 1
     for period, articles in actual.items():
