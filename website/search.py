@@ -12,7 +12,8 @@ On PostgreSQL the vectors are stored on the row (``search_title``,
 ``search_body``: columns ``readersite`` migration 0002 adds and its trigger
 keeps current on every write) with GIN indexes, so matching is an index
 lookup and ranking reads stored vectors instead of re-parsing every matching
-body per search.
+body per search. Which matches a search ranks, and how it finds them, is
+``website.search_plans``.
 """
 
 import hashlib
@@ -43,10 +44,10 @@ from .api_payloads import CARD_VALUES, Links, article_row
 from .search_plans import (
     CONFIG,
     Window,
-    _terms,
     candidate_bound,
     candidate_plan,
     period_window,
+    query_terms,
     wider_window,
 )
 
@@ -323,7 +324,7 @@ def search_articles(
     now = now or timezone.now()
     rules = rules or current_rules(now=now)
     found = _ranked(query, levels=levels, rules=rules, now=now, offset=offset, limit=limit)
-    terms = _terms(query)
+    terms = query_terms(query)
     links = Links()  # what the page's addresses share, read once
     results = []
     for row, facts, kept in found:
@@ -425,7 +426,7 @@ def _window_sql(base, levels: list[str], *, window) -> tuple[str, tuple]:
 def _fallback(base, query: str, levels: list[str], *, bound: int):
     """SQLite: every word must appear in the headline or dek (or searchable body);
     the newest matches first, within the same bound."""
-    for term in _terms(query):
+    for term in query_terms(query):
         visible = Q(headline__icontains=term) | Q(dek__icontains=term)
         if levels:
             visible |= Q(body__icontains=term, effective_level__in=levels)

@@ -41,7 +41,7 @@ def candidate_bound() -> int:
     return getattr(settings, "SEARCH_CANDIDATES", DEFAULT_CANDIDATES)
 
 
-def _terms(query: str) -> list[str]:
+def query_terms(query: str) -> list[str]:
     """The query's words, lower case, as the estimate and the snippets' marks read them."""
     words = re.findall(r"\w[\w-]*", query.lower())
     return [w for w in words if len(w) > 1 and w not in {"or", "and"}][:10]
@@ -199,7 +199,7 @@ def estimated_matches(query: str, levels: list[str]) -> float:
     body_share = sum(stats["levels"].get(level, 0.0) for level in levels)
     shares = [
         min(1.0, stats["title"].get(lexeme, 0.0) + stats["body"].get(lexeme, 0.0) * body_share)
-        for lexemes in _lexemes(_terms(query)).values()
+        for lexemes in _lexemes(query_terms(query)).values()
         for lexeme in lexemes
     ]
     return stats["rows"] * min(shares) if shares else 0.0
