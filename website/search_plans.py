@@ -90,34 +90,6 @@ def _lexeme_stats() -> dict:
         # Swapped whole: a search in another thread reads the old or the new.
         _stats = found
     return _stats
-    with _stats_lock, connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.attname, s.most_common_elems::text::text[], s.most_common_elem_freqs,"
-            " s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples"
-            " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
-            " WHERE s.tablename = 'articles_article'"
-            " AND s.attname IN ('search_title', 'search_body', 'access_level')"
-        )
-        found = {"read_at": now, "rows": 0.0, "title": {}, "body": {}, "levels": {}}
-        for name, elems, elem_freqs, vals, freqs, rows in cursor.fetchall():
-            found["rows"] = max(float(rows or 0), 0.0)
-            if name == "access_level":
-                found["levels"] = dict(zip(vals or [], freqs or [], strict=False))
-            else:
-                # The frequencies list ends with three summary figures: zip stops first.
-                shares = dict(zip(elems or [], elem_freqs or [], strict=False))
-                found["title" if name == "search_title" else "body"] = shares
-        # Published articles per period, newest first (an index-only scan).
-        cursor.execute(
-            "SELECT floor(extract(epoch FROM published_at) / %s)::bigint AS period, count(*)"
-            " FROM articles_article WHERE status = 'published' AND published_at IS NOT NULL"
-            " GROUP BY 1 ORDER BY 1 DESC",
-            [PERIOD_SECONDS],
-        )
-        found["periods"] = cursor.fetchall()
-        _stats.clear()
-        _stats.update(found)
-    return _stats
 
 
 EXACT_BUCKETS = 3  # of the histogram's (about 100): counted, not estimated
