@@ -451,7 +451,7 @@ def explain_section(plans: list[dict] | None) -> list[str]:
 
 def machine_lines(machine: dict) -> list[str]:
     load = machine["load"]
-    return [
+    lines = [
         f"- CPU: {machine['cpu']}, {machine['cores']} cores; RAM {machine['ram_gib']} GiB; "
         f"{machine['os']}, kernel {machine['kernel']}",
         f"- Python {machine['python']}, Django {machine['django']}, {machine['gunicorn']} "
@@ -462,6 +462,12 @@ def machine_lines(machine: dict) -> list[str]:
         "`DEBUG=0` production settings; Django scenarios go to gunicorn directly, the nginx "
         "rows through nginx `proxy_cache` (which stores only what Django's headers allow).",
     ]
+    if machine.get("search_candidates"):
+        lines.append(
+            f"- Search ranks the newest {machine['search_candidates']} matches "
+            "(`SEARCH_CANDIDATES` set for this run)."
+        )
+    return lines
 
 
 def render(results: dict) -> str:

@@ -757,6 +757,9 @@ def machine() -> dict:
         "load": {"threads": THREADS, "connections": CONNECTIONS, "seconds": DURATION},
         "workers": WORKERS,
         "preload": PRELOAD,
+        # A search's candidates, when the run sets them (``SEARCH_CANDIDATES``;
+        # the app's default otherwise): they change what a search costs.
+        "search_candidates": os.environ.get("SEARCH_CANDIDATES"),
     }
 
 

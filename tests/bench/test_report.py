@@ -64,6 +64,24 @@ def results():
     return {"sizes": {"1000": size(rows(40.0)), "100000": size(rows(60.0), rss=(80.0, 120.0))}}
 
 
+MACHINE = {
+    "cpu": "cpu",
+    "cores": 2,
+    "ram_gib": 1,
+    "os": "os",
+    "kernel": "k",
+    "python": "3",
+    "django": "5",
+    "gunicorn": "g",
+    "workers": 2,
+    "postgresql": "15",
+    "redis": "7",
+    "nginx": "n",
+    "wrk": "w",
+    "load": {"threads": 2, "connections": 8, "seconds": 10},
+}
+
+
 def test_targets_pass_fail_and_not_available(results):
     got = verdicts(results)
     assert got[("uncached article: SQL queries", "1000")] == "PASS"
@@ -88,28 +106,22 @@ def test_markdown_marks_unavailable_scenarios(results):
     results.update(
         started_at="2026-01-01T00:00:00+00:00",
         elapsed_seconds=1.0,
-        machine={
-            "cpu": "cpu",
-            "cores": 2,
-            "ram_gib": 1,
-            "os": "os",
-            "kernel": "k",
-            "python": "3",
-            "django": "5",
-            "gunicorn": "g",
-            "workers": 2,
-            "postgresql": "15",
-            "redis": "7",
-            "nginx": "n",
-            "wrk": "w",
-            "load": {"threads": 2, "connections": 8, "seconds": 10},
-        },
+        machine=MACHINE,
     )
     results["targets"] = report.check_targets(results)
     markdown = report.render(results)
     assert "| API | – | – | – | – | – | 404: `/api/v1/articles` |" in markdown
     assert "**FAIL**" in markdown
     assert "## Growth from 1,000 to 100,000 articles" in markdown
+    assert "SEARCH_CANDIDATES" not in markdown  # the app's default: nothing to say
+
+
+def test_a_run_with_other_search_candidates_says_so():
+    """A search's cost depends on how many matches it ranks: a run that set
+    ``SEARCH_CANDIDATES`` must not pass for one at the default."""
+    lines = report.machine_lines({**MACHINE, "search_candidates": "150"})
+    expected = "- Search ranks the newest 150 matches (`SEARCH_CANDIDATES` set for this run)."
+    assert lines[-1] == expected
 
 
 def test_cpu_limits_scale_with_the_machine_floor(results):
