@@ -40,6 +40,14 @@ class TolerantRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
 
+    def validate_key(self, key):
+        """Redis takes any key. Django's check is that a key would also suit
+        memcached (a length test and a lazily compiled pattern, whose every use
+        raises and catches an ``AttributeError``): 8 µs per key on a VM where
+        a page-cache hit, which reads four keys, costs 0.9 ms in-process, so
+        3-4% of a hit. The file and memory caches of the embedded demo and of
+        the tests without Redis still check."""
+
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
 
