@@ -276,7 +276,9 @@ def article_path(
     place = place or path_place()
     when = moment.astimezone(place.zone)
     section = section_slug or "berita"
-    year, month, day = f"{when:%Y}", f"{when:%m}", f"{when:%d}"
+    # Not ``f"{when:%Y}"``: ``strftime`` on an aware moment cost three
+    # quarters of an address (15 of 20 µs).
+    year, month, day = f"{when.year:04d}", f"{when.month:02d}", f"{when.day:02d}"
     head = place.head
     if head is None or not (_PLAIN_SLUG.match(section) and _PLAIN_SLUG.match(slug)):
         kwargs = {"section": section, "year": year, "month": month, "day": day}

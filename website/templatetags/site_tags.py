@@ -41,7 +41,9 @@ def newsroom_date(value):
 
 
 def _datetime_text(local, language: str) -> str:
-    return f"{_day_text(local.date(), language)} | {local:%H:%M} {local.tzname()}"
+    # The hour and minute as numbers: ``strftime`` on an aware moment is slow.
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    return f"{_day_text(local.date(), language)} | {clock} {local.tzname()}"
 
 
 # Django's localized date formatting is slow (translations looked up per
