@@ -389,13 +389,8 @@ def named_queries() -> dict[str, object]:
         from django.utils import timezone
 
         from paywall.rights import ANONYMOUS
-        from website.search import (
-            candidate_bound,
-            candidate_plan,
-            clean_query,
-            period_window,
-            ranked_queryset,
-        )
+        from website.search import clean_query, ranked_queryset
+        from website.search_plans import candidate_bound, candidate_plan, period_window
 
         levels = sorted(ANONYMOUS.search_levels)
         now = timezone.now()

@@ -9,7 +9,7 @@ the text the reader may see (each result's own decision: the teaser for gated
 articles), so a search never reveals gated words.
 
 On PostgreSQL the vectors are stored on the row (``search_title``,
-``search_body``: columns ``readersite`` migration 0002 adds and its trigger
+``search_body``: columns ``articles`` migration 0004 adds and its trigger
 keeps current on every write) with GIN indexes, so matching is an index
 lookup and ranking reads stored vectors instead of re-parsing every matching
 body per search. Which matches a search ranks, and how it finds them, is
@@ -51,10 +51,9 @@ from .search_plans import (
     wider_window,
 )
 
-# Stored, indexed vectors (see readersite/migrations/0002_search_vectors.py):
+# Stored, indexed vectors (see articles/migrations/0004_search_vectors.py):
 # headline weighted A and dek B; the body unweighted.
 TITLE_DOCUMENT = '"articles_article"."search_title"'
-BODY_DOCUMENT = '"articles_article"."search_body"'
 QUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
 
 # A body match weighs less than a headline or dek match.
