@@ -195,11 +195,14 @@ def search_words() -> list[str]:
     return words or [SEARCH_TERM]
 
 
-def search_rotation(pages: range = range(1, 2), limit: int = 3000) -> list[str]:
+def search_rotation(
+    pages: range = range(1, 2), limit: int = 3000, base: str | None = None
+) -> list[str]:
     """Distinct search pages, each a page-cache miss: page 1 of each of
     ``search_words`` (each a new query: its ranking is not kept), or their next
-    ``pages``, page 2 of every word first."""
-    base = search_url().split("?", 1)[0]
+    ``pages``, page 2 of every word first; the site's search, or the API's
+    (``base``, one page only)."""
+    base = base or search_url().split("?", 1)[0]
     paths = []
     for number in pages:
         for word in search_words():
@@ -456,9 +459,12 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
     lists = {}
-    for kind in ("section", "topic", "author", "search", "search_pages", "api_list", "api_detail"):
+    kinds = ("section", "topic", "author", "search", "search_pages", "api_search")
+    for kind in (*kinds, "api_list", "api_detail"):
         if kind == "search":
             listed = search_rotation()
+        elif kind == "api_search":
+            listed = search_rotation(base=urls["api_search"].split("?", 1)[0])
         elif kind == "search_pages":
             listed = search_rotation(pages=range(2, 6))
         elif kind.startswith("api_"):

@@ -155,3 +155,24 @@ def test_a_search_is_judged_new_and_paged_on(results):
     assert got[("search_uncached: p50 ms", "100000")] == "FAIL"
     assert got[("search_pages: req/s", "100000")] == "PASS"
     assert got[("search_pages: p50 ms", "100000")] == "PASS"
+
+
+def test_a_search_at_an_offered_rate_is_judged_by_its_median_and_its_failures(results):
+    """A paced row (``bench/paced.py``) is held to the p50 alone, scaled by the
+    floor (40 ms here), and fails if any request failed; the API's new query
+    gets the req/s and p50 verdicts a site search gets."""
+    paced = {"offered_rps": 200.0, "lag_p99_ms": 0.4}
+    results["sizes"]["100000"]["scenarios"] += [
+        row("search_uncached_paced", rps=199, p50=14.0, cpu=7.0, **paced),
+        row("api_search_uncached_paced", rps=150, p50=39.0, cpu=7.0, **paced),
+        row("api_search_uncached", rps=230, p50=35.0, cpu=6.0),
+    ]
+    results["sizes"]["100000"]["scenarios"][-2]["errors"] = {"status": 3, "timeout": 0}
+    got = verdicts(results)
+    assert got[("search_uncached at 200 req/s offered: p50 ms", "100000")] == "PASS"
+    assert got[("api_search_uncached at 200 req/s offered: p50 ms", "100000")] == "FAIL"
+    assert ("search_uncached_paced: req/s", "100000") not in got
+    assert got[("api_search_uncached: req/s", "100000")] == "PASS"
+    assert got[("api_search_uncached: p50 ms", "100000")] == "PASS"
+    table = "\n".join(report.scenario_table(results["sizes"]["100000"]["scenarios"]))
+    assert "200 req/s offered, Poisson arrivals" in table

@@ -1,0 +1,101 @@
+"""Latency at an offered rate: requests sent when they are due, not when the one before is answered.
+
+wrk keeps a fixed number of connections busy (a closed loop). Past the
+server's capacity every connection waits for the one before it, so wrk's
+median is about its connections ÷ the rate, whatever a request costs: at 8
+connections, 200 req/s reads as a p50 near 40 ms. Readers do not wait for each
+other; they arrive. ``paced_load`` sends ``rate`` requests a second with
+random (exponential) gaps, as independent readers arrive, each on a
+connection of its own opened when it is due, and times each from the moment
+it was due, so a request that waited for a free worker (or for this client)
+counts the wait: no coordinated omission. ``lag`` says how late this client
+itself was in sending; a p99 lag of more than a millisecond or two means the
+machine could not keep up with the schedule and the latencies are too high,
+never too low.
+
+The same seed gives the same schedule, so two runs offer the same load.
+"""
+
+import asyncio
+import random
+
+TIMEOUT = 10.0  # seconds, as wrk's --timeout
+
+
+async def _one(port: int, path: str, due: float, loop) -> tuple[str, float, float]:
+    """(outcome, latency from ``due``, lag of the send) for one request."""
+    lag = loop.time() - due
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), TIMEOUT)
+    except (OSError, TimeoutError):
+        return "connect", loop.time() - due, lag
+    try:
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
+        )
+        status_line = await asyncio.wait_for(reader.readline(), TIMEOUT)
+        await asyncio.wait_for(reader.read(), TIMEOUT)  # the rest, until the server closes
+    except TimeoutError:
+        return "timeout", loop.time() - due, lag
+    except OSError:
+        return "read", loop.time() - due, lag
+    finally:
+        writer.close()
+    parts = status_line.split()
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return ("ok" if 0 < status < 400 else "status"), loop.time() - due, lag
+
+
+async def _run(port: int, paths: list[str], rate: float, seconds: float, seed: int) -> dict:
+    loop = asyncio.get_running_loop()
+    rng = random.Random(seed)
+    start = due = loop.time() + 0.05
+    end = start + seconds
+    pending = []
+    while len(pending) < len(paths):
+        due += rng.expovariate(rate)
+        if due >= end:
+            break
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        pending.append(asyncio.create_task(_one(port, paths[len(pending)], due, loop)))
+    done = await asyncio.gather(*pending)
+    return summary(done, loop.time() - start)
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    """Nearest-rank percentile of an ascending list (0 when empty)."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def summary(done: list[tuple[str, float, float]], elapsed: float) -> dict:
+    """wrk's figures (``bench/wrk.lua``'s JSON) from the requests' outcomes, plus
+    the offered schedule's lag. Latency percentiles are over every request, a
+    failed one included (at the time it failed)."""
+    latencies = sorted(latency for _, latency, _ in done)
+    lags = sorted(lag for _, _, lag in done)
+    errors = {kind: 0 for kind in ("connect", "read", "write", "status", "timeout")}
+    for outcome, _, _ in done:
+        if outcome != "ok":
+            errors[outcome] += 1
+    micros = lambda seconds: round(seconds * 1e6)  # noqa: E731
+    return {
+        "requests": len(done),
+        "duration_us": micros(elapsed),
+        "p50_us": micros(_percentile(latencies, 0.50)),
+        "p90_us": micros(_percentile(latencies, 0.90)),
+        "p99_us": micros(_percentile(latencies, 0.99)),
+        "max_us": micros(latencies[-1] if latencies else 0.0),
+        "lag_p99_us": micros(_percentile(lags, 0.99)),
+        "errors": errors,
+        "rps": len(done) / elapsed if elapsed > 0 else 0.0,
+    }
+
+
+def paced_load(port: int, paths: list[str], rate: float, seconds: float, seed: int = 15) -> dict:
+    """Offer ``rate`` requests a second for ``seconds`` (at most one per path,
+    in order: a rotation's paths stay distinct) and summarise them as wrk does."""
+    return asyncio.run(_run(port, paths, rate, seconds, seed))

@@ -1,0 +1,84 @@
+"""The paced load (``bench/paced.py``): what it sends, and how it reports what came back."""
+
+import importlib.util
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_paced", Path(__file__).resolve().parents[2] / "bench" / "paced.py"
+)
+paced = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(paced)
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server that records the paths it was asked for and
+    answers 500 for any path under /broken/."""
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            status = 500 if self.path.startswith("/broken/") else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 1024  # bursts of connections, as gunicorn's --backlog takes them
+
+    httpd = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield httpd.server_address[1], asked
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_each_path_is_asked_for_once_and_failures_are_counted(server):
+    port, asked = server
+    paths = [f"/cari/?q=w{n}" for n in range(30)] + ["/broken/1", "/broken/2"]
+    # 1,000 a second for 5 s would be 5,000 requests: the list's 32 end it.
+    result = paced.paced_load(port, paths, rate=1000, seconds=5)
+    assert sorted(asked) == sorted(paths)
+    assert result["requests"] == 32
+    assert result["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 2, "timeout": 0}
+    assert 0 < result["p50_us"] <= result["p99_us"] <= result["max_us"]
+
+
+def test_the_same_seed_offers_the_same_schedule(server):
+    port, _ = server
+    paths = [f"/x/{n}" for n in range(500)]
+    first = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=7)
+    again = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=7)
+    other = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=8)
+    assert first["requests"] == again["requests"] != other["requests"]
+
+
+def test_a_refused_connection_is_a_failed_request_not_a_crash():
+    probe = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = probe.server_address[1]
+    probe.server_close()  # nothing listens there now
+    result = paced.paced_load(port, ["/a", "/b"], rate=1000, seconds=1)
+    assert result["requests"] == 2
+    assert result["errors"]["connect"] == 2
+
+
+def test_percentiles_are_nearest_rank_over_every_request():
+    done = [("ok", n / 1000, 0.0) for n in range(1, 101)]  # 1..100 ms
+    done[-1] = ("timeout", 10.0, 0.002)
+    got = paced.summary(done, elapsed=2.0)
+    assert got["p50_us"] == 50_000
+    assert got["p99_us"] == 99_000
+    assert got["max_us"] == 10_000_000
+    assert got["lag_p99_us"] == 0
+    assert got["rps"] == 50.0
+    assert got["errors"]["timeout"] == 1
