@@ -78,8 +78,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-# The rate the paced scenarios offer: issue 15's search target.
-PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "200"))
+# The rate the paced scenarios offer, when set; else issue 15's search target
+# (200 req/s) divided by this machine's factor (``offered_rate``).
+PACED_RATE = os.environ.get("BENCH_PACED_RATE")
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ class Scenario:
     # A rotation whose paths are read (unmeasured) after each flush of the page
     # cache and before the load: what a reader asked for just before.
     prime: str | None = None
-    # Requests a second offered on a schedule (``bench/paced.py``: latency at
-    # that rate) instead of wrk's closed loop (the most the server answers).
-    rate: float | None = None
+    # Requests offered on a schedule at the search target's rate
+    # (``bench/paced.py``, ``offered_rate``: the latency at that rate) instead
+    # of wrk's closed loop (the most the server answers).
+    paced: bool = False
 
 
 SCENARIOS = [
@@ -123,12 +125,13 @@ SCENARIOS = [
         prime="search",
     ),
     # The p50 the search targets ask for, at the rate they ask for: readers
-    # arriving at 200 a second (Poisson), not 8 connections always waiting.
+    # arriving at 200 a second (Poisson, scaled by the machine), not 8
+    # connections always waiting.
     Scenario(
         "search_uncached_paced",
-        f"Search, a new query, {PACED_RATE:g} req/s offered",
+        "Search, a new query, the target's rate offered",
         "rotation:search",
-        rate=PACED_RATE,
+        paced=True,
     ),
     Scenario("api_search", "API search", "api_search"),
     Scenario(
@@ -136,9 +139,9 @@ SCENARIOS = [
     ),
     Scenario(
         "api_search_uncached_paced",
-        f"API search, a new query, {PACED_RATE:g} req/s offered",
+        "API search, a new query, the target's rate offered",
         "rotation:api_search",
-        rate=PACED_RATE,
+        paced=True,
     ),
     Scenario("api_list", "API article list", "api_list"),
     Scenario("api_detail", "API article detail", "api_detail"),
@@ -543,7 +546,20 @@ def rotation_of(scenario: Scenario, prepared: dict) -> dict:
     return prepared["list_rotations"][scenario.url_key.split(":", 1)[1]]
 
 
-def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) -> dict:
+def offered_rate(rows: list[dict]) -> float:
+    """What a paced scenario offers: ``BENCH_PACED_RATE``, else the search
+    target's rate divided by the machine factor of the floor in ``rows`` (the
+    same load for the machine as 200 req/s on the reference machine)."""
+    if PACED_RATE:
+        return float(PACED_RATE)
+    factor = report.machine_factor({"sizes": {"this": {"scenarios": rows}}})
+    return report.SEARCH_RPS / factor
+
+
+def run_scenario(
+    scenario: Scenario, prepared: dict, size: int, groups: dict, rate: float | None = None
+) -> dict:
+    """Load one scenario: wrk, or ``rate`` requests a second offered (a paced one)."""
     port, path, cookie = scenario_target(scenario, prepared)
     row = {"name": scenario.name, "label": scenario.label, "url": path, "via": scenario.via}
     status, headers, _ = http_get(port, path, cookie)
@@ -568,19 +584,19 @@ def run_scenario(scenario: Scenario, prepared: dict, size: int, groups: dict) ->
         # measure it on misses, not on what an earlier run left in the cache.
         flush_page_cache(size)
         read_all(port, prime)
-    warm = load(port, path, WARMUP, cookie, paths_file, scenario.rate)
+    warm = load(port, path, WARMUP, cookie, paths_file, rate)
     if paths_file:
         distinct = rotation_of(scenario, prepared)["count"]
         row["distinct_urls"] = distinct
         result, cpu, others = load_without_repeats(
-            port, path, paths_file, distinct, warm["rps"], size, groups, prime, scenario.rate
+            port, path, paths_file, distinct, warm["rps"], size, groups, prime, rate
         )
     else:
         sampler = CpuSampler(groups, DATABASES[size])
-        result = load(port, path, DURATION, cookie, None, scenario.rate)
+        result = load(port, path, DURATION, cookie, None, rate)
         cpu, others = sampler.stop(), sampler.others_share
-    if scenario.rate:
-        row["offered_rps"] = scenario.rate
+    if rate:
+        row["offered_rps"] = round(rate, 1)
         row["lag_p99_ms"] = round(result["lag_p99_us"] / 1000, 2)
     requests = max(result["requests"], 1)
     row.update(
@@ -737,9 +753,13 @@ def bench_size(size: int, tmp: Path, explain: bool) -> dict:
         nginx = start_nginx(tmp, article_html)
         groups = {"web": gunicorn.pid, "nginx": nginx.pid}
         rows = []
-        for scenario in chosen_scenarios():
+        # The floor first: a paced scenario's rate is scaled by it.
+        chosen = chosen_scenarios()
+        for scenario in sorted(chosen, key=lambda s: s.name != "wsgi_floor"):
             log(f"{size:>7} articles: {scenario.label}")
-            rows.append(run_scenario(scenario, prepared, size, groups))
+            rate = offered_rate(rows) if scenario.paced else None
+            rows.append(run_scenario(scenario, prepared, size, groups, rate))
+        rows.sort(key=lambda row: [s.name for s in chosen].index(row["name"]))
         workers = children_of(gunicorn.pid)
         memory = {
             "preload": PRELOAD,

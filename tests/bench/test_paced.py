@@ -82,3 +82,24 @@ def test_percentiles_are_nearest_rank_over_every_request():
     assert got["lag_p99_us"] == 0
     assert got["rps"] == 50.0
     assert got["errors"]["timeout"] == 1
+
+
+def _bench_run():
+    spec = importlib.util.spec_from_file_location(
+        "bench_run", Path(__file__).resolve().parents[2] / "bench" / "run.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_offered_rate_is_the_targets_on_the_machine_measured(monkeypatch):
+    """200 req/s on the reference machine; half that where the floor cost twice
+    as much; ``BENCH_PACED_RATE`` as given."""
+    run = _bench_run()
+    floor = {"name": "wsgi_floor", "cpu_ms_per_request_total": 0.70}
+    assert run.offered_rate([floor]) == 100.0
+    assert run.offered_rate([{**floor, "cpu_ms_per_request_total": 0.30}]) == 200.0
+    assert run.offered_rate([]) == 200.0
+    monkeypatch.setattr(run, "PACED_RATE", "150")
+    assert run.offered_rate([floor]) == 150.0
