@@ -11,7 +11,9 @@ For each size the driver
    ``proxy_cache`` in front of it (a CDN stand-in, which also serves a saved
    copy of the article page as a static file: the physical limit);
 4. loads every scenario with wrk from a separate process on loopback
-   (warm-up, then a fixed duration at fixed concurrency), sampling the CPU time
+   (warm-up, then a fixed duration at fixed concurrency), or, for the paced
+   scenarios, at a fixed offered rate from ``bench/paced.py`` (the search
+   target's rate scaled by the floor, which runs first), sampling the CPU time
    of gunicorn, nginx and the PostgreSQL backends of the bench database from
    /proc while it runs;
 5. writes ``bench/results/<timestamp>.{md,json}`` and ``latest.md``.
@@ -23,7 +25,9 @@ Options (``python bench/run.py --help``): ``--sizes 1000`` (default
 ``1000,100000``), ``--duration`` (seconds per scenario). Environment knobs:
 ``BENCH_SIZES``, ``BENCH_DURATION`` (default 10), ``BENCH_WARMUP`` (2),
 ``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``,
-``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), ``BENCH_SCENARIOS`` (a
+``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), ``BENCH_PACED_RATE``
+(req/s the paced scenarios offer, instead of 200 ÷ the machine factor),
+``BENCH_SCENARIOS`` (a
 comma-separated subset of the scenario names, for a quick check of one change:
 the floor always runs, since the limits scale by it; such a partial run is
 written as ``<timestamp>-partial.md`` and leaves ``latest.md`` alone), and, to run beside
