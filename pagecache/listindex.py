@@ -20,9 +20,10 @@ changed. Who keeps them fresh:
   commit (a fresh ``listindex`` token: the keys carry it);
 - an index is only used while nothing in the database can have changed it by
   the clock alone: it records the first moment after it was built at which
-  any published article's publication time, embargo or expiry comes
-  (``until``), and is not used from then on, nor after ``MAX_AGE`` (a safety
-  net for writes that send no signal, such as a bulk ``update()``).
+  the publication time, embargo or expiry of a published article *of that
+  list* comes (``until``), and is not used from then on, nor after
+  ``MAX_AGE`` (a safety net for writes that send no signal, such as a bulk
+  ``update()``).
 
 A page that finds no usable index builds it (one reader per list at a time;
 the others count as before) in place of the count it would have run.
@@ -105,16 +106,22 @@ def list_key(kind: str, owner) -> str:
 # --- Building ------------------------------------------------------------------------
 
 
-def _next_time(field: str, at):
-    """The first ``field`` after ``at`` of any published article (index-backed)."""
+def _next_time(kind: str, owner, field: str, at):
+    """The first ``field`` after ``at`` of any published article of the list:
+    an article of another list going live or expiring leaves this list as it
+    was (with one global moment, one wire story's expiry retired every list's
+    index, and each big list's next reader counted it again: 70-80 ms for a
+    topic of 25,000 articles at 100,000)."""
     return Subquery(
-        Article.objects.filter(status="published", **{f"{field}__gt": at})
+        Article.objects.filter(
+            status="published", **{f"{field}__gt": at, LIST_LOOKUPS[kind]: owner}
+        )
         .order_by(field)
         .values(field)[:1]
     )
 
 
-# When the clock alone next changes what is live (any published article's).
+# When the clock alone next changes what is live (the list's articles').
 NEXT_CHANGES = {
     "next_published": "published_at",
     "next_embargo": "embargo_until",
@@ -134,7 +141,9 @@ def _build_query(kind: str):
                 row=Window(RowNumber(), order_by=list(LIST_ORDER)),
                 total=Window(Count("pk")),
                 page_row=Mod(F("row"), Value(PAGE_SIZE)),
-                **{name: _next_time(field, at) for name, field in NEXT_CHANGES.items()},
+                **{
+                    name: _next_time(kind, owner, field, at) for name, field in NEXT_CHANGES.items()
+                },
             )
             .filter(Q(row__lte=store.MAX_PAGE * PAGE_SIZE, page_row=0) | Q(row=1))
             .order_by()

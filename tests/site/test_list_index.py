@@ -189,6 +189,34 @@ def test_an_expiry_stops_the_index_at_that_moment_before_any_sweep_runs():
     assert pages[0] == [a.pk for a in made if a.pk != expiring.pk]
 
 
+def test_a_moment_of_another_list_leaves_this_lists_index_in_use(django_assert_num_queries):
+    """An expiry or an embargo in one topic is not a change of another topic's
+    list: its index stays usable past that moment and a deep page reads it."""
+    kept_topic, other_topic = TopicFactory(), TopicFactory()
+    _articles(45, topics=[kept_topic])
+    elsewhere = _articles(3, topics=[other_topic])
+    expires = timezone.now() + timedelta(minutes=10)
+    Article.objects.filter(pk=elsewhere[0].pk).update(expires_at=expires)
+    ArticleFactory(
+        topics=[other_topic],
+        published_at=timezone.now() - timedelta(seconds=30),
+        embargo_until=expires - timedelta(minutes=5),
+    )
+    _pages("topic", kept_topic.pk)
+    _pages("topic", other_topic.pk)
+    assert _kept("topic", kept_topic.pk).until is None
+    assert _kept("topic", other_topic.pk).until == expires - timedelta(minutes=5)
+
+    later = expires + timedelta(minutes=1)
+    listed = pageblocks.ListedArticles("topic", kept_topic.pk, at=later)
+    assert listed.count() == 45
+    with django_assert_num_queries(1) as captured:  # the page alone: no count
+        page_3 = [row[0] for row in listed[40:45]]
+    assert captured.captured_queries[0]["sql"].endswith("OFFSET 0")  # sought from the index
+    assert page_3 == _by_offset("topic", kept_topic.pk, at=later)[40:]
+    assert _pages("topic", other_topic.pk, at=later)[0] == 3  # one expired, one lifted
+
+
 def test_an_embargo_lifting_adds_the_article_at_that_moment():
     section = SectionFactory()
     made = _articles(20, section=section)
