@@ -14,6 +14,8 @@ ETag), for an anonymous reader without cookies, as the bench asks:
 - ``list rotating``: the lists ``make bench``'s ``api_list_uncached`` walks
   (``bench/probe.py``'s ``api_rotation``: by cursor, then by section and topic),
   each a miss of the kept answers;
+- ``search rotating``: a new query each request, the words ``make bench``'s
+  ``api_search_uncached`` asks for (``bench/probe.py``'s ``search_rotation``);
 - ``(cold: generations bumped)``: every page-cache generation bumped before
   each request, as just after a publish (what a kept answer saves).
 
@@ -47,7 +49,7 @@ from pagecache import store as page_cache  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import profile_render  # noqa: E402 - its HOST and measure
-from probe import api_rotation  # noqa: E402 - the bench's rotating API requests
+from probe import api_rotation, search_rotation  # noqa: E402 - the bench's rotating requests
 
 HOST = profile_render.HOST
 
@@ -58,6 +60,7 @@ def scenarios(n: int) -> dict[str, tuple]:
     free = published.filter(access_level="free").first()
     rotating = [f"/api/v1/articles/{pk}" for pk in published.values_list("pk", flat=True)[:n]]
     listed = api_rotation("api_list", limit=n + 20)
+    searched = search_rotation(limit=n + 20, base="/api/v1/search")
     return {
         "list": (["/api/v1/articles"] * n, None),
         "list metered": (["/api/v1/articles?access_level=metered"] * n, None),
@@ -70,6 +73,8 @@ def scenarios(n: int) -> dict[str, tuple]:
         "detail rotating": ((rotating * (n // max(1, len(rotating)) + 1))[:n], None),
         # Warmed on lists of its own, then each measured list asked once.
         "list rotating": (listed[20:], None, listed[:20]),
+        # A new query each request (the bench's ``api_search_uncached``).
+        "search rotating": (searched[20:], None, searched[:20]),
     }
 
 
