@@ -21,6 +21,7 @@ import html
 import re
 import threading
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -33,7 +34,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.body import visible_text
 from articles.models import Article
-from core.plans import custom_plans
+from core.plans import custom_plans, index_scans
 from core.prepared import prepared
 from pagecache import store as page_cache
 from paywall.policy import AccessDecision, Surface, decide
@@ -212,7 +213,9 @@ def _ranked_by(
         )
 
     run = _prepared_for(key, build)
-    with custom_plans():
+    # A window is read from its index, whatever the planner estimates
+    # (``core.plans.index_scans``: its estimates of many rare tokens are guesses).
+    with custom_plans(), index_scans() if window is not None else nullcontext():
         if run is not None:
             try:
                 return run(query=query, now=now, bound=candidate_bound(), **periods)

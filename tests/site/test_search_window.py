@@ -156,6 +156,28 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
     assert [plan for plan, _ in plans] == ["window", search.candidate_plan("tambang", levels)]
 
 
+def test_a_window_is_searched_with_sequential_scans_off_and_only_the_window(archive):
+    """The window's ranking runs inside ``core.plans.index_scans``: the
+    setting goes off just before it and comes back just after, and the
+    search over all matches (no window) is planned as before."""
+    from django.test.utils import CaptureQueriesContext
+
+    now, _ = archive
+    levels = sorted(ANONYMOUS.search_levels)
+    rules = search.current_rules(now=now)
+    window = search_plans.window_queries(("tambang",), now=now, periods=20)
+    with CaptureQueriesContext(connection) as captured:
+        search._ranked_by("tambang", "window", levels=levels, rules=rules, now=now, window=window)
+        search._ranked_by("tambang", "bitmap", levels=levels, rules=rules, now=now)
+    statements = [query["sql"] for query in captured.captured_queries]
+
+    assert statements[0] == "SET enable_seqscan = off"
+    assert "search_periods" in statements[1]
+    assert statements[2] == "RESET enable_seqscan"
+    assert len(statements) == 4
+    assert "search_periods" not in statements[3]
+
+
 def test_only_plain_words_are_searched_by_window():
     assert search_plans.window_lexemes("Harga Nikel") == ("harga", "nikel")
     for query in ['"harga nikel"', "harga or nikel", "harga -nikel", "nikel*", ""]:
