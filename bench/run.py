@@ -25,7 +25,8 @@ Options (``python bench/run.py --help``): ``--sizes 1000`` (default
 ``1000,100000``), ``--duration`` (seconds per scenario). Environment knobs:
 ``BENCH_SIZES``, ``BENCH_DURATION`` (default 10), ``BENCH_WARMUP`` (2),
 ``BENCH_CONNECTIONS`` (8), ``BENCH_RESEED=1``, ``BENCH_KEEP_TMP=1``,
-``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), ``BENCH_PACED_RATE``
+``BENCH_PRELOAD=0`` (gunicorn without ``--preload``), ``BENCH_WORKERS`` (2),
+``BENCH_PACED_RATE``
 (req/s the paced scenarios offer, instead of 200 ÷ the machine factor),
 ``BENCH_SCENARIOS`` (a
 comma-separated subset of the scenario names, for a quick check of one change:
@@ -76,7 +77,10 @@ NGINX_PORT = APP_PORT + 1
 # the code and the data imported at start-up are shared pages (PSS), see
 # ``worker_memory``. BENCH_PRELOAD=0 measures the workers without it.
 PRELOAD = os.environ.get("BENCH_PRELOAD", "1") != "0"
-WORKERS = 2
+# Sync workers, one per core of the reference machine; BENCH_WORKERS=3 asks
+# whether a worker more than the cores uses what two leave idle while they
+# wait for PostgreSQL.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = 2
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
