@@ -632,7 +632,11 @@ def load(port, path, seconds, cookie, paths_file, rate=None) -> dict:
     if cookie:
         raise ValueError("a paced scenario reads as an anonymous reader")
     paths = paths_file.read_text().split() if paths_file else [path] * int(rate * seconds + 1)
-    return paced.paced_load(port, paths, rate, seconds)
+    result = paced.paced_load(port, paths, rate, seconds)
+    # Requests whose reader gave up (the client's 10 s) may still wait in
+    # gunicorn's backlog: what follows starts once they are served.
+    wait_for_http(port, "/healthz", timeout=300)
+    return result
 
 
 def read_all(port: int, paths: list[str] | None) -> None:
