@@ -771,7 +771,8 @@ def bench_size(size: int, tmp: Path, explain: bool) -> dict:
             log(f"{size:>7} articles: {scenario.label}")
             rate = offered_rate(rows) if scenario.paced else None
             rows.append(run_scenario(scenario, prepared, size, groups, rate))
-        rows.sort(key=lambda row: [s.name for s in chosen].index(row["name"]))
+        order = {scenario.name: number for number, scenario in enumerate(chosen)}
+        rows.sort(key=lambda row: order[row["name"]])
         workers = children_of(gunicorn.pid)
         memory = {
             "preload": PRELOAD,

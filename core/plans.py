@@ -61,14 +61,16 @@ def index_scans(connection=default_connection):
         return
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
+    failed = True
     try:
         yield
-    except BaseException:
+        failed = False
+    finally:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("RESET enable_seqscan")
         except DatabaseError:
-            pass  # an aborted transaction: its rollback restores the setting
-        raise
-    with connection.cursor() as cursor:
-        cursor.execute("RESET enable_seqscan")
+            if not failed:
+                raise
+            # The block's failure aborted the transaction: its rollback
+            # restores the setting, and the block's own error is the one to see.
