@@ -184,9 +184,9 @@ def list_rotation(kind: str, limit: int = 3000) -> list[str]:
 def search_words() -> list[str]:
     """Words readers search for that have results: those ``ANALYZE`` found most
     common in headlines, then in bodies (``website.search``'s statistics)."""
-    from website.search_plans import _lexeme_stats
+    from website.search_plans import lexeme_statistics
 
-    stats = _lexeme_stats()
+    stats = lexeme_statistics()
     words = []
     for part in ("title", "body"):
         shares = stats[part]

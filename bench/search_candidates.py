@@ -34,7 +34,7 @@ from django.utils import timezone  # noqa: E402
 from probe import search_words  # noqa: E402
 
 from paywall.rules import current_rules  # noqa: E402
-from website.search import _rank  # noqa: E402
+from website.search import ranking  # noqa: E402
 
 PAGE = 20
 TODAY = 300
@@ -46,7 +46,7 @@ READERS = {
 
 def first_pages(words, levels, bound, *, rules, now) -> dict[str, list[int]]:
     with override_settings(SEARCH_CANDIDATES=bound):
-        return {w: _rank(w, levels=levels, rules=rules, now=now)[:PAGE] for w in words}
+        return {w: ranking(w, levels=levels, rules=rules, now=now)[:PAGE] for w in words}
 
 
 def main() -> None:

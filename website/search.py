@@ -52,11 +52,6 @@ from .search_plans import (
     wider_window,
 )
 
-# Stored, indexed vectors (see articles/migrations/0004_search_vectors.py):
-# headline weighted A and dek B; the body unweighted.
-TITLE_DOCUMENT = '"articles_article"."search_title"'
-QUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
-
 # A body match weighs less than a headline or dek match.
 BODY_WEIGHT = 0.4
 
@@ -119,7 +114,7 @@ def ranked_queryset(
     only where the effective access level is one of ``levels``. ``plan`` and
     ``bound`` default to ``candidate_plan`` and ``candidate_bound``; the
     ``"window"`` plan reads the matches in ``window``'s periods only (the
-    caller checks that it found ``bound`` of them: ``_rank``).
+    caller checks that it found ``bound`` of them: ``ranking``).
 
     Only ids and the rank are read here: the rows of the page a reader sees
     are read by id afterwards (``live_rows``), so the ranking step never joins
@@ -167,8 +162,9 @@ def _cannot_prepare(key) -> None:
         _prepared[key] = None
 
 
-def _rank(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[int]:
-    """``ranked_queryset``'s ids, planned for this query's words (``core.plans``):
+def ranking(query: str, *, levels: list[str], rules: PaywallRules, now) -> list[int]:
+    """The ranking worked out now (``ranked_ids`` keeps it for the pages that
+    follow): ``ranked_queryset``'s ids, planned for this query's words (``core.plans``):
     in the newest periods that should hold the bound's worth of matches
     (``period_window``) when the words allow it, else among all matches. A
     window that held fewer than the bound is not the newest ``bound`` matches:
@@ -242,7 +238,7 @@ def ranked_ids(query: str, *, levels: list[str], rules: PaywallRules, now) -> li
     digest = hashlib.blake2b(named.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     return page_cache.shared_fragment(
         f"search-ranked:{digest}",
-        lambda: _rank(query, levels=levels, rules=rules, now=now),
+        lambda: ranking(query, levels=levels, rules=rules, now=now),
         keep_local=False,
     )
 

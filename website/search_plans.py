@@ -13,7 +13,7 @@ database, and the cheapest way depends on the words:
   one.
 
 The estimates come from PostgreSQL's own statistics (``ANALYZE``), read once
-per process every ``STATS_SECONDS`` (``_lexeme_stats``); they size plans,
+per process every ``STATS_SECONDS`` (``lexeme_statistics``); they size plans,
 never decide what a reader finds.
 """
 
@@ -60,7 +60,7 @@ def forget_statistics() -> None:
     _stats = {}
 
 
-def _lexeme_stats() -> dict:
+def lexeme_statistics() -> dict:
     """PostgreSQL's own statistics of the stored vectors (``ANALYZE`` keeps the
     most common lexemes of each with their share of rows) and of the access
     levels, and how many articles each period holds (for ``period_window``),
@@ -167,7 +167,7 @@ def estimated_matches(query: str, levels: list[str]) -> float:
     of articles whose body counts; the rarest word bounds the query. A word
     ``ANALYZE`` did not find common counts as rare; a stop word, which the
     search drops, bounds nothing."""
-    stats = _lexeme_stats()
+    stats = lexeme_statistics()
     body_share = sum(stats["levels"].get(level, 0.0) for level in levels)
     shares = [
         min(1.0, stats["title"].get(lexeme, 0.0) + stats["body"].get(lexeme, 0.0) * body_share)
@@ -183,7 +183,7 @@ def candidate_plan(query: str, levels: list[str]) -> str:
     few thousand articles, else ``"bitmap"`` (every match from the GIN
     indexes, then the newest). The two costs are about equal where the
     matches number sqrt(bound x articles): 5,500 at 300 and 100,000."""
-    rows = _lexeme_stats()["rows"]
+    rows = lexeme_statistics()["rows"]
     if rows <= 0:
         return "bitmap"
     threshold = math.sqrt(candidate_bound() * rows)
@@ -200,7 +200,7 @@ PERIOD_SECONDS = 30 * 24 * 3600
 # statistics are estimates. A window that falls short is widened once, by the
 # share of its articles that matched, with a wider margin (a share seen in a
 # few periods is an estimate too). Measured over 400 of the bench's words at
-# 100,000 articles (``_rank`` in-process, ms per search): margins 1.1-1.25
+# 100,000 articles (``ranking`` in-process, ms per search): margins 1.1-1.25
 # 3.6-3.9, 1.5 3.9-4.2, 2.0 4.7-4.9, 3.0 5.2; one window short of the bound
 # costs a second, so the best margin is just above 1.
 WINDOW_MARGIN = 1.25
@@ -271,7 +271,7 @@ def period_window(query: str, levels: list[str], *, now, bound: int) -> Window |
     as independent). None where that takes the whole archive, where the words
     are not known to the statistics (a rare word: its matches are few anyway)
     or where the query is not plain words."""
-    stats = _lexeme_stats()
+    stats = lexeme_statistics()
     if stats["rows"] <= 0 or not stats.get("periods"):
         return None  # nothing to size a window by (no ANALYZE yet)
     lexemes = window_lexemes(query)
@@ -292,7 +292,7 @@ def wider_window(window: Window, *, found: int, now, bound: int) -> Window | Non
     newest = period_of(now)
     articles = sum(
         count
-        for period, count in _lexeme_stats().get("periods", ())
+        for period, count in lexeme_statistics().get("periods", ())
         if newest - window.periods < period <= newest
     )
     share = found / max(articles, 1)
@@ -306,7 +306,7 @@ def _window_for(
     times ``bound`` matches; None where that is the whole archive."""
     if share <= 0:
         return None
-    periods = _lexeme_stats().get("periods", ())
+    periods = lexeme_statistics().get("periods", ())
     newest, expected = period_of(now), 0.0
     for period, articles in periods:
         if period > newest:

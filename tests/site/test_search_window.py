@@ -140,9 +140,8 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
     monkeypatch.setattr(search, "_ranked_by", spy)
     expected = ranked("tambang", ANONYMOUS, now=now, plan="bitmap")
 
-    assert search._rank("tambang", levels=levels, rules=search.current_rules(now=now), now=now) == (
-        expected
-    )
+    rules = search.current_rules(now=now)
+    assert search.ranking("tambang", levels=levels, rules=rules, now=now) == expected
     assert plans == [("window", 4)]
 
     # The statistics promise more than the window holds: the search runs again.
@@ -150,9 +149,8 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
     # A window of periods still to come holds nothing.
     empty = search_plans.window_queries(("tambang",), now=now + 400 * DAY, periods=2)
     monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: empty)
-    assert search._rank("tambang", levels=levels, rules=search.current_rules(now=now), now=now) == (
-        expected
-    )
+    rules = search.current_rules(now=now)
+    assert search.ranking("tambang", levels=levels, rules=rules, now=now) == expected
     assert [plan for plan, _ in plans] == ["window", search.candidate_plan("tambang", levels)]
 
 
@@ -214,7 +212,7 @@ def test_a_window_that_falls_short_is_widened_by_what_it_held(monkeypatch, setti
     expected = ranked("tambang", ANONYMOUS, now=now, plan="bitmap")
 
     rules = search.current_rules(now=now)
-    assert search._rank("tambang", levels=levels, rules=rules, now=now) == expected
+    assert search.ranking("tambang", levels=levels, rules=rules, now=now) == expected
     (first, second) = plans
     assert first[:2] == ("window", 1)
     assert 0 < first[2] < 6
@@ -231,7 +229,10 @@ def test_plain_words_are_the_lexemes_the_search_itself_requires(query):
     every lexeme required, a stop word dropped, each word stemmed alike."""
     lexemes = search_plans.window_lexemes(query)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {search.QUERY}::text", [query])
+        # What ``website.search`` asks for: ``SearchQuery(search_type="websearch")``.
+        cursor.execute(
+            "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", [search_plans.CONFIG, query]
+        )
         (required,) = cursor.fetchone()
     assert required == " & ".join(f"'{lexeme}'" for lexeme in lexemes)
 
@@ -244,7 +245,7 @@ def test_the_articles_of_each_period_are_known_without_reading_the_table(archive
     for article in made:
         period = search_plans.period_of(article.published_at)
         actual[period] = actual.get(period, 0) + 1
-    estimated = dict(search_plans._lexeme_stats()["periods"])
+    estimated = dict(search_plans.lexeme_statistics()["periods"])
     assert set(estimated) == set(actual)
     assert abs(sum(estimated.values()) - len(made)) < 1
     for period, articles in actual.items():
