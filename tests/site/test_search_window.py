@@ -149,7 +149,6 @@ def test_a_search_uses_the_window_and_runs_again_over_all_matches_when_it_falls_
     # A window of periods still to come holds nothing.
     empty = search_plans.window_queries(("tambang",), now=now + 400 * DAY, periods=2)
     monkeypatch.setattr(search, "period_window", lambda *args, **kwargs: empty)
-    rules = search.current_rules(now=now)
     assert search.ranking("tambang", levels=levels, rules=rules, now=now) == expected
     assert [plan for plan, _ in plans] == ["window", search.candidate_plan("tambang", levels)]
 
