@@ -54,13 +54,34 @@ def test_each_path_is_asked_for_once_and_failures_are_counted(server):
     assert 0 < result["p50_us"] <= result["p99_us"] <= result["max_us"]
 
 
-def test_the_same_seed_offers_the_same_schedule(server):
-    port, _ = server
+def test_the_rate_offered_is_the_rate_asked_for(server):
+    """rate x seconds requests, whatever the seed (the bench's seed once drew
+    7% fewer arrivals than its rate at every rate)."""
+    port, asked = server
     paths = [f"/x/{n}" for n in range(500)]
-    first = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=7)
-    again = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=7)
-    other = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=8)
-    assert first["requests"] == again["requests"] != other["requests"]
+    result = paced.paced_load(port, paths, rate=400, seconds=0.5, seed=15)
+    assert result["requests"] == len(asked) == 200
+    for seed in range(20):
+        assert len(paced.schedule(100.0, 7.65, limit=805, seed=seed)) == 765
+
+
+def test_requests_are_due_at_random_moments_spread_over_the_window():
+    due = paced.schedule(1000.0, 8.0, limit=10_000, seed=3)
+    assert due == sorted(due)
+    assert due[0] >= 0.0
+    assert due[-1] < 8.0
+    # Each second of the window holds about a thousand of them (±3% by chance).
+    per_second = [sum(1 for moment in due if n <= moment < n + 1) for n in range(8)]
+    assert all(900 < count < 1100 for count in per_second), per_second
+    # The gaps are random (exponential-like), not a metronome.
+    gaps = [b - a for a, b in zip(due, due[1:], strict=False)]
+    assert max(gaps) > 5 * (8.0 / len(due)) > 100 * min(gaps)
+
+
+def test_the_same_seed_offers_the_same_schedule():
+    first = paced.schedule(400.0, 0.5, limit=500, seed=7)
+    assert first == paced.schedule(400.0, 0.5, limit=500, seed=7)
+    assert first != paced.schedule(400.0, 0.5, limit=500, seed=8)
 
 
 def test_a_refused_connection_is_a_failed_request_not_a_crash():
