@@ -35,6 +35,24 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
+# A measurement this close to its limit (either side) flips between runs of
+# one machine (four full runs within an hour on one VM, 2026-12-01: the API
+# list miss 4.55-4.93 ms against 4.8, the search's next pages' p50 22.2-25.1
+# ms against 23.8-24.4): the verdict says so.
+NEAR_LIMIT = 0.05
+
+
+def _near(value: float, limit: float) -> str:
+    """A note for a verdict within ``NEAR_LIMIT`` of its limit, else ""."""
+    if limit and abs(value / limit - 1.0) <= NEAR_LIMIT:
+        return f"within {NEAR_LIMIT:.0%} of the limit: runs of one machine can flip it"
+    return ""
+
+
+def _why(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
+
+
 def _target(name: str, size: str, value, limit: str, ok: bool | None, why: str = "") -> dict:
     return {
         "target": name,
@@ -110,6 +128,7 @@ def check_targets(results: dict) -> list[dict]:
                     f"{ratio}x",
                     f"≤ {GROWTH_P50}x",
                     ratio <= GROWTH_P50,
+                    _near(ratio, GROWTH_P50),
                 )
             )
         else:
@@ -137,15 +156,20 @@ def _paced_target(size: str, row: dict, factor: float) -> dict:
         row["p50_ms"],
         _scaled(SEARCH_P50_MS, factor),
         row["p50_ms"] <= SEARCH_P50_MS * factor and not failed,
-        f"{row['offered_rps']:g} req/s offered, {row['rps']:.0f} answered, {failed} failed; "
-        f"p99 {row['p99_ms']} ms",
+        _why(
+            f"{row['offered_rps']:g} req/s offered, {row['rps']:.0f} answered, {failed} failed; "
+            f"p99 {row['p99_ms']} ms",
+            _near(row["p50_ms"], SEARCH_P50_MS * factor),
+        ),
     )
 
 
 def _cpu_target(checks, label, size, row, limit, factor, why=""):
     if _measured(row):
         cpu = row["cpu_ms_per_request_total"]
-        checks.append(_target(label, size, cpu, _scaled(limit, factor), cpu <= limit * factor, why))
+        ok = cpu <= limit * factor
+        why = _why(why, _near(cpu, limit * factor))
+        checks.append(_target(label, size, cpu, _scaled(limit, factor), ok, why))
 
 
 def _size_targets(size: str, rows: dict, sized: dict, factor: float = 1.0) -> list[dict]:
@@ -178,7 +202,10 @@ def _size_targets(size: str, rows: dict, sized: dict, factor: float = 1.0) -> li
                 total,
                 _scaled(UNCACHED_PAGE_MS, factor),
                 total <= UNCACHED_PAGE_MS * factor,
-                f"web {measured['web_ms']} + db {measured['db_ms']}",
+                _why(
+                    f"web {measured['web_ms']} + db {measured['db_ms']}",
+                    _near(total, UNCACHED_PAGE_MS * factor),
+                ),
             )
         )
     _cpu_target(checks, "API list: CPU ms/request", size, rows.get("api_list"), API_LIST_MS, factor)
@@ -223,6 +250,7 @@ def _size_targets(size: str, rows: dict, sized: dict, factor: float = 1.0) -> li
                         row["rps"],
                         f"≥ {SEARCH_RPS:g} ÷{factor} = {SEARCH_RPS / factor:.0f}",
                         row["rps"] >= SEARCH_RPS / factor,
+                        _near(row["rps"], SEARCH_RPS / factor),
                     )
                 )
                 checks.append(
@@ -232,6 +260,7 @@ def _size_targets(size: str, rows: dict, sized: dict, factor: float = 1.0) -> li
                         row["p50_ms"],
                         _scaled(SEARCH_P50_MS, factor),
                         row["p50_ms"] <= SEARCH_P50_MS * factor,
+                        _near(row["p50_ms"], SEARCH_P50_MS * factor),
                     )
                 )
     index = 0 if size == SMALL else 1

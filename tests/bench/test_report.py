@@ -176,3 +176,22 @@ def test_a_search_at_an_offered_rate_is_judged_by_its_median_and_its_failures(re
     assert got[("api_search_uncached: p50 ms", "100000")] == "PASS"
     table = "\n".join(report.scenario_table(results["sizes"]["100000"]["scenarios"]))
     assert "200 req/s offered, Poisson arrivals" in table
+
+
+def test_a_verdict_near_its_limit_says_it_can_flip(results):
+    """Within 5% of the limit either side, a verdict notes that runs of one
+    machine flip it; further off, it does not (limits doubled by the floor here)."""
+    results["sizes"]["100000"]["scenarios"] += [
+        row("search_pages", rps=97, p50=41.5, cpu=4.0),  # limits: 100 req/s, 40 ms
+        row("search_uncached", rps=50, p50=30.0, cpu=12.0),
+    ]
+    results["sizes"]["1000"]["scenarios"][3]["cpu_ms_per_request_total"] = 5.8  # limit 6
+    notes = {(t["target"], t["size"]): t["why"] for t in report.check_targets(results)}
+    flip = "within 5% of the limit: runs of one machine can flip it"
+    assert flip in notes[("search_pages: req/s", "100000")]  # FAIL by 3%
+    assert flip in notes[("search_pages: p50 ms", "100000")]  # FAIL by 4%
+    assert flip in notes[("API detail: CPU ms/request", "1000")]  # PASS by 3%
+    assert flip not in notes[("search_uncached: req/s", "100000")]
+    assert flip not in notes[("search_uncached: p50 ms", "100000")]
+    assert flip in notes[("API detail: CPU ms/request", "100000")]  # 6.0: at the limit
+    assert flip not in notes[("uncached article: CPU ms/request", "100000")]  # 5 of 16
