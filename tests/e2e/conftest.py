@@ -224,6 +224,9 @@ def shot(request):
 
     def take(page, step: str) -> Path:
         path = folder / f"{next(counter):02d}-{step}.png"
+        # A click that submits a form returns once the next page is on its
+        # way; Chromium cannot capture a page still loading.
+        page.wait_for_load_state()
         page.screenshot(path=str(path), full_page=False)
         return path
 

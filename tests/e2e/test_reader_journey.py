@@ -55,6 +55,7 @@ def test_reader_meets_the_meter_registers_subscribes_and_cancels(site, page, sho
     page.goto(site.url + "/langganan/")
     shot(page, "plans")
     page.locator("form[action*='/langganan/beli/premium/'] button[type=submit]").click()
+    page.wait_for_url("**/langganan/demo-bayar/**")
     shot(page, "demo-checkout")
     page.locator("button[value=pay]").click()
     page.wait_for_url("**/akun/**")
