@@ -469,8 +469,17 @@ def prepare(paths_file: Path, explain: bool) -> dict:
     rotation = rotation_paths(exclude=set(urls.values()))
     paths_file.write_text("\n".join(rotation) + "\n")
     lists = {}
-    kinds = ("section", "topic", "author", "search", "search_pages", "api_search")
-    for kind in (*kinds, "api_list", "api_detail"):
+    kinds = (
+        "section",
+        "topic",
+        "author",
+        "search",
+        "search_pages",
+        "api_search",
+        "api_list",
+        "api_detail",
+    )
+    for kind in kinds:
         if kind == "search":
             listed = search_rotation()
         elif kind == "api_search":
