@@ -195,3 +195,27 @@ def test_a_verdict_near_its_limit_says_it_can_flip(results):
     assert flip not in notes[("search_uncached: p50 ms", "100000")]
     assert flip in notes[("API detail: CPU ms/request", "100000")]  # 6.0: at the limit
     assert flip not in notes[("uncached article: CPU ms/request", "100000")]  # 5 of 16
+
+
+def test_a_closed_loop_p50_says_what_the_connections_alone_make_of_it(results):
+    """wrk's connections wait for their answers, so its mean latency is
+    connections ÷ req/s: the search p50 verdict under wrk gives that sum and the
+    rate a p50 at the limit would need; the paced row (latency at an offered
+    rate) carries no such note."""
+    results["machine"] = {"load": {"threads": 2, "connections": 8, "seconds": 10}}
+    results["sizes"]["100000"]["scenarios"] += [
+        row("search_uncached", rps=160, p50=48.0, cpu=6.5),
+        row("search_uncached_paced", rps=190, p50=45.0, cpu=7.2, offered_rps=200),
+    ]
+    checks = {(t["target"], t["size"]): t for t in report.check_targets(results)}
+    closed = checks[("search_uncached: p50 ms", "100000")]
+    assert closed["status"] == "FAIL"
+    # 8 ÷ 160 req/s = 50 ms; the limit (20 ms, doubled by this machine's floor) needs 200 req/s.
+    assert "8 ÷ 160 req/s = 50.0 ms" in closed["why"]
+    assert "a p50 of 40 ms needs about 200 req/s" in closed["why"]
+    paced = checks[("search_uncached at the target's rate: p50 ms", "100000")]
+    assert "closed loop" not in paced["why"]
+    # Without the load's description (an old result file) the verdict stands alone.
+    del results["machine"], results["machine_factor"]
+    again = {(t["target"], t["size"]): t for t in report.check_targets(results)}
+    assert "closed loop" not in again[("search_uncached: p50 ms", "100000")]["why"]
