@@ -135,6 +135,29 @@ def test_cpu_limits_scale_with_the_machine_floor(results):
     assert verdicts(results)[("API detail: CPU ms/request", "1000")] == "FAIL"
 
 
+def test_a_faster_machine_keeps_the_stated_limits_and_says_what_its_floor_cost(results):
+    """A floor cheaper than the reference's does not tighten the limits, and
+    the report says what it cost (not "1.0 times") and that the limits are
+    looser there than on the reference machine."""
+    for size in results["sizes"].values():
+        size["scenarios"][4]["cpu_ms_per_request_total"] = 0.25  # the floor; reference 0.35
+    results.update(started_at="2026-01-01T00:00:00+00:00", elapsed_seconds=1.0, machine=MACHINE)
+    results["targets"] = report.check_targets(results)
+    assert results["machine_factor"] == 1.0
+    assert verdicts(results)[("API detail: CPU ms/request", "1000")] == "FAIL"  # 6.0 > 3
+    markdown = report.render(results)
+    assert "the floor scenario cost 0.71 times the reference run's 0.35 ms" in markdown
+    assert "about 29% looser here than on the reference machine" in markdown
+    # A slower machine's line says what its limits are scaled by.
+    results.pop("machine_factor")
+    for size in results["sizes"].values():
+        size["scenarios"][4]["cpu_ms_per_request_total"] = 0.7
+    results["targets"] = report.check_targets(results)
+    assert "cost 2.0 times the reference run's 0.35 ms here, so CPU limits are scaled" in (
+        report.render(results)
+    )
+
+
 def test_shared_pages_count_once_for_the_memory_target(results):
     memory = results["sizes"]["100000"]["memory"]
     memory["preload"] = True
