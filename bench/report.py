@@ -120,7 +120,12 @@ def factor_line(results: dict) -> str:
     factor = results.get("machine_factor", 1.0)
     ratio = floor_ratio(results)
     reference = f"the reference run's {FLOOR_REFERENCE_MS} ms"
-    if ratio is not None and ratio < 1.0:
+    if ratio is None:
+        return (
+            f"Machine factor {factor}: the floor scenario was not measured, "
+            "so the limits are as stated."
+        )
+    if ratio < 1.0:
         return (
             f"Machine factor {factor}: the floor scenario cost {ratio} times {reference} here "
             "(a faster machine). Limits are never tightened, so they are the targets as "

@@ -156,6 +156,14 @@ def test_a_faster_machine_keeps_the_stated_limits_and_says_what_its_floor_cost(r
     assert "cost 2.0 times the reference run's 0.35 ms here, so CPU limits are scaled" in (
         report.render(results)
     )
+    # No floor measured: nothing to scale by, and the line does not pretend otherwise.
+    results.pop("machine_factor")
+    for size in results["sizes"].values():
+        size["scenarios"][4] = {"name": "wsgi_floor", "label": "floor", "url": "/", "skipped": "x"}
+    results["targets"] = report.check_targets(results)
+    assert "the floor scenario was not measured, so the limits are as stated" in (
+        report.render(results)
+    )
 
 
 def test_shared_pages_count_once_for_the_memory_target(results):
