@@ -36,3 +36,26 @@ def test_the_caches_without_redis_still_warn_about_such_keys():
         warnings.simplefilter("always", CacheKeyWarning)
         caches["default"].set(KEY, "edisi pagi", 30)
     assert any(issubclass(w.category, CacheKeyWarning) for w in caught)
+
+
+@requires_redis
+def test_the_cache_reads_redis_replies_with_the_c_parser(settings):
+    """``hiredis`` is a dependency so that redis-py parses replies in C (10-12 µs
+    less per round trip): a redis-py that stopped accepting its version would
+    fall back to the Python parser silently. Pages round-trip through it intact."""
+    from redis._parsers import _HiredisParser
+
+    redis_cache = _caches("newsroom.cache_backends.TolerantRedisCache", settings.REDIS_URL)
+    with override_settings(CACHES=redis_cache):
+        cache = caches["default"]
+        page = {"body": "Harga cabai naik — ‘pedas’ ✓".encode() * 2000, "status": 200}
+        cache.set("halaman", page, 30)
+        assert cache.get("halaman") == page
+        assert cache.get_many(["halaman", "tidak-ada"]) == {"halaman": page}
+        pool = cache._cache.get_client().connection_pool
+        connection = pool.get_connection()
+        try:
+            assert isinstance(connection._parser, _HiredisParser)
+        finally:
+            pool.release(connection)
+        cache.delete("halaman")
