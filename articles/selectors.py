@@ -2,9 +2,6 @@
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.utils import timezone
-
-from core.prepared import prepared
 
 from .models import Article, RelatedArticle
 
@@ -55,18 +52,7 @@ def related_articles(article: Article, *, limit: int = 5, at=None):
     )
 
 
-RELATED_ON_PAGE = 5
-
-
-@prepared
-def _related_on_page(*, article_id: int, at):
-    return related_articles(Article(pk=article_id), limit=RELATED_ON_PAGE, at=at)
-
-
-def related_on_page(article: Article, *, at=None) -> list[Article]:
-    """``related_articles(article, limit=RELATED_ON_PAGE)`` as a list, with the
-    query built and compiled once per process (``core.prepared``)."""
-    return _related_on_page(article_id=article.pk, at=at or timezone.now())
+RELATED_ON_PAGE = 5  # the article page's related block (``website.pageblocks.related_rows``)
 
 
 def articles_open_to(user):

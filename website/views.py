@@ -23,7 +23,6 @@ from articles.body import visible_body
 from articles.liveness import liveness_facts
 from articles.models import Article, Author, Gallery, Section, Topic
 from articles.rendering import render_body
-from articles.selectors import related_on_page
 from core.prepared import fits, prepared
 from pagecache import listindex
 from pagecache import store as page_cache
@@ -243,8 +242,8 @@ def article_context(article: Article, decision, *, request=None, at=None) -> dic
     """Everything the article template shows, in a constant number of queries."""
     authors, topics = pageblocks.byline_and_topics(article)
     lists = _lists_around(article)
-    related = related_on_page(article, at=at)
-    related_ids = {a.pk for a in related}
+    related = pageblocks.related_rows(article, at=at)  # card rows: pk first
+    related_ids = {row[0] for row in related}
     dateline = (
         f"{settings.SITE_NAME}, {article.dateline_city.upper()} –" if article.dateline_city else ""
     )

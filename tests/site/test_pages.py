@@ -7,6 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from articles.models import Article
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -227,3 +228,28 @@ def test_signed_in_page_carries_no_personal_data(client, premium_reader):
     assert premium_reader.username not in html
     assert "csrfmiddlewaretoken" not in html
     assert 'href="/keluar/"' in html
+
+
+def test_an_article_page_reads_its_related_block_as_rows(client, monkeypatch):
+    """The related block's cards are made from card rows: an uncached article
+    page builds a model instance of its own article only (five related articles
+    with their sections and photos as instances cost three times their rows)."""
+    topic = TopicFactory()
+    article = ArticleFactory(topics=[topic])
+    curated = ArticleFactory(headline="Pilihan Kurasi Redaksi")
+    RelatedArticleFactory(article=article, related=curated)
+    sharing = [ArticleFactory(topics=[topic], headline=f"Topik Yang Sama {n}") for n in range(3)]
+    built = []
+    from_db = Article.from_db.__func__
+
+    def counted(cls, db, field_names, values):
+        built.append(values[0])
+        return from_db(cls, db, field_names, values)
+
+    monkeypatch.setattr(Article, "from_db", classmethod(counted))
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    related = html[html.index('id="related-title"') :]
+    assert all(a.headline in related for a in [curated, *sharing])
+    assert related.index(curated.headline) < related.index(sharing[-1].headline)  # curated first
+    assert built == [article.pk]
