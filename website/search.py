@@ -41,7 +41,7 @@ from paywall.policy import AccessDecision, Surface, decide
 from paywall.rights import ReaderRights
 from paywall.rules import PaywallRules, current_rules
 
-from .api_payloads import CARD_VALUES, Links, article_row
+from .api_payloads import CARD_VALUES, PHOTO_PREFIX, Links, article_row
 from .search_plans import (
     CONFIG,
     Window,
@@ -62,8 +62,9 @@ SNIPPET_CHARS = 240
 @dataclass
 class Result:
     """One found article: its card row (``website.api_payloads.CARD_VALUES``,
-    what the API's card is made of), its address and its section's, and the
-    snippet its own paywall decision lets through. Never its body."""
+    what the API's card is made of; ``PAGE_VALUES`` for the results page), its
+    address and its section's, and the snippet its own paywall decision lets
+    through. Never its body."""
 
     row: dict
     snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
@@ -243,29 +244,44 @@ def ranked_ids(query: str, *, levels: list[str], rules: PaywallRules, now) -> li
     )
 
 
+# What the results page shows of a result (the kicker, headline, date and
+# snippet; no photo): a card row without the lead photo's fields, whose
+# renditions are JSON decoded per row (a tenth of a results page's web CPU).
+PAGE_VALUES = tuple(field for field in CARD_VALUES if not field.startswith(PHOTO_PREFIX))
+
+
 @cache
-def _result_rows():
-    """Articles as card rows with their body's text (for the snippet; the body
-    itself only where no text is kept), built once per process: resolving two
-    dozen related fields costs more than the query."""
+def _result_rows(photos: bool):
+    """Articles as card rows (``CARD_VALUES``; ``PAGE_VALUES`` without
+    ``photos``) with their body's text (for the snippet; the body itself only
+    where no text is kept), built once per process: resolving two dozen
+    related fields costs more than the query."""
     body = Case(
         When(body_text__isnull=True, then=F("body")), default=Value(""), output_field=TextField()
     )
-    return Article.objects.values(*CARD_VALUES, "body_text", body_unkept=body)
+    fields = CARD_VALUES if photos else PAGE_VALUES
+    return Article.objects.values(*fields, "body_text", body_unkept=body)
 
 
 @prepared
-def _live_rows(*, pks: list[int], now):
-    return _result_rows().published(at=now).filter(pk__in=pks)
+def _live_cards(*, pks: list[int], now):
+    return _result_rows(True).published(at=now).filter(pk__in=pks)
 
 
-def live_rows(pks: list[int], *, now) -> list[dict]:
+@prepared
+def _live_page_rows(*, pks: list[int], now):
+    return _result_rows(False).published(at=now).filter(pk__in=pks)
+
+
+def live_rows(pks: list[int], *, now, photos: bool = True) -> list[dict]:
     """The card rows (and bodies) of the live articles among ``pks``, in the
     order of ``pks``: rows, not model instances (a model instance per row and
-    per related object cost more than the rest of a result)."""
+    per related object cost more than the rest of a result); without their
+    lead photo's fields unless ``photos``."""
     if not pks:
         return []
-    by_pk = {row["id"]: row for row in _live_rows(pks=list(pks), now=now)}
+    read = _live_cards if photos else _live_page_rows
+    by_pk = {row["id"]: row for row in read(pks=list(pks), now=now)}
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
@@ -278,13 +294,21 @@ def _topic_slugs(pks: list[int]) -> dict[int, set[str]]:
     return slugs
 
 
-def _ranked(query: str, *, levels: list[str], rules: PaywallRules, now, offset: int, limit: int):
+def _ranked(
+    query: str,
+    *,
+    levels: list[str],
+    rules: PaywallRules,
+    now,
+    offset: int,
+    limit: int,
+    photos: bool,
+):
     """``(row, facts, kept)`` of articles ``[offset:offset + limit]`` of the
     ranking: each card row, what the paywall policy reads of it and its body
     as text (``Article.body_text``)."""
-    rows = live_rows(
-        ranked_ids(query, levels=levels, rules=rules, now=now)[offset : offset + limit], now=now
-    )
+    page = ranked_ids(query, levels=levels, rules=rules, now=now)[offset : offset + limit]
+    rows = live_rows(page, now=now, photos=photos)
     # Each result's decision reads its topics only where the rules name topics.
     topics = _topic_slugs([row["id"] for row in rows]) if rows and rules.needs_topics else {}
     found = []
@@ -307,13 +331,16 @@ def search_articles(
     offset: int = 0,
     rules: PaywallRules | None = None,
     now=None,
+    photos: bool = True,
 ) -> list[Result]:
     """Published articles matching ``query``, best first, with safe snippets.
 
     Body text is searchable, and shows in snippets, only where the paywall
     lets this reader read the article outright (``ReaderRights.search_levels``).
     ``rules`` and ``now`` default to the rules in force now (a caller that keeps
-    the results under the rules' version passes the rules it read).
+    the results under the rules' version passes the rules it read). Each
+    result's row is a card row (``CARD_VALUES``), without the lead photo's
+    fields where ``photos`` is False (``PAGE_VALUES``: the results page).
     """
     query = clean_query(query)
     if not query:
@@ -321,7 +348,9 @@ def search_articles(
     levels = sorted(rights.search_levels)
     now = now or timezone.now()
     rules = rules or current_rules(now=now)
-    found = _ranked(query, levels=levels, rules=rules, now=now, offset=offset, limit=limit)
+    found = _ranked(
+        query, levels=levels, rules=rules, now=now, offset=offset, limit=limit, photos=photos
+    )
     terms = query_terms(query)
     links = Links()  # what the page's addresses share, read once
     results = []

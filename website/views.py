@@ -372,6 +372,7 @@ def search(request):
             offset=(number - 1) * SEARCH_PER_PAGE,
             rules=rules,
             now=now,
+            photos=False,  # the results page shows none
         )
         context = {
             "query": query,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles.models import Article
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
 from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
-from tests.factories import ArticleFactory, SectionFactory, UserFactory
+from tests.factories import ArticleFactory, PhotoFactory, SectionFactory, UserFactory
 from website.search import search_articles
 
 from .conftest import SECRET
@@ -72,6 +72,22 @@ def test_the_next_page_is_read_by_id_from_the_kept_ranking(client):
     assert len(shown) == 20
     assert len(rest) == 5
     assert not set(shown) & set(rest)
+
+
+def test_the_results_page_reads_no_photo_and_the_api_keeps_its_cards_photos(client):
+    photo = PhotoFactory(alt_text="Cabai di pasar", renditions={"320.webp": "r/1/320.webp"})
+    ArticleFactory(headline="Harga qvzcabai naik lagi", lead_photo=photo)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/search/?q=qvzcabai").content.decode()
+    assert "Harga qvzcabai naik lagi" in page
+    # The results show no photo, so no read of the articles reads one (nor
+    # decodes its renditions; the sidebar's galleries are not the results).
+    articles = [q["sql"] for q in queries.captured_queries if 'FROM "articles_article"' in q["sql"]]
+    assert articles
+    assert not [sql for sql in articles if "renditions" in sql]
+    # The API's card is the same search's result, with its photo.
+    card = client.get(f"{API}/search?q=qvzcabai").json()["items"][0]["article"]
+    assert card["lead_photo"]["alt_text"] == "Cabai di pasar"
 
 
 def test_an_edit_empties_the_cached_results(client):
