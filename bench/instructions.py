@@ -68,6 +68,7 @@ void marks_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
 # The pages counted, in order (names as the two profile scripts give them, or
 # this script's own: the hit and the API's).
 PAGES = {
+    "floor": "floor: a static file (WhiteNoise)",
     "article": "article (rotating, lists warm)",
     "article-hit": "article, cache hit",
     "section": "section (rotating ?page=)",
@@ -145,10 +146,13 @@ def table(result: dict, against: dict | None) -> str:
             f"| {PAGES.get(name, name)} | {page['requests']} | "
             f"{page['instructions'] / 1e6:.2f} | {change(page['instructions'], before)} |"
         )
-    hit, miss = pages.get("article-hit"), pages.get("article")
+    hit, miss, floor = pages.get("article-hit"), pages.get("article"), pages.get("floor")
     if hit and miss:
         ratio = miss["instructions"] / hit["instructions"]
         lines += ["", f"An uncached article runs {ratio:.1f} times a cache hit's instructions."]
+    if hit and floor:
+        above = (hit["instructions"] - floor["instructions"]) / 1e6
+        lines.append(f"A cache hit runs {above:.2f} M more than the floor (a static file).")
     if against:
         lines += ["", f"Against: commit {against.get('commit', '?')} ({against.get('when', '?')})."]
     return "\n".join(lines)
@@ -298,8 +302,15 @@ def run_child(args) -> None:
 def scenario(name: str, n: int, profile_render, profile_api):
     """``(paths, what to do before each request, whether each is a cache hit)``
     (``None`` for the page cache's header where the answer is not a page)."""
-    if name == "article-hit":
-        path = profile_render.article_paths(1)[0]
+    if name == "floor":  # the bench's ``wsgi_floor``: served before any view runs
+        from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: PLC0415
+
+        return [staticfiles_storage.url("admin/css/base.css")] * (n + 5), None, None
+    if name == "article-hit":  # the bench's ``article_anon``: the newest free article
+        from articles.models import Article  # noqa: PLC0415
+
+        free = Article.objects.published().filter(access_level="free")
+        path = free.order_by("-published_at", "-pk").first().get_absolute_url()
         return [path] * (n + 5), None, True
     if name.startswith("api-"):
         paths, before, *warm = profile_api.scenarios(n + 5)[PAGES[name]]

@@ -102,6 +102,7 @@ def test_the_table_shows_the_change_from_an_earlier_run_and_the_hit_ratio():
         "pages": {
             "article": {"requests": 20, "instructions": 15_000_000},
             "article-hit": {"requests": 20, "instructions": 2_000_000},
+            "floor": {"requests": 20, "instructions": 1_250_000},
             "search": {"requests": 20, "instructions": 21_000_000},
         },
     }
@@ -116,4 +117,5 @@ def test_the_table_shows_the_change_from_an_earlier_run_and_the_hit_ratio():
     assert "| article (rotating, lists warm) | 20 | 15.00 | -25.0% |" in text
     assert "| search, a new query (page 1) | 20 | 21.00 | - |" in text  # not in the earlier run
     assert "runs 7.5 times a cache hit's instructions" in text
+    assert "A cache hit runs 0.75 M more than the floor" in text
     assert "Against: commit 0ld0000" in text

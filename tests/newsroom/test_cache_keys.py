@@ -52,10 +52,14 @@ def test_the_cache_reads_redis_replies_with_the_c_parser(settings):
         cache.set("halaman", page, 30)
         assert cache.get("halaman") == page
         assert cache.get_many(["halaman", "tidak-ada"]) == {"halaman": page}
+        # Writes go through the pool's connections, reads through the one each
+        # thread keeps (``ReusedClientRedisCacheClient.read``): both parse in C.
         pool = cache._cache.get_client().connection_pool
         connection = pool.get_connection()
         try:
             assert isinstance(connection._parser, _HiredisParser)
         finally:
             pool.release(connection)
+        [kept] = cache._cache._kept.by_pool.values()
+        assert isinstance(kept._parser, _HiredisParser)
         cache.delete("halaman")
