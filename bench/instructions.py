@@ -164,8 +164,9 @@ def git_commit() -> str:
     )
     dirty = subprocess.run(
         # Changes to the bench's own scripts (this one, copied into an older
-        # worktree) are not changes to the code counted.
-        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+        # worktree), the tests and the documents are not changes to the code counted.
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", "."]
+        + [":!bench", ":!tests", ":!docs", ":!*.md"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -209,11 +210,14 @@ def run_parent(args) -> None:
         },
     }
     against = json.loads(Path(args.against).read_text()) if args.against else None
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    saved = RESULTS / f"instructions-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    if args.out:  # ``bench/run.py`` keeps it with its own results
+        saved = Path(args.out)
+    else:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        saved = RESULTS / f"instructions-{time.strftime('%Y%m%d-%H%M%S')}.json"
     saved.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result, against))
-    print(f"\nSaved: {saved.relative_to(ROOT)}")
+    print(f"\nSaved: {saved}")
 
 
 # --- The child: the pages, counted between marks ------------------------------------
@@ -338,6 +342,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="requests counted per page")
     parser.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="comma-separated")
     parser.add_argument("--against", help="an earlier run's JSON, to compare with")
+    parser.add_argument("--out", help="write the JSON here (default: bench/results/)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--marks", help=argparse.SUPPRESS)
     parser.add_argument("--facts", help=argparse.SUPPRESS)

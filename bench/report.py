@@ -3,10 +3,13 @@
 The targets are issue 15's (`issues show 15`), with issue 9's that still hold
 (query budget, nginx versus a static file, the leak check, p50 growth),
 measured side by side in one run; CPU limits are scaled to this machine by
-its floor scenario (``machine_factor``).
+its floor scenario (``machine_factor``); web instructions per request
+(``bench/instructions.py``) are judged against a reference commit's counts.
 """
 
+import json
 import re
+from pathlib import Path
 
 SMALL, BIG = "1000", "100000"
 
@@ -81,6 +84,13 @@ CACHE_HIT_REFERENCE = {
     "article_premium": (1.25, 1.23),
 }
 CACHE_HIT_SLACK = 1.10
+# Web instructions per request of the reference commit (``bench/instructions.py``
+# at the biggest size, ``bench/instructions-reference.json``): none may grow by
+# more than 5%. A count, not a time: the same on any machine within about 1%,
+# so it is not scaled by the machine factor. A change that makes pages cheaper
+# writes a new reference (copy its run's JSON over the file).
+INSTRUCTIONS_REFERENCE = Path(__file__).with_name("instructions-reference.json")
+INSTRUCTIONS_SLACK = 1.05
 UNCACHED_LISTS = ("section_uncached", "topic_uncached", "author_uncached")
 # Issue 15's search target (req/s and p50 under wrk; p50 at the rate offered for
 # the ``_paced`` rows), at 100,000 articles: site search and API search.
@@ -176,6 +186,43 @@ def check_targets(results: dict) -> list[dict]:
                     "not measured at both sizes",
                 )
             )
+    return checks + instruction_targets(results)
+
+
+def instruction_targets(results: dict, reference: dict | None = None) -> list[dict]:
+    """Each counted page's web instructions against the reference commit's
+    (``INSTRUCTIONS_REFERENCE`` unless ``reference`` is given), or one n/a row
+    saying why nothing was counted."""
+    name = f"web instructions within {INSTRUCTIONS_SLACK - 1:.0%} of the reference"
+    counted = results.get("instructions") or {}
+    if "pages" not in counted:
+        why = counted.get("skipped", "not counted")
+        return [_target(name, "-", "-", f"≤ +{INSTRUCTIONS_SLACK - 1:.0%}", None, why)]
+    if reference is None and INSTRUCTIONS_REFERENCE.exists():
+        reference = json.loads(INSTRUCTIONS_REFERENCE.read_text())
+    earlier = (reference or {}).get("pages", {})
+    size = counted.get("size", "-")
+    checks = []
+    for page, count in counted["pages"].items():
+        value = round(count["instructions"] / 1e6, 2)
+        before = earlier.get(page, {}).get("instructions")
+        if not before:
+            checks.append(
+                _target(f"{name}: {page} (M)", size, value, "-", None, "not in the reference")
+            )
+            continue
+        limit = before * INSTRUCTIONS_SLACK
+        change = (count["instructions"] - before) / before
+        checks.append(
+            _target(
+                f"{name}: {page} (M)",
+                size,
+                value,
+                f"≤ {before / 1e6:.2f} ×{INSTRUCTIONS_SLACK} = {limit / 1e6:.2f}",
+                count["instructions"] <= limit,
+                f"{change:+.1%} against {reference.get('commit', '?')}",
+            )
+        )
     return checks
 
 

@@ -870,12 +870,34 @@ def main() -> None:
                 str(size): bench_size(size, tmp, explain=size == max(sizes)) for size in sizes
             },
         }
+        results["instructions"] = count_instructions(max(sizes), tmp)
     finally:
         if os.environ.get("BENCH_KEEP_TMP") != "1":
             shutil.rmtree(tmp, ignore_errors=True)
     results["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results["targets"] = report.check_targets(results)
     write_results(results)
+
+
+def count_instructions(size: int, tmp: Path) -> dict:
+    """Web instructions per request (``bench/instructions.py``, valgrind) at
+    ``size``, or ``{"skipped": why}``. Full runs count them; a partial run
+    (``BENCH_SCENARIOS``) only with ``BENCH_INSTRUCTIONS=1``."""
+    default = "0" if os.environ.get("BENCH_SCENARIOS") else "1"
+    if os.environ.get("BENCH_INSTRUCTIONS", default) != "1":
+        return {"skipped": "not counted (BENCH_INSTRUCTIONS=0, or a partial run without =1)"}
+    if shutil.which("valgrind") is None or not Path("/usr/include/valgrind/callgrind.h").exists():
+        return {"skipped": "valgrind or its callgrind.h is not on this machine"}
+    log(f"web instructions per request at {size:,} articles (valgrind, about 2 minutes)")
+    out = tmp / "instructions.json"
+    command = [sys.executable, str(BENCH / "instructions.py"), "--out", str(out)]
+    done = subprocess.run(
+        command, env=app_env(DATABASES[size], size, tmp), capture_output=True, text=True
+    )
+    if done.returncode != 0 or not out.exists():
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"skipped": f"bench/instructions.py failed: {last}"}
+    return {**json.loads(out.read_text()), "size": str(size)}
 
 
 def write_results(results: dict) -> None:

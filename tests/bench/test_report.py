@@ -1,6 +1,7 @@
 """The benchmark's verdicts: what `make bench` writes as PASS, FAIL or n/a."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,49 @@ def test_a_closed_loop_p50_says_what_the_connections_alone_make_of_it(results):
     del results["machine"], results["machine_factor"]
     again = {(t["target"], t["size"]): t for t in report.check_targets(results)}
     assert "closed loop" not in again[("search_uncached: p50 ms", "100000")]["why"]
+
+
+def _counted(**pages):
+    return {
+        "commit": "new1234",
+        "size": "100000",
+        "pages": {name: {"requests": 20, "instructions": count} for name, count in pages.items()},
+    }
+
+
+def test_web_instructions_are_judged_against_the_reference_commit_unscaled(results):
+    results["instructions"] = _counted(article=16_500_000, search=21_000_000, floor=700_000)
+    reference = {
+        "commit": "ref5678",
+        "pages": {
+            "article": {"instructions": 16_620_000},
+            "search": {"instructions": 19_130_000},
+        },
+    }
+    results["machine_factor"] = 2.0  # a slow machine: counts are not scaled by it
+
+    rows = {r["target"]: r for r in report.instruction_targets(results, reference)}
+
+    article = rows["web instructions within 5% of the reference: article (M)"]
+    assert (article["status"], article["value"], article["size"]) == ("PASS", 16.5, "100000")
+    assert article["why"] == "-0.7% against ref5678"
+    search = rows["web instructions within 5% of the reference: search (M)"]
+    assert search["status"] == "FAIL"  # +9.8%, whatever the machine factor
+    assert search["limit"] == "≤ 19.13 ×1.05 = 20.09"
+    floor = rows["web instructions within 5% of the reference: floor (M)"]
+    assert (floor["status"], floor["why"]) == ("n/a", "not in the reference")
+
+
+def test_a_run_without_counts_says_why_and_the_committed_reference_is_a_run(results):
+    results["instructions"] = {"skipped": "valgrind or its callgrind.h is not on this machine"}
+    [row] = report.instruction_targets(results)
+    assert (row["status"], row["why"]) == ("n/a", results["instructions"]["skipped"])
+
+    # The committed reference is one of bench/instructions.py's runs, every page in it.
+    reference = json.loads(report.INSTRUCTIONS_REFERENCE.read_text())
+    assert reference["commit"]
+    assert reference["pages"]["article"]["instructions"] > 1_000_000
+    results["instructions"] = _counted(
+        **{n: p["instructions"] for n, p in reference["pages"].items()}
+    )
+    assert {r["status"] for r in report.instruction_targets(results)} == {"PASS"}
