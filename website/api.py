@@ -323,10 +323,10 @@ def search(
         hit = entry.get(policy.variant)
         if hit is not None:
             return json_payload(hit["html"])
-    found = article_search.search_articles(q, rights=rights, limit=limit, rules=rules, now=now)
-    cards = card_payloads([result.row for result in found])
+    found = article_search.found_articles(q, rights=rights, limit=limit, rules=rules, now=now)
+    cards = card_payloads([row for row, _text in found])
     items = [
-        {"article": card, "snippet": result.text} for card, result in zip(cards, found, strict=True)
+        {"article": card, "snippet": text} for card, (_row, text) in zip(cards, found, strict=True)
     ]
     payload = {"query": q, "items": items}
     if entry is not None:

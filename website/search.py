@@ -61,14 +61,13 @@ SNIPPET_CHARS = 240
 
 @dataclass
 class Result:
-    """One found article: its card row (``website.api_payloads.CARD_VALUES``,
-    what the API's card is made of; ``PAGE_VALUES`` for the results page), its
-    address and its section's, and the snippet its own paywall decision lets
-    through. Never its body."""
+    """One found article as the results page shows it (``search_articles``): its
+    row (``PAGE_VALUES``), its address and its section's, and the snippet its
+    own paywall decision lets through, as HTML and as text. Never its body."""
 
     row: dict
     snippet: SafeString  # HTML: the passage escaped, the query's words in <mark>
-    text: str  # the same passage as plain text (the API's snippet)
+    text: str  # the same passage as plain text
     url: str  # the article's address (``Article.get_absolute_url``)
     section_url: str  # its section's, or "" without one
 
@@ -323,7 +322,7 @@ def _ranked(
     return found
 
 
-def search_articles(
+def found_articles(
     query: str,
     *,
     rights: ReaderRights,
@@ -332,15 +331,17 @@ def search_articles(
     rules: PaywallRules | None = None,
     now=None,
     photos: bool = True,
-) -> list[Result]:
-    """Published articles matching ``query``, best first, with safe snippets.
+) -> list[tuple[dict, str]]:
+    """Published articles matching ``query``, best first: ``(row, text)``, each
+    article's card row (``CARD_VALUES``; ``PAGE_VALUES``, without the lead
+    photo's fields, where ``photos`` is False) and its snippet as plain text.
 
     Body text is searchable, and shows in snippets, only where the paywall
-    lets this reader read the article outright (``ReaderRights.search_levels``).
+    lets this reader read the article outright (``ReaderRights.search_levels``);
+    each snippet is cut from what the article's own decision lets through.
     ``rules`` and ``now`` default to the rules in force now (a caller that keeps
-    the results under the rules' version passes the rules it read). Each
-    result's row is a card row (``CARD_VALUES``), without the lead photo's
-    fields where ``photos`` is False (``PAGE_VALUES``: the results page).
+    the results under the rules' version passes the rules it read). The API
+    sends these (``website.api``); the results page shows ``search_articles``.
     """
     query = clean_query(query)
     if not query:
@@ -352,7 +353,6 @@ def search_articles(
         query, levels=levels, rules=rules, now=now, offset=offset, limit=limit, photos=photos
     )
     terms = query_terms(query)
-    links = Links()  # what the page's addresses share, read once
     results = []
     for row, facts, kept in found:
         # Each result's own decision: the rules' overrides may change its level.
@@ -360,18 +360,40 @@ def search_articles(
             rights=rights, article=facts, surface=Surface.SEARCH, rules=rules, now=now
         )
         text = snippet_text(facts, decision=decision, terms=terms, dek=row["dek"], kept=kept)
-        results.append(
-            Result(
-                row=row,
-                snippet=mark_terms(text, terms),
-                text=text,
-                url=links.article(row),
-                section_url=links.of("website:section", row["section__slug"])
-                if row["section_id"]
-                else "",
-            )
-        )
+        results.append((row, text))
     return results
+
+
+def search_articles(
+    query: str,
+    *,
+    rights: ReaderRights,
+    limit: int = 20,
+    offset: int = 0,
+    rules: PaywallRules | None = None,
+    now=None,
+) -> list[Result]:
+    """``found_articles`` as the results page shows them: rows without photos
+    (the page shows none), each snippet as HTML with the query's words marked,
+    and the addresses. The API sends only the text and makes its cards'
+    addresses itself, so it does not pay for these."""
+    found = found_articles(
+        query, rights=rights, limit=limit, offset=offset, rules=rules, now=now, photos=False
+    )
+    terms = query_terms(clean_query(query))
+    links = Links()  # what the page's addresses share, read once
+    return [
+        Result(
+            row=row,
+            snippet=mark_terms(text, terms),
+            text=text,
+            url=links.article(row),
+            section_url=links.of("website:section", row["section__slug"])
+            if row["section_id"]
+            else "",
+        )
+        for row, text in found
+    ]
 
 
 def _postgres(base, query: str, levels: list[str], *, plan: str, bound: int, window=None):

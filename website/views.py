@@ -372,7 +372,6 @@ def search(request):
             offset=(number - 1) * SEARCH_PER_PAGE,
             rules=rules,
             now=now,
-            photos=False,  # the results page shows none
         )
         context = {
             "query": query,

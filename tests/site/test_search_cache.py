@@ -16,7 +16,7 @@ from articles.models import Article
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
 from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
 from tests.factories import ArticleFactory, PhotoFactory, SectionFactory, UserFactory
-from website.search import search_articles
+from website.search import found_articles, search_articles
 
 from .conftest import SECRET
 
@@ -244,4 +244,20 @@ def test_a_result_carries_no_body_only_what_its_decision_lets_through(premium_ar
         assert "body" not in result.row
         assert SECRET not in repr(result.row)
     assert SECRET not in anonymous.text
+    assert SECRET not in anonymous.snippet
     assert "Paragraf pembuka" in anonymous.text or "Paragraf kedua" in anonymous.text
+
+
+def test_the_apis_found_rows_carry_no_body_only_what_each_decision_lets_through(premium_article):
+    """The API's results (``found_articles``: card rows with their photos and
+    plain-text snippets) hold no more of a gated article than the page's."""
+    [(row, text)] = found_articles("Nikel", rights=ANONYMOUS)
+    assert row["id"] == premium_article.pk
+    assert "body" not in row
+    assert "body_text" not in row
+    assert SECRET not in repr(row)
+    assert SECRET not in text
+    assert "Paragraf pembuka" in text or "Paragraf kedua" in text
+    subscriber = signed_in(user_id=1, entitlements=frozenset({PREMIUM_CONTENT}))
+    [(whole_row, _whole)] = found_articles("Nikel", rights=subscriber)
+    assert "body" not in whole_row
