@@ -113,8 +113,9 @@ class Entry:
     """One cached page for one (language, page, entitlement class).
 
     ``variants`` maps an access outcome (``"-"`` for pages without one) to the
-    HTML and headers built for it; ``meta`` is what an article page needs to
-    decide access without touching the database.
+    page and headers built for it (under ``"html"``: a page's UTF-8 bytes as
+    sent, or what a fragment or an API answer keeps); ``meta`` is what an
+    article page needs to decide access without touching the database.
     """
 
     key: str
@@ -127,7 +128,7 @@ class Entry:
     def get(self, outcome: str):
         return self.variants.get(outcome) if self.valid else None
 
-    def store(self, outcome: str, html: str, headers: dict, *, meta: dict | None = None) -> None:
+    def store(self, outcome: str, html, headers: dict, *, meta: dict | None = None) -> None:
         if not enabled():
             return
         if not self.valid:

@@ -314,21 +314,23 @@ def search(
     _cache_as(request, policy)
     now = timezone.now()
     rules = current_rules(now=now)
-    # The payload is kept as the site's results pages are (``website.views.search``):
-    # per query, limit, cache class and rules version, emptied with the lists.
+    # The answer is kept as the site's results pages are (``website.views.search``):
+    # per query, limit, cache class and rules version, emptied with the lists;
+    # as the JSON sent (an entry of an older release holds the payload).
     entry = None
     if rights.searches_as_class:
         page = page_cache.search_page(q, limit, rules_version=rules.version, kind="api-search")
         entry = page_cache.list_entry(page, language=get_language(), entitlement=policy.cache_class)
         hit = entry.get(policy.variant)
         if hit is not None:
-            return json_payload(hit["html"])
+            kept = hit["html"]
+            return json_bytes(kept) if isinstance(kept, bytes) else json_payload(kept)
     found = article_search.found_articles(q, rights=rights, limit=limit, rules=rules, now=now)
     cards = card_payloads([row for row, _text in found])
     items = [
         {"article": card, "snippet": text} for card, (_row, text) in zip(cards, found, strict=True)
     ]
-    payload = {"query": q, "items": items}
+    response = json_payload({"query": q, "items": items})
     if entry is not None:
-        entry.store(policy.variant, payload, {})
-    return json_payload(payload)
+        entry.store(policy.variant, response.content, {})
+    return response

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
+from pagecache import store as page_cache
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
-from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
+from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules, current_rules
 from tests.factories import ArticleFactory, PhotoFactory, SectionFactory, UserFactory
 from website.search import found_articles, search_articles
 
@@ -146,6 +147,23 @@ def test_a_repeated_api_search_reads_no_article_and_answers_the_same(
     ]
     assert (hit["ETag"], hit["Cache-Control"]) == (miss["ETag"], miss["Cache-Control"])
     assert len(client.get(f"{API}/search?q=qvzcabai&limit=1").json()["items"]) == 1
+
+
+def test_a_kept_api_search_is_the_json_sent_and_an_older_entry_still_answers(client):
+    ArticleFactory(headline="Harga qvzcabai — naik lagi")
+    miss = client.get(f"{API}/search?q=qvzcabai")
+    page = page_cache.search_page(
+        "qvzcabai", 20, rules_version=current_rules().version, kind="api-search"
+    )
+    entry = page_cache.list_entry(page, language="id", entitlement="anonymous")
+    [kept] = entry.variants.values()
+    assert kept["html"] == miss.content  # the bytes sent, not a payload to encode again
+    hit = client.get(f"{API}/search?q=qvzcabai")
+    assert hit.content == miss.content
+    # An entry an older release kept (the payload itself) answers the same.
+    [variant] = entry.variants
+    entry.store(variant, miss.json(), {})
+    assert client.get(f"{API}/search?q=qvzcabai").json() == miss.json()
 
 
 def test_api_search_results_follow_edits_and_classes(client, premium_article, premium_reader):
