@@ -85,7 +85,7 @@ CACHE_HIT_REFERENCE = {
 }
 CACHE_HIT_SLACK = 1.10
 # Web instructions per request of the reference commit (``bench/instructions.py``
-# at the biggest size, ``bench/instructions-reference.json``, b1428ef's run): none may grow by
+# at the biggest size, ``bench/instructions-reference.json``, 190bb5e's run): none may grow by
 # more than 5%. A count, not a time: the same on any machine within about 1%,
 # so it is not scaled by the machine factor. A change that makes pages cheaper
 # writes a new reference (copy its run's JSON over the file).
