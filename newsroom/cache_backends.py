@@ -58,22 +58,25 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         ``--preload``). A connection that fails (Redis restarted, an idle
         connection dropped) is closed and the command sent once more on a new
         one, as redis-py's retry would; the second failure is raised."""
+        try:
+            return self._read_once(command)
+        except OUTAGE_ERRORS:
+            return self._read_once(command)  # on a new connection
+
+    def _read_once(self, command: tuple):
         pool = self._get_connection_pool(False)
         kept = self.__dict__.setdefault("_kept", _KeptConnections()).by_pool
-        for attempt in (1, 2):
-            connection = kept.get(id(pool))
-            if connection is None or connection.pid != os.getpid():
-                connection = kept[id(pool)] = pool.connection_class(**pool.connection_kwargs)
-            try:
-                connection.send_command(*command)
-                return connection.read_response()
-            except BaseException as exc:
-                # Whatever the failure, what is left on the socket is unknown.
-                connection.disconnect()
-                del kept[id(pool)]
-                if attempt == 2 or not isinstance(exc, OUTAGE_ERRORS):
-                    raise
-        raise AssertionError("unreachable")
+        connection = kept.get(id(pool))
+        if connection is None or connection.pid != os.getpid():
+            connection = kept[id(pool)] = pool.connection_class(**pool.connection_kwargs)
+        try:
+            connection.send_command(*command)
+            return connection.read_response()
+        except BaseException:
+            # Whatever the failure, what is left on the socket is unknown.
+            connection.disconnect()
+            del kept[id(pool)]
+            raise
 
     def get(self, key, default):
         value = self.read("GET", key)

@@ -45,7 +45,8 @@ STATIC_PAGES = {"tentang": "about", "kontak": "contact", "syarat-langganan": "te
 # --- Responses -------------------------------------------------------------------
 
 
-def _respond(body: bytes, headers: dict, *, hit: bool) -> HttpResponse:
+def _respond(body: bytes | str, headers: dict, *, hit: bool) -> HttpResponse:
+    """``body``: ``_page_bytes`` (a page kept by an older release is text)."""
     response = HttpResponse(body)
     for name, value in headers.items():
         response[name] = value
