@@ -1,7 +1,6 @@
 """Fixtures shared by the whole suite."""
 
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -13,8 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from newsroom.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT, ChildProcess
 
 # One queue per test session (and xdist worker): a real worker started by a
 # test never picks up messages left by another run on the same broker.
@@ -114,59 +112,19 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
-    """A real ``celery worker`` process on the test database and broker."""
+class WorkerProcess(ChildProcess):
+    """A real ``celery worker`` process on the test database and broker.
 
-    def __init__(self, log_path: Path, **env: str):
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "newsroom",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=1",
-                "--pool=prefork",
-                "-Q",
-                TEST_QUEUE,
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"{TEST_QUEUE}@%h",
-            ],
-            cwd=ROOT,
-            env=subprocess_env(**env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.wait_ready()
+    ``stop()`` lets it shut down warm (SIGTERM to the worker itself); a worker
+    that never says it is ready is killed with its pool before the error.
+    """
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.output()}")
-            if " ready." in self.output():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready in {timeout} s:\n{self.output()}")
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    def __init__(self, log_path: Path, *, ready_timeout: float = 30, **env: str):
+        command = [sys.executable, "-m", "celery", "-A", "newsroom", "worker"]
+        command += ["--loglevel=INFO", "--concurrency=1", "--pool=prefork", "-Q", TEST_QUEUE]
+        command += ["--without-gossip", "--without-mingle", "-n", f"{TEST_QUEUE}@%h"]
+        super().__init__(command, log_path, env=subprocess_env(**env))
+        self.wait_for_output(" ready.", timeout=ready_timeout)
 
 
 @pytest.fixture

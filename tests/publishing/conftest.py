@@ -1,70 +1,27 @@
-"""Real processes for the pipeline tests: a killable worker and a beat.
-
-``tests.conftest.WorkerProcess`` cannot be killed as a whole (its pool
-children would live on), so these start each process in its own session and
-kill the whole group.
-"""
+"""Real processes for the pipeline tests: killable workers and beats."""
 
 import http.server
-import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_QUEUE, subprocess_env
+from tests.conftest import TEST_QUEUE, subprocess_env
+from tests.processes import ChildProcess
 
 
-class ProcessGroup:
+class ProcessGroup(ChildProcess):
     """A ``celery`` process (and its children) started in its own session."""
 
     # Beat releases its lease on SIGTERM. A worker has nothing to keep and
     # its shutdown takes seconds, so tests end it with SIGKILL.
-    stop_signal = signal.SIGTERM
+    stop_timeout = 10.0
 
     def __init__(self, args: list[str], log_path: Path, **env: str):
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "newsroom", *args],
-            cwd=ROOT,
-            env=subprocess_env(PYTHONUNBUFFERED="1", **env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for_output(self, text: str, *, timeout: float = 30, count: int = 1) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.output().count(text) >= count:
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"process exited:\n{self.output()}")
-            time.sleep(0.1)
-        raise RuntimeError(f"{text!r} not seen in {timeout} s:\n{self.output()}")
-
-    def kill(self) -> None:
-        """SIGKILL the process and every child: nothing gets to clean up."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, self.stop_signal)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
+        command = [sys.executable, "-m", "celery", "-A", "newsroom", *args]
+        super().__init__(command, log_path, env=subprocess_env(PYTHONUNBUFFERED="1", **env))
 
 
 def start_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> ProcessGroup:
