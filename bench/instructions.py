@@ -76,6 +76,7 @@ PAGES = {
     "search": "search, a new query (page 1)",
     "search-next": "search, next page (page 1 read first)",
     "api-list": "list rotating",
+    "api-list-hit": "list",
     "api-detail": "detail rotating",
     "api-search": "search rotating",
 }

@@ -22,7 +22,7 @@ RETRY_AFTER_SECONDS = 5.0
 
 
 class _KeptConnections(threading.local):
-    """Each thread's read connection per pool (``ReusedClientRedisCacheClient.read``)."""
+    """Each thread's connection per pool (``ReusedClientRedisCacheClient.call``)."""
 
     def __init__(self):
         self.by_pool = {}
@@ -33,8 +33,11 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     fills a table of some 170 reply handlers: a fifth of a millisecond); one per
     connection pool is enough (a ``redis.Redis`` is safe to share between threads).
 
-    Reads (``get``, ``get_many``: a page-cache hit's one round trip) go
-    straight to a connection each thread keeps (``read``)."""
+    The commands of a request's ordinary work go straight to a connection each
+    thread keeps (``call``): reads (``get``, ``get_many``: a page-cache hit's
+    one round trip), ``set`` (a miss keeping its page) and the rate limits'
+    counter (``count``: every API request). The rest (``add``, ``delete``,
+    ``incr``, the ``*_many`` writes...) go through the pool as Django sends them."""
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -45,33 +48,43 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
     def read(self, *command):
-        """The reply to a read ``command`` (``"MGET", key, ...``) on the
-        connection this thread keeps, made with the pool's settings (address,
-        timeouts, TLS, the C reply parser) but not checked out of the pool for
-        each command. redis-py's command path (checkout with a socket poll,
-        release, retry wrapper, connection metrics) cost about as much CPU as
-        the round trip itself (an MGET of a page: 140 against 65 µs on a slow
-        VM); a page-cache hit runs 6% fewer instructions without it
-        (``bench/instructions.py``: 2.13 -> 2.01 M).
+        """The reply to a read ``command`` (``"MGET", key, ...``): ``call``."""
+        return self.call([command])[0]
+
+    def call(self, commands: list[tuple], *, write: bool = False) -> list:
+        """The replies to ``commands``, sent together on the connection this
+        thread keeps, made with the pool's settings (address, timeouts, TLS,
+        the C reply parser) but not checked out of the pool for each command.
+        redis-py's command path (checkout with a socket poll, release, retry
+        wrapper, connection metrics) cost about as much CPU as the round trip
+        itself (an MGET of a page: 140 against 65 µs on a slow VM); a
+        page-cache hit runs 6% fewer instructions without it
+        (``bench/instructions.py``: 2.13 -> 2.01 M). ``write`` picks the
+        pool Django writes to (the same one when there is one server).
 
         A connection made before a fork is never used after it (gunicorn's
         ``--preload``). A connection that fails (Redis restarted, an idle
-        connection dropped) is closed and the command sent once more on a new
-        one, as redis-py's retry would; the second failure is raised."""
+        connection dropped) is closed and the commands sent once more on a
+        new one, as redis-py's retry does (so, as with it, a counter whose
+        reply was lost may count twice); the second failure is raised. An
+        error reply is raised as redis-py raises it."""
         try:
-            return self._read_once(command)
+            return self._call_once(commands, write)
         except OUTAGE_ERRORS:
-            return self._read_once(command)  # on a new connection
+            return self._call_once(commands, write)  # on a new connection
 
-    def _read_once(self, command: tuple):
-        pool = self._get_connection_pool(False)
+    def _call_once(self, commands: list[tuple], write: bool) -> list:
+        pool = self._get_connection_pool(write)
         kept = self.__dict__.setdefault("_kept", _KeptConnections()).by_pool
         connection = kept.get(id(pool))
         if connection is None or connection.pid != os.getpid():
             connection = kept[id(pool)] = pool.connection_class(**pool.connection_kwargs)
         try:
-            connection.send_command(*command)
-            return connection.read_response()
+            if len(commands) == 1:
+                connection.send_command(*commands[0])
+            else:
+                connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _ in commands]
         except BaseException:
             # Whatever the failure, what is left on the socket is unknown.
             connection.disconnect()
@@ -90,6 +103,24 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         loads = self._serializer.loads
         found = zip(keys, values, strict=True)  # MGET answers every key, in order
         return {key: loads(value) for key, value in found if value is not None}
+
+    def set(self, key, value, timeout):
+        """Django's ``set`` (``timeout``: seconds, None for no expiry, 0 to delete)."""
+        if timeout == 0:
+            return super().set(key, value, timeout)  # Django deletes the key
+        command = ("SET", key, self._serializer.dumps(value))
+        self.call([command if timeout is None else (*command, "EX", timeout)], write=True)
+        return None
+
+    def count(self, key, timeout: int) -> int:
+        """Add one to counter ``key`` (started at 0, expiring in ``timeout``
+        seconds, if absent) and return the count: ``SET NX`` then ``INCR`` in
+        one ``MULTI`` (so the key cannot expire between the two), one round trip."""
+        commands = [("MULTI",), ("SET", key, 0, "EX", timeout, "NX"), ("INCR", key), ("EXEC",)]
+        _started, _set, _incr, (_created, counted) = self.call(commands, write=True)
+        if isinstance(counted, Exception):  # an error inside EXEC comes as a value
+            raise counted
+        return counted
 
 
 class TolerantRedisCache(RedisCache):
@@ -172,14 +203,7 @@ class TolerantRedisCache(RedisCache):
 
     def count_hit(self, key, *, timeout: int, version=None) -> int | None:
         """Add one to counter ``key`` (started at 0 with ``timeout`` if absent) and
-        return the count: ``add`` then ``incr`` in one round trip (a MULTI
-        pipeline, so the key cannot expire between the two). None while Redis is down."""
+        return the count, in one round trip (``ReusedClientRedisCacheClient.count``).
+        None while Redis is down."""
         key = self.make_and_validate_key(key, version=version)
-
-        def call():
-            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
-            pipeline.set(key, 0, ex=timeout, nx=True)  # Django stores an int as is
-            pipeline.incr(key)
-            return pipeline.execute()[1]
-
-        return self._try(call, None)
+        return self._try(lambda: self._cache.count(key, timeout), None)
