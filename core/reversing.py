@@ -23,16 +23,24 @@ URL_SETTINGS = {"ROOT_URLCONF", "LANGUAGE_CODE", "LANGUAGES", "FORCE_SCRIPT_NAME
 MAX_ADDRESSES = 4096
 
 
-def reverse_cached(viewname: str, args=None, kwargs=None) -> str:
-    return _reverse(
-        viewname,
-        tuple(args or ()),
-        tuple(sorted((kwargs or {}).items())),
+def address_key() -> tuple:
+    """What an address depends on besides its name and arguments: the active
+    and default languages, the URLconf and the script prefix. Reading them
+    costs about 6 µs (three context-local reads): a template reads them once
+    per render (``website.jinja2_backend``) and passes them to each ``url()``."""
+    return (
         get_language(),
         settings.LANGUAGE_CODE,
         get_urlconf() or settings.ROOT_URLCONF,
         get_script_prefix(),
     )
+
+
+def reverse_cached(viewname: str, args=None, kwargs=None, *, key: tuple | None = None) -> str:
+    """``reverse(viewname, args, kwargs)``, kept; ``key``: ``address_key()``
+    read by the caller (read here without it)."""
+    named = tuple(sorted((kwargs or {}).items()))
+    return _reverse(viewname, tuple(args or ()), named, *(key or address_key()))
 
 
 @functools.lru_cache(maxsize=MAX_ADDRESSES)

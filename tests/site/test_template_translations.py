@@ -59,3 +59,32 @@ def test_a_message_without_values_is_still_a_format_string():
     with translation.override("en"):
         assert render("{{ _('100%% read') }}") == "100% read"
         assert render("{{ _('Search') }}") == "Search"
+
+
+def test_each_render_reads_the_language_it_runs_in_for_messages_and_addresses():
+    """Messages and addresses come from what the render read once as it started
+    (``render_reads``): a render after a switch of language is in the new one."""
+    template = engines["jinja2"].from_string("{{ _('Home') }} {{ url('website:home') }}")
+    with translation.override("en"):
+        english = template.render({})
+    with translation.override("id"):
+        indonesian = template.render({})
+    with translation.override("en"):
+        again = template.render({})
+    assert english == again == "Home /en/"
+    assert indonesian == "Beranda /"
+
+
+def test_a_macro_imported_without_the_context_still_follows_the_language():
+    """Such a macro sees no render reads: it asks Django each time."""
+    macro = "{% macro link() %}{{ _('Home') }} {{ url('website:home') }}{% endmacro %}"
+    loaded = engines["jinja2"].env.from_string(macro).module.link
+    with translation.override("en"):
+        assert str(loaded()) == "Home /en/"
+    with translation.override("id"):
+        assert str(loaded()) == "Beranda /"
+
+
+def test_with_every_translation_off_messages_are_as_written():
+    with translation.override(None):  # deactivate_all: no catalog to read once
+        assert render("{{ _('Home') }}") == "Home"
