@@ -303,6 +303,20 @@ def test_settings_rules_are_the_defaults_of_today():
     )
 
 
+def test_the_settings_rules_follow_a_change_of_settings(settings):
+    """Kept per set of values: a deploy with another allowance gets other rules,
+    under another version, and the same values give the same rules again."""
+    today = settings_rules()
+    settings.PAYWALL_METER_ANONYMOUS = 5
+    settings.PAYWALL_TEASER_BLOCKS = 3
+    changed = settings_rules()
+    assert (changed.anonymous_allowance, changed.teaser_blocks) == (5, 3)
+    assert changed.version != today.version and changed.version.startswith("s")
+    settings.PAYWALL_METER_ANONYMOUS = today.anonymous_allowance
+    settings.PAYWALL_TEASER_BLOCKS = today.teaser_blocks
+    assert settings_rules() == today
+
+
 def test_a_process_rereads_the_shared_rules_within_a_second(monkeypatch):
     """Another process's save reaches this one within ``LOCAL_SECONDS``; this one's at once."""
     from dataclasses import replace
