@@ -226,6 +226,20 @@ def instruction_targets(results: dict, reference: dict | None = None) -> list[di
     return checks
 
 
+def _speedup_in_cpu(hit: dict, miss: dict, floor: dict | None) -> str:
+    """The same comparison in CPU per request, and above the floor (a static
+    file through the same gunicorn, which a hit and a miss both pay): how
+    much of the gap is the server's own per-request work, not the page."""
+    hit_cpu, miss_cpu = hit["cpu_ms_per_request_total"], miss["cpu_ms_per_request_total"]
+    if not hit_cpu:
+        return ""
+    said = f"CPU {miss_cpu / hit_cpu:.1f}x ({miss_cpu:.2f} against {hit_cpu:.2f} ms)"
+    if _measured(floor) and hit_cpu > (base := floor["cpu_ms_per_request_total"]):
+        above = (miss_cpu - base) / (hit_cpu - base)
+        said += f"; above the floor's {base:.2f} ms: {above:.1f}x"
+    return said
+
+
 def _paced_target(size: str, row: dict, factor: float) -> dict:
     """The p50 at the offered rate (``bench/paced.py``; 200 req/s scaled by the
     machine): the search target's median at the target's rate, every request
@@ -389,6 +403,7 @@ def _size_targets(
                 f"{speedup}x",
                 f"≥ {CACHED_SPEEDUP}x",
                 speedup >= CACHED_SPEEDUP,
+                _speedup_in_cpu(anon, uncached, rows.get("wsgi_floor")),
             )
         )
     if _measured(premium) and _measured(anon):

@@ -83,6 +83,24 @@ MACHINE = {
 }
 
 
+def test_the_hit_vs_miss_verdict_says_the_ratio_in_cpu_and_above_the_floor(results):
+    """A hit and a miss both pay the server's own per-request work (the floor):
+    the verdict's note says how the two compare without it."""
+    checks = {(t["target"], t["size"]): t for t in report.check_targets(results)}
+    note = checks[("cache hit vs uncached article: req/s", "1000")]["why"]
+    # 5.0 ms against 1.0; above a floor of 0.7 ms: 4.3 against 0.3.
+    assert note == "CPU 5.0x (5.00 against 1.00 ms); above the floor's 0.70 ms: 14.3x"
+
+    floorless = {"sizes": {"1000": dict(results["sizes"]["1000"])}}
+    floorless["sizes"]["1000"]["scenarios"] = [
+        r for r in results["sizes"]["1000"]["scenarios"] if r["name"] != "wsgi_floor"
+    ]
+    checks = {(t["target"], t["size"]): t for t in report.check_targets(floorless)}
+    assert checks[("cache hit vs uncached article: req/s", "1000")]["why"] == (
+        "CPU 5.0x (5.00 against 1.00 ms)"
+    )
+
+
 def test_targets_pass_fail_and_not_available(results):
     got = verdicts(results)
     assert got[("uncached article: SQL queries", "1000")] == "PASS"
