@@ -25,6 +25,8 @@ Run it with the bench's production settings (``DEBUG=0``, rate limits high)::
         REDIS_URL=redis://127.0.0.1:6379/N .venv/bin/python bench/profile_api.py [--n 300]
 
 ``--profile NAME`` prints a pyinstrument (or cProfile) profile of that scenario.
+Without pyinstrument, cProfile's table: ``PROFILE_SORT`` (``cumulative``, or
+``tottime``) and ``PROFILE_LINES`` choose its order and length.
 """
 
 import argparse
@@ -114,7 +116,9 @@ def run_profile(name: str, n: int) -> None:
         profiler.enable()
         measure(client, paths, before)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        lines = int(os.environ.get("PROFILE_LINES", "60"))  # more, to grep for a module
+        pstats.Stats(profiler).sort_stats(order).print_stats(lines)
         return
     profiler = Profiler(interval=0.0002)
     profiler.start()

@@ -28,6 +28,8 @@ Usage (PostgreSQL and Redis, a database seeded with ``seed_demo``)::
 
 ``--profile PAGE`` prints a pyinstrument (or cProfile) profile of that page's
 misses instead of the table.
+Without pyinstrument, cProfile's table: ``PROFILE_SORT`` (``cumulative``, or
+``tottime``) and ``PROFILE_LINES`` choose its order and length.
 """
 
 import argparse
@@ -235,7 +237,8 @@ def run_profile(page: str, n: int) -> None:
         measure(client, paths, before)
         profiler.disable()
         order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
-        pstats.Stats(profiler).sort_stats(order).print_stats(40)
+        lines = int(os.environ.get("PROFILE_LINES", "40"))  # more, to grep for a module
+        pstats.Stats(profiler).sort_stats(order).print_stats(lines)
         return
     profiler = Profiler(interval=0.0005)
     profiler.start()
