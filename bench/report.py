@@ -544,6 +544,11 @@ def _notes(row: dict) -> str:
     if row.get("distinct_urls"):
         repeats = row.get("repeated_urls", 0)
         notes.append(f"{row['distinct_urls']} distinct URLs, {repeats} repeats")
+    if row.get("rps_from_latency"):
+        notes.append(
+            "the list was used up before the run's end: req/s is the closed loop's, "
+            "connections ÷ mean latency"
+        )
     return "; ".join(notes)
 
 

@@ -1,46 +1,14 @@
 """The paced load (``bench/paced.py``): what it sends, and how it reports what came back."""
 
 import importlib.util
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-import pytest
 
 _spec = importlib.util.spec_from_file_location(
     "bench_paced", Path(__file__).resolve().parents[2] / "bench" / "paced.py"
 )
 paced = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(paced)
-
-
-@pytest.fixture
-def server():
-    """A local HTTP server that records the paths it was asked for and
-    answers 500 for any path under /broken/."""
-    asked = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            status = 500 if self.path.startswith("/broken/") else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    class Server(ThreadingHTTPServer):
-        request_queue_size = 1024  # bursts of connections, as gunicorn's --backlog takes them
-
-    httpd = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield httpd.server_address[1], asked
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_each_path_is_asked_for_once_and_failures_are_counted(server):
@@ -105,19 +73,10 @@ def test_percentiles_are_nearest_rank_over_every_request():
     assert got["errors"]["timeout"] == 1
 
 
-def _bench_run():
-    spec = importlib.util.spec_from_file_location(
-        "bench_run", Path(__file__).resolve().parents[2] / "bench" / "run.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_offered_rate_is_the_targets_on_the_machine_measured(monkeypatch):
+def test_the_offered_rate_is_the_targets_on_the_machine_measured(monkeypatch, bench_run):
     """200 req/s on the reference machine; half that where the floor cost twice
     as much; ``BENCH_PACED_RATE`` as given."""
-    run = _bench_run()
+    run = bench_run
     floor = {"name": "wsgi_floor", "cpu_ms_per_request_total": 0.70}
     assert run.offered_rate([floor]) == 100.0
     assert run.offered_rate([{**floor, "cpu_ms_per_request_total": 0.30}]) == 200.0
