@@ -106,6 +106,33 @@ def summary(done: list[tuple[str, float, float]], elapsed: float) -> dict:
     }
 
 
+async def _closed(port: int, paths: list[str], connections: int, seconds: float) -> dict:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    remaining = iter(paths)  # shared: each path goes to one client, once
+    done = []
+
+    async def client() -> None:
+        for path in remaining:
+            if loop.time() - start >= seconds:
+                return
+            done.append(await _one(port, path, loop.time(), loop))
+
+    await asyncio.gather(*(client() for _ in range(connections)))
+    return summary(done, loop.time() - start)
+
+
+def closed_loop(port: int, paths: list[str], connections: int, seconds: float) -> dict:
+    """wrk's closed loop over a list walked once: ``connections`` clients, each
+    asking for the next of ``paths`` as soon as its last request is answered,
+    until the list is used up or ``seconds`` have passed; summarised as wrk
+    does (req/s over the time until the last answer). For a list shorter than
+    wrk's shortest run (one second), which wrk would go round again. Each
+    request opens a connection of its own, as a client of gunicorn's sync
+    workers does: one that sends nothing never holds a worker."""
+    return asyncio.run(_closed(port, paths, connections, seconds))
+
+
 def paced_load(port: int, paths: list[str], rate: float, seconds: float, seed: int = 15) -> dict:
     """Offer ``rate`` requests a second for ``seconds`` (at most one per path,
     in order: a rotation's paths stay distinct) and summarise them as wrk does."""

@@ -544,10 +544,10 @@ def _notes(row: dict) -> str:
     if row.get("distinct_urls"):
         repeats = row.get("repeated_urls", 0)
         notes.append(f"{row['distinct_urls']} distinct URLs, {repeats} repeats")
-    if row.get("rps_from_latency"):
+    if row.get("walked_once"):
         notes.append(
-            "the list was used up before the run's end: req/s is the closed loop's, "
-            "connections ÷ mean latency"
+            "a list shorter than wrk's shortest run: walked once by a closed loop of "
+            "as many connections (`bench/paced.py` `closed_loop`)"
         )
     return "; ".join(notes)
 

@@ -13,7 +13,9 @@ For each size the driver
 4. loads every scenario with wrk from a separate process on loopback
    (warm-up, then a fixed duration at fixed concurrency), or, for the paced
    scenarios, at a fixed offered rate from ``bench/paced.py`` (the search
-   target's rate scaled by the floor, which runs first), sampling the CPU time
+   target's rate scaled by the floor, which runs first), or, for a rotation
+   shorter than wrk's shortest run, once through by ``paced.closed_loop``
+   (``load_without_repeats``), sampling the CPU time
    of gunicorn, nginx and the PostgreSQL backends of the bench database from
    /proc while it runs;
 5. writes ``bench/results/<timestamp>.{md,json}`` and ``latest.md``.
@@ -606,8 +608,8 @@ def run_scenario(
         result, cpu, others = load_without_repeats(
             port, path, paths_file, distinct, warm["rps"], size, groups, prepared, prime, rate
         )
-        if result.get("rps_from_latency"):
-            row["rps_from_latency"] = True
+        if result.get("walked_once"):
+            row["walked_once"] = True
     else:
         sampler = CpuSampler(groups, DATABASES[size])
         result = load(port, path, DURATION, cookie, None, rate)
@@ -658,35 +660,42 @@ def read_all(port: int, paths: list[str] | None) -> None:
 def load_without_repeats(
     port, path, paths_file, distinct, rps, size, groups, prepared, prime=None, rate=None
 ):
-    """Load the rotating URLs, each once at most: forget the pages they name
-    (``flush_pages``), read ``prime``'s paths, and run for the time the list
-    lasts at the warm-up's rate, at least wrk's one second. wrk walks the
-    list once and no more (``bench/wrk.lua``). A paced load (``rate``) sends
-    each path once by itself: it runs until 95% of the list is due.
+    """Load the rotating URLs for as long as none repeats: forget the pages
+    they name (``flush_pages``; shared fragments stay, as on a busy site), read
+    ``prime``'s paths, run for the time the URL list lasts at the expected
+    rate, and run again, shorter, if requests outran the list (the rate varies
+    on a busy machine). A paced load (``rate``) sends each path at most once
+    by itself: it runs until 95% of the list is due.
 
-    A list wrk used up before the run's end (a small site's few list pages:
-    56 section pages at 1,000 articles, asked for 1,500 times a second) has
-    an idle end that wrk's req/s counts: its req/s is then the closed loop's,
-    the connections over the mean latency (``closed_loop_rps``)."""
-    if rate:
-        seconds = max(1.0, min(DURATION, 0.95 * distinct / rate))
-    else:
-        seconds = max(1, min(DURATION, int(0.7 * distinct / max(rps, 1))))
-    flush_pages(prepared)
-    read_all(port, prime)
-    sampler = CpuSampler(groups, DATABASES[size])
-    result = load(port, path, seconds, None, paths_file, rate)
-    cpu = sampler.stop()
-    if not rate and result["requests"] >= distinct:
-        result.update(rps=closed_loop_rps(result), rps_from_latency=True)
+    A list that lasts less than wrk's shortest run (one second) is walked once
+    by ``paced.closed_loop`` instead: as many connections as wrk's, each asking
+    for the next path when its last is answered. wrk went round such a list
+    again (a small site's 56 section pages at 1,500 hits a second: the row was
+    cache hits), and a wrk connection left with nothing to ask holds a sync
+    worker waiting for a request that never comes. Returns the load's result
+    (``walked_once`` set when the closed loop ran), the CPU and the rest of
+    the machine's share."""
+    seconds = DURATION
+    for _ in range(3):
+        if rate:
+            seconds = max(1.0, min(seconds, 0.95 * distinct / rate))
+        else:
+            seconds = min(seconds, 0.7 * distinct / max(rps, 1))
+        walk_once = not rate and seconds < 1
+        seconds = seconds if rate else max(1, int(seconds))
+        flush_pages(prepared)
+        read_all(port, prime)
+        sampler = CpuSampler(groups, DATABASES[size])
+        if walk_once:
+            paths = paths_file.read_text().split()
+            result = {**paced.closed_loop(port, paths, CONNECTIONS, DURATION), "walked_once": True}
+        else:
+            result = load(port, path, seconds, None, paths_file, rate)
+        cpu = sampler.stop()
+        if result["requests"] <= distinct or seconds == 1:
+            break
+        rps = result["rps"]
     return result, cpu, sampler.others_share
-
-
-def closed_loop_rps(result: dict, connections: int = CONNECTIONS) -> float:
-    """Requests a second of a closed loop while its connections are all busy:
-    each connection asks again as soon as it is answered, so the rate is the
-    connections over the mean latency (Little's law)."""
-    return connections / (result["mean_us"] / 1e6) if result["mean_us"] else 0.0
 
 
 def query_counts(scenario: Scenario, prepared: dict) -> dict | None:

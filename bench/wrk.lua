@@ -2,12 +2,8 @@
 --
 -- Without arguments every request asks for the URL on wrk's command line.
 -- With a file argument (`-- paths.txt`) the threads walk that list of paths,
--- each thread taking every n-th one, so no path repeats (how the "uncached"
--- scenarios defeat the page cache). A thread whose share of the list is used
--- up asks nothing more, and stops once its last answer is in: a list shorter
--- than the run is walked once, never again (the second time round it was
--- all cache hits). wrk still reports the whole run's duration, so the driver
--- takes req/s from the latency then (`bench/run.py` `load_without_repeats`).
+-- each thread taking every n-th one, so no path repeats until the list is
+-- used up (how the "uncached" scenario defeats the page cache).
 -- done() prints one JSON line the Python driver parses.
 
 local threads = {}
@@ -28,37 +24,16 @@ function init(args)
     end
     step = tonumber(args[2] or "1")
     index = id + 1
-    -- This thread's share: every step-th path from its own first one.
-    share = math.max(0, math.floor((#paths - index) / step) + 1)
-    answered = 0
-    response = count_answer -- only here: wrk reads answers for a script that asks
-    -- Before the run wrk asks the first thread's script for one request, to
-    -- check it, and never sends it (wrk.c, script_verify_request).
-    checked = id ~= 0
   end
 end
 
 function request()
   if paths then
-    if not checked then
-      checked = true
-      return wrk.format(nil, paths[index]) -- the check: the path stays to be sent
-    end
-    if index > #paths then
-      return "" -- used up: this connection sends nothing more
-    end
-    local path = paths[index]
+    local path = paths[((index - 1) % #paths) + 1]
     index = index + step
     return wrk.format(nil, path)
   end
   return wrk.format(nil, nil)
-end
-
-function count_answer(status, headers, body)
-  answered = answered + 1
-  if answered >= share then
-    wrk.thread:stop()
-  end
 end
 
 function done(summary, latency, requests)

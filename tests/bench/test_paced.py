@@ -4,6 +4,8 @@ import importlib.util
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 _spec = importlib.util.spec_from_file_location(
     "bench_paced", Path(__file__).resolve().parents[2] / "bench" / "paced.py"
 )
@@ -83,3 +85,56 @@ def test_the_offered_rate_is_the_targets_on_the_machine_measured(monkeypatch, be
     assert run.offered_rate([]) == 200.0
     monkeypatch.setattr(run, "PACED_RATE", "150")
     assert run.offered_rate([floor]) == 150.0
+
+
+def test_a_closed_loop_asks_for_each_path_once_as_many_at_a_time_as_its_connections(
+    slow_server,
+):
+    """A list shorter than wrk's shortest run: walked once, with the
+    concurrency wrk would keep, and timed until the last answer."""
+    port, asked, peak = slow_server
+    paths = [f"/rubrik/r{n}/?page={n % 3 + 1}" for n in range(40)]
+    result = paced.closed_loop(port, paths, connections=4, seconds=10)
+    assert sorted(asked) == sorted(paths)
+    assert result["requests"] == 40
+    assert peak["most"] == 4
+    # 40 answers of 20 ms, 4 at a time: at least 0.2 s, and well under the 10 s allowed.
+    assert 0.2 <= result["duration_us"] / 1e6 < 2
+    assert result["rps"] == pytest.approx(40 / (result["duration_us"] / 1e6), rel=1e-3)
+
+
+def test_a_closed_loop_ends_when_its_time_is_up(slow_server):
+    port, asked, _peak = slow_server
+    paths = [f"/x/{n}" for n in range(1000)]
+    result = paced.closed_loop(port, paths, connections=2, seconds=0.3)
+    assert 10 <= result["requests"] == len(asked) < 100
+    assert len(set(asked)) == len(asked)
+
+
+def test_a_list_shorter_than_wrks_shortest_run_is_walked_once(
+    server, bench_run, monkeypatch, tmp_path
+):
+    """56 pages asked for at 1,500 hits a second: wrk's one second would go
+    round them 27 times, cache hits all but the first."""
+    port, asked = server
+    paths = [f"/rubrik/ekonomi/?page={n}" for n in range(1, 57)]
+    listed = tmp_path / "paths.txt"
+    listed.write_text("\n".join(paths) + "\n")
+
+    class NoSampler:
+        others_share = 0.0
+
+        def __init__(self, *args):
+            pass
+
+        def stop(self):
+            return {}
+
+    monkeypatch.setattr(bench_run, "CpuSampler", NoSampler)
+    monkeypatch.setattr(bench_run, "flush_pages", lambda prepared: 0)
+    result, _cpu, _others = bench_run.load_without_repeats(
+        port, paths[0], listed, len(paths), 1500.0, 1000, {}, {}
+    )
+    assert result["walked_once"]
+    assert sorted(asked) == sorted(paths)
+    assert result["requests"] == len(paths)
