@@ -45,7 +45,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from articles.models import Article, Author, Section, Topic  # noqa: E402
-from pagecache import store as page_cache  # noqa: E402
 
 ROTATION_LIMIT = 20_000  # distinct article URLs for the uncached scenario
 SEARCH_TERM = "inflasi"
@@ -263,6 +262,8 @@ def uncached_in_process(urls: dict[str, str], repeat: int = 40, warm_up: int = 4
     one process, 8.5 ms for the first 40 requests and 5.6 for the next."""
     import time
 
+    from pagecache import store as page_cache
+
     if connection.vendor != "postgresql":
         return {}
     client = Client(raise_request_exception=False)
@@ -461,15 +462,6 @@ def explain_all(query_counts: dict) -> list[dict]:
 # --- Commands ------------------------------------------------------------------
 
 
-def page_key_patterns() -> list[str]:
-    """Redis key patterns (the cache's full keys) of what makes a rotating
-    scenario's request a hit: cached pages (the site's and the API's searches
-    among them), the API's kept answers and searches' kept rankings
-    (``pagecache.store``, ``website.api_cache``, ``website.search.ranked_ids``)."""
-    parts = ("page:", "api:", "frag:search-ranked:")
-    return [cache.make_key(f"{page_cache.PREFIX}:{part}") + "*" for part in parts]
-
-
 def prepare(paths_file: Path, explain: bool) -> dict:
     cache.clear()  # start from a cold page cache; sessions are made after this
     sessions = {name: session_for(name) for name in ("reader", "premium")}
@@ -510,7 +502,6 @@ def prepare(paths_file: Path, explain: bool) -> dict:
         "rotation": {"file": str(paths_file), "count": len(rotation)},
         "list_rotations": lists,
         "queries": counts,
-        "page_keys": page_key_patterns(),
         "uncached_in_process": uncached_in_process(urls),
         "database": connection.vendor,
     }

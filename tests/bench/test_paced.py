@@ -131,9 +131,9 @@ def test_a_list_shorter_than_wrks_shortest_run_is_walked_once(
             return {}
 
     monkeypatch.setattr(bench_run, "CpuSampler", NoSampler)
-    monkeypatch.setattr(bench_run, "flush_pages", lambda prepared: 0)
+    monkeypatch.setattr(bench_run, "flush_page_cache", lambda size: 0)
     result, _cpu, _others = bench_run.load_without_repeats(
-        port, paths[0], listed, len(paths), 1500.0, 1000, {}, {}
+        port, paths[0], listed, len(paths), 1500.0, 1000, {}
     )
     assert result["walked_once"]
     assert sorted(asked) == sorted(paths)
