@@ -385,11 +385,13 @@ def http_get(
 def flush_page_cache(size: int) -> int:
     """Forget the cached pages of this size (sessions stay, whatever engine keeps them).
 
-    Everything goes, shared fragments and generations too. Forgetting only
-    the pages, the API's kept answers and searches' kept rankings was tried
-    (2026-12-01): it measured an API list miss 30% dearer at 100k (7.4
-    against 5.6 ms, the same hour), for a reason not found, so the rows stay
-    comparable with earlier runs instead."""
+    Everything goes, shared fragments and generations too, so the rows stay
+    comparable with earlier runs. Forgetting only the pages, the API's kept
+    answers and searches' kept rankings (fragments warm, as on a busy site)
+    was tried on 2026-12-01 and put back: on that day's noisy VM its effect
+    could not be told from run-to-run noise. With everything gone, a list of
+    few pages (56-155 at 1,000 articles) also pays for rebuilding the shared
+    fragments: 7.5-9.1 ms a page there, against 4.2-5.2 with them warm."""
     client = redis.Redis.from_url(REDIS_CACHE_URL)
     doomed = [
         key
@@ -678,10 +680,11 @@ def load_without_repeats(
     for _ in range(3):
         if rate:
             seconds = max(1.0, min(seconds, 0.95 * distinct / rate))
+            walk_once = False
         else:
-            seconds = min(seconds, 0.7 * distinct / max(rps, 1))
-        walk_once = not rate and seconds < 1
-        seconds = seconds if rate else max(1, int(seconds))
+            lasts = min(seconds, 0.7 * distinct / max(rps, 1))
+            walk_once = lasts < 1  # shorter than wrk's shortest run
+            seconds = max(1, int(lasts))
         flush_page_cache(size)
         read_all(port, prime)
         sampler = CpuSampler(groups, DATABASES[size])
