@@ -161,6 +161,31 @@ def effective_level(article, *, rules: PaywallRules, now: datetime) -> str:
     return level
 
 
+def stored_levels(levels, *, rules: PaywallRules) -> frozenset[str]:
+    """The levels an article's editors may have given it (``access_level``)
+    when its effective level under ``rules`` (``effective_level``) is one of
+    ``levels``: those levels, and every level the rules can turn into one of
+    them (any level, where a ``free`` override or an archive wall leads there).
+
+    A filter on the stored level can use an index; the effective level is an
+    expression of the rules. A search narrows its scan of body words with this
+    set, then tests each row's effective level."""
+    wanted = frozenset(levels)
+    kinds = {override.kind for override in rules.overrides}
+    if (AccessLevel.FREE in wanted and OverrideKind.FREE in kinds) or (
+        AccessLevel.PREMIUM in wanted and OverrideKind.ARCHIVE_WALL in kinds
+    ):
+        return frozenset(AccessLevel.values)
+    found = set(wanted)
+    if AccessLevel.METERED in wanted and rules.premium_metered_hours:
+        found.add(AccessLevel.PREMIUM)  # a young premium article
+    if AccessLevel.REGISTERED in wanted and OverrideKind.REGISTRATION_ONLY in kinds:
+        found |= {AccessLevel.FREE, AccessLevel.METERED}
+        if rules.premium_metered_hours:
+            found.add(AccessLevel.PREMIUM)  # metered while young, then registered
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class MeterView:
     """The reader's meter this period: what is left, and what was read."""

@@ -37,8 +37,8 @@ from articles.models import Article
 from core.plans import custom_plans, index_scans
 from core.prepared import prepared
 from pagecache import store as page_cache
-from paywall.policy import AccessDecision, Surface, decide
-from paywall.rights import ReaderRights
+from paywall.policy import AccessDecision, Surface, decide, stored_levels
+from paywall.rights import AccessLevel, ReaderRights
 from paywall.rules import PaywallRules, current_rules
 
 from .api_payloads import CARD_VALUES, PHOTO_PREFIX, Links, article_row
@@ -56,6 +56,7 @@ from .search_plans import (
 BODY_WEIGHT = 0.4
 
 MAX_QUERY_LENGTH = 200
+ALL_LEVELS = frozenset(AccessLevel.values)
 SNIPPET_CHARS = 240
 
 
@@ -125,7 +126,7 @@ def ranked_queryset(
     bound = candidate_bound() if bound is None else bound
     if connection.vendor == "postgresql":
         plan = plan or candidate_plan(query, levels)
-        ranked = _postgres(base, query, levels, plan=plan, bound=bound, window=window)
+        ranked = _postgres(base, query, levels, rules=rules, plan=plan, bound=bound, window=window)
     else:
         ranked = _fallback(base, query, levels, bound=bound)
     return ranked.values_list("pk", flat=True)
@@ -396,7 +397,9 @@ def search_articles(
     ]
 
 
-def _postgres(base, query: str, levels: list[str], *, plan: str, bound: int, window=None):
+def _postgres(
+    base, query: str, levels: list[str], *, rules: PaywallRules, plan: str, bound: int, window=None
+):
     """The newest ``candidate_bound()`` matches (GIN index lookups on the stored
     vectors, then a top-N by date), ranked by relevance.
 
@@ -417,7 +420,7 @@ def _postgres(base, query: str, levels: list[str], *, plan: str, bound: int, win
         # tested against its (large, often TOASTed) body vector.
         condition |= body_searchable & Q(search_body=words)
     if plan == "window":
-        newest, params = _window_sql(base, levels, window=window)
+        newest, params = _window_sql(base, levels, rules=rules, window=window)
     else:
         matches = base.filter(condition).order_by().values("pk", "published_at")
         sql, params = matches.query.sql_with_params()
@@ -447,10 +450,12 @@ def _postgres(base, query: str, levels: list[str], *, plan: str, bound: int, win
     )
 
 
-def _window_sql(base, levels: list[str], *, window) -> tuple[str, tuple]:
+def _window_sql(base, levels: list[str], *, rules: PaywallRules, window) -> tuple[str, tuple]:
     """The newest matches within ``window``'s periods, from ``search_periods``'
     index alone: the words in the headline or dek, or in a body that may be
-    searched (two scans, so neither rechecks a vector)."""
+    searched (two scans, so neither rechecks a vector). The body's scan reads
+    only rows whose stored level the rules can make one of ``levels``
+    (``paywall.policy.stored_levels``); the effective level is tested after."""
     title = base.filter(search_periods__tsquery=window.title).order_by()
     title_sql, title_params = title.values("pk", "published_at").query.sql_with_params()
     # The ORM compiled both scans; the words and levels are parameters.
@@ -459,6 +464,12 @@ def _window_sql(base, levels: list[str], *, window) -> tuple[str, tuple]:
     head = ""
     if levels:
         body = base.filter(search_periods__tsquery=window.body).order_by()
+        stored = stored_levels(levels, rules=rules)
+        if stored != ALL_LEVELS:
+            # The index holds each row's stored level beside its tokens
+            # (``article_level_periods_gin``): rows no rule can open to these
+            # readers are never read from the table.
+            body = body.filter(access_level__in=sorted(stored))
         body = body.values("pk", "published_at", "effective_level")
         body_sql, body_params = body.query.sql_with_params()
         # MATERIALIZED: the level is tested on each of the window's rows, not

@@ -102,7 +102,7 @@ def test_inside_a_window_is_read_from_the_period_index_whatever_the_estimate():
 
     assert "Seq Scan on articles_article" in plan_of_a_window()
     with index_scans():
-        assert "article_search_periods_gin" in plan_of_a_window()
+        assert "article_level_periods_gin" in plan_of_a_window()
     assert seqscan_setting() == "on"  # nothing after the block is planned so
 
 

@@ -7,9 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from articles.models import Article
-from paywall.policy import ArticleFacts, MeterView, Reason, Surface, decide, effective_level
+from paywall.policy import (
+    ArticleFacts,
+    MeterView,
+    Reason,
+    Surface,
+    decide,
+    effective_level,
+    stored_levels,
+)
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, ReaderRights, signed_in
 from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
 from tests.factories import ArticleFactory, SectionFactory, TopicFactory
@@ -222,6 +232,76 @@ def test_staff_read_everything_whatever_the_overrides():
     staff = ReaderRights(authenticated=True, user_id=3, is_staff=True)
     wall = rules(section(OverrideKind.ARCHIVE_WALL, days=1))
     assert page(staff, facts("free", age=timedelta(days=3)), wall).reason == Reason.STAFF
+
+
+# --- Which stored levels can end up at a level (a search's index scan) ------------------
+
+SLUGS = ("ekonomi", "hukum")
+TOPICS = ("banjir", "pemilu")
+any_override = st.builds(
+    lambda target, slug, kind, days: Override(
+        target, slug, kind, days if kind == OverrideKind.ARCHIVE_WALL else None
+    ),
+    st.sampled_from(list(OverrideTarget)),
+    st.sampled_from(SLUGS + TOPICS),
+    st.sampled_from(list(OverrideKind)),
+    st.sampled_from([1, 30]),
+)
+any_rules = st.builds(
+    lambda overrides, hours: rules(*overrides, premium_metered_hours=hours),
+    st.lists(any_override, max_size=3),
+    st.sampled_from([None, 6, 48]),
+)
+any_article = st.builds(
+    facts,
+    st.sampled_from(LEVELS),
+    section_slug=st.sampled_from(SLUGS),
+    topics=st.sets(st.sampled_from(TOPICS)),
+    age=st.sampled_from([timedelta(hours=1), timedelta(days=3), timedelta(days=40)]),
+)
+
+
+@given(
+    rules_=any_rules,
+    article=any_article,
+    levels=st.sets(st.sampled_from(LEVELS), min_size=1),
+)
+def test_an_article_at_a_searched_level_always_has_a_stored_level_the_search_reads(
+    rules_, article, levels
+):
+    """Whatever the rules: an article whose effective level is one of
+    ``levels`` has a stored level in ``stored_levels`` (a search that narrows
+    its index scan by them misses no body it may search)."""
+    if effective_level(article, rules=rules_, now=NOW) in levels:
+        assert article.access_level in stored_levels(levels, rules=rules_)
+
+
+@pytest.mark.parametrize(
+    ("rules_", "levels", "expected"),
+    [
+        (BASE, {"free"}, {"free"}),
+        (BASE, {"free", "registered"}, {"free", "registered"}),
+        (rules(section(OverrideKind.FREE, "hukum")), {"free"}, set(LEVELS)),
+        (rules(section(OverrideKind.FREE, "hukum")), {"registered"}, {"registered"}),
+        (rules(topic(OverrideKind.ARCHIVE_WALL, days=30)), {"free"}, {"free"}),
+        (rules(topic(OverrideKind.ARCHIVE_WALL, days=30)), {"premium"}, set(LEVELS)),
+        (rules(premium_metered_hours=6), {"free", "metered"}, {"free", "metered", "premium"}),
+        (
+            rules(section(OverrideKind.REGISTRATION_ONLY)),
+            {"free", "registered"},
+            {"free", "registered", "metered"},
+        ),
+        (
+            rules(section(OverrideKind.REGISTRATION_ONLY), premium_metered_hours=6),
+            {"registered"},
+            set(LEVELS),
+        ),
+    ],
+)
+def test_the_stored_levels_are_the_levels_and_what_the_rules_can_open_to_them(
+    rules_, levels, expected
+):
+    assert stored_levels(levels, rules=rules_) == expected
 
 
 # --- The SQL form agrees with the policy -------------------------------------------------------

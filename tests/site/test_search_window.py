@@ -7,6 +7,7 @@ only where the reader may search the body. A window that holds fewer than
 the bound is not the newest matches, and the search runs over all of them.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
+from core.plans import index_scans
 from paywall.rights import ANONYMOUS, PREMIUM_CONTENT, signed_in
+from paywall.rules import Override, OverrideKind, OverrideTarget, PaywallRules
 from tests.conftest import requires_postgres
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, SectionFactory
 from website import search, search_plans
 
 pytestmark = [pytest.mark.django_db, requires_postgres]
@@ -252,3 +255,72 @@ def test_the_articles_of_each_period_are_known_without_reading_the_table(archive
     # The newest period is counted, not estimated.
     newest = max(actual)
     assert estimated[newest] == actual[newest]
+
+
+REGISTERED = signed_in(user_id=None, entitlements=frozenset())
+
+
+@pytest.mark.parametrize(
+    ("override", "rights", "level"),
+    [
+        (OverrideKind.FREE, ANONYMOUS, "premium"),
+        (OverrideKind.REGISTRATION_ONLY, REGISTERED, "metered"),
+    ],
+    ids=["free-for-anonymous", "registration-only-for-registered"],
+)
+def test_a_body_the_rules_open_to_the_reader_is_found_in_the_window(override, rights, level):
+    """The body's scan reads rows by their stored level: an article the rules
+    open to the reader (a crisis switch on a premium section; a metered article
+    in a registration-only section, for a registered reader) is found by a word
+    of its body, as over all matches, and its neighbour outside the section is not."""
+    now = timezone.now()
+    opened = ArticleFactory(
+        headline="Kabar hari ini",
+        body="<p>Harga kobalt naik.</p>",
+        access_level=level,
+        section=SectionFactory(slug="opini"),
+        published_at=now - DAY,
+    )
+    closed = ArticleFactory(
+        headline="Kabar lain",
+        body="<p>Harga kobalt turun.</p>",
+        access_level=level,
+        section=SectionFactory(slug="olahraga"),
+        published_at=now - 2 * DAY,
+    )
+    rules = PaywallRules(3, 10, 2, overrides=(Override(OverrideTarget.SECTION, "opini", override),))
+    levels = sorted(rights.search_levels)
+    window = search_plans.window_queries(("kobalt",), now=now, periods=2)
+
+    def found(plan, window=None):
+        return list(
+            search.ranked_queryset(
+                "kobalt", levels=levels, rules=rules, now=now, plan=plan, window=window
+            )
+        )
+
+    assert found("window", window) == found("bitmap") == [opened.pk]
+    assert closed.pk not in found("window", window)
+
+
+def test_the_window_reads_no_body_row_at_a_level_the_reader_may_not_search(archive):
+    """An anonymous reader may search free bodies only: the index leaves out
+    the premium articles whose bodies hold the word before their rows are read
+    (nothing is left for the effective level's test to throw away)."""
+    now, made = archive
+    assert any(n % 4 == 0 and n % 2 == 0 for n in range(len(made)))  # premium bodies match
+    window = search_plans.window_queries(("nikel",), now=now, periods=16)
+    ranking = search.ranked_queryset(
+        "nikel",
+        levels=sorted(ANONYMOUS.search_levels),
+        rules=search.current_rules(now=now),
+        now=now,
+        plan="window",
+        window=window,
+    )
+    with index_scans():
+        plan = ranking.explain(analyze=True).splitlines()
+    body = next(n for n, line in enumerate(plan) if "CTE Scan on body" in line)
+    kept = int(re.search(r"actual time=\S+ rows=(\d+)", plan[body]).group(1))
+    assert kept > 0
+    assert not any("Rows Removed by Filter" in line for line in plan[body : body + 3])
