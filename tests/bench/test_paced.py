@@ -78,13 +78,12 @@ def test_percentiles_are_nearest_rank_over_every_request():
 def test_the_offered_rate_is_the_targets_on_the_machine_measured(monkeypatch, bench_run):
     """200 req/s on the reference machine; half that where the floor cost twice
     as much; ``BENCH_PACED_RATE`` as given."""
-    run = bench_run
     floor = {"name": "wsgi_floor", "cpu_ms_per_request_total": 0.70}
-    assert run.offered_rate([floor]) == 100.0
-    assert run.offered_rate([{**floor, "cpu_ms_per_request_total": 0.30}]) == 200.0
-    assert run.offered_rate([]) == 200.0
-    monkeypatch.setattr(run, "PACED_RATE", "150")
-    assert run.offered_rate([floor]) == 150.0
+    assert bench_run.offered_rate([floor]) == 100.0
+    assert bench_run.offered_rate([{**floor, "cpu_ms_per_request_total": 0.30}]) == 200.0
+    assert bench_run.offered_rate([]) == 200.0
+    monkeypatch.setattr(bench_run, "PACED_RATE", "150")
+    assert bench_run.offered_rate([floor]) == 150.0
 
 
 def test_a_closed_loop_asks_for_each_path_once_as_many_at_a_time_as_its_connections(
